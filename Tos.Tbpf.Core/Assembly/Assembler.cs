@@ -1,0 +1,565 @@
+using System.Globalization;
+using Tos.Tbpf.Isa;
+using Tos.Tbpf.Syscalls;
+
+namespace Tos.Tbpf.Assembly;
+
+/// <summary>The output of the assembler: the instructions and where each label points.</summary>
+/// <param name="Instructions">Decoded form, one per slot (lddw fused, its tail a <see cref="Op.LddwTail"/>).</param>
+/// <param name="Labels">Label name → slot.</param>
+public sealed record AssembledProgram(Instruction[] Instructions, IReadOnlyDictionary<string, long> Labels)
+{
+    /// <summary>The bytecode.</summary>
+    public byte[] ToBytes() => Encoder.Encode(Instructions);
+}
+
+/// <summary>
+/// Assembles eBPF text in either common syntax: bpf_conformance / uBPF (<c>mov %r0, 1</c>, <c>lock fetch add32
+/// [%r10-8], %r1</c>, <c>call local f</c>, <c>call 5</c>, <c>call %r2</c>, the implicit <c>exit</c> label) and
+/// Solana sbpf (<c>mov64 r0, 1</c>, <c>call f</c>, <c>syscall sol_log_</c>, <c>callx r2</c>). Comments start
+/// with <c>#</c>, <c>//</c> or <c>;</c>. <c>.slot 0xHEX</c> emits one raw 8-byte slot (its little-endian value).
+/// </summary>
+public static class Assembler
+{
+    private const string ImplicitExitLabel = "exit";
+
+    /// <summary>Assembles <paramref name="source"/>; throws <see cref="AssemblerException"/> naming the first error.</summary>
+    public static AssembledProgram Assemble(string source)
+    {
+        var lines = Parse(source);
+        var labels = CollectLabels(lines);
+        var output = new List<Instruction>();
+        foreach (var line in lines.Where(l => l.Mnemonic is not null))
+        {
+            var emitted = Encode(line, output.Count, labels);
+            output.Add(emitted);
+            if (emitted.Op == Op.Lddw)
+            {
+                output.Add(new Instruction(Op.LddwTail, 0, 0, 0, 0, 0));
+            }
+        }
+
+        return new AssembledProgram(output.ToArray(), labels);
+    }
+
+    /// <summary>Assembles and encodes in one step.</summary>
+    public static byte[] AssembleBytes(string source) => Assemble(source).ToBytes();
+
+    private sealed record Token(string Text, int Column);
+
+    private sealed record Line(int Number, List<Token> Labels, Token? Mnemonic, List<Token> Operands, long Pc);
+
+    private static List<Line> Parse(string source)
+    {
+        var result = new List<Line>();
+        long pc = 0;
+        var number = 0;
+        foreach (var rawLine in source.Split('\n'))
+        {
+            number++;
+            var text = StripComment(rawLine.TrimEnd('\r'));
+            var labels = new List<Token>();
+            var position = 0;
+            // Leading "name:" labels, possibly followed by an instruction on the same line.
+            while (true)
+            {
+                var start = SkipSpaces(text, position);
+                var colon = text.IndexOf(':', start);
+                if (colon < 0 || !IsIdentifier(text[start..colon].Trim()))
+                {
+                    position = start;
+                    break;
+                }
+
+                labels.Add(new Token(text[start..colon].Trim(), start + 1));
+                position = colon + 1;
+            }
+
+            position = SkipSpaces(text, position);
+            if (position >= text.Length)
+            {
+                result.Add(new Line(number, labels, null, [], pc));
+                continue;
+            }
+
+            var (mnemonic, rest) = ReadMnemonic(text, position);
+            var operands = SplitOperands(text, rest);
+            result.Add(new Line(number, labels, mnemonic, operands, pc));
+            pc += mnemonic.Text == "lddw" ? 2 : 1;
+        }
+
+        return result;
+    }
+
+    private static Dictionary<string, long> CollectLabels(List<Line> lines)
+    {
+        var labels = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var line in lines)
+        {
+            foreach (var label in line.Labels)
+            {
+                if (!labels.TryAdd(label.Text, line.Pc))
+                {
+                    throw new AssemblerException(line.Number, label.Column, label.Text,
+                        $"label defined twice (first at slot {labels[label.Text]})");
+                }
+            }
+        }
+
+        // bpf_conformance: a jump to "exit" that no label defines goes to the first exit instruction.
+        if (!labels.ContainsKey(ImplicitExitLabel)
+            && lines.FirstOrDefault(l => l.Mnemonic?.Text == "exit") is { } firstExit)
+        {
+            labels[ImplicitExitLabel] = firstExit.Pc;
+        }
+
+        return labels;
+    }
+
+    private static Instruction Encode(Line line, long pc, IReadOnlyDictionary<string, long> labels)
+    {
+        var mnemonic = line.Mnemonic!;
+        var ops = line.Operands;
+        var context = new OperandReader(line.Number, mnemonic, ops, labels, pc);
+        switch (mnemonic.Text)
+        {
+            case ".slot":
+                context.Expect(1);
+                return DecodeRawSlot(context.RawSlot(0), line.Number, ops[0]);
+            case "syscall":
+                context.Expect(1);
+                return Encoder.Make(Op.Call, imm: unchecked((int)Murmur3.HashName(context.Identifier(0))));
+            case "call":
+                return EncodeCall(context);
+            case "callx":
+                context.Expect(1);
+                return Encoder.Make(Op.Callx, dst: context.Register(0));
+        }
+
+        var rows = OpcodeTable.ForMnemonic(mnemonic.Text);
+        if (rows.Count == 0)
+        {
+            throw new AssemblerException(line.Number, mnemonic.Column, mnemonic.Text, "unknown mnemonic");
+        }
+
+        var row = ChooseRow(rows, context);
+        var slot = context.Encode(row);
+        return slot;
+    }
+
+    private static Instruction EncodeCall(OperandReader context)
+    {
+        // call local NAME | call helper N | call %rN | call NAME (label) | call N (syscall key or helper number)
+        if (context.Count == 2)
+        {
+            return context.Word(0) switch
+            {
+                "local" => Encoder.Make(Op.CallLocal, imm: context.Target(1)),
+                "helper" => Encoder.Make(Op.Call, imm: context.Imm32(1)),
+                _ => throw context.Error(0, "expected 'local' or 'helper' before the call target"),
+            };
+        }
+
+        context.Expect(1);
+        if (context.IsRegister(0))
+        {
+            return Encoder.Make(Op.Callx, dst: context.Register(0));
+        }
+
+        return context.IsNumber(0)
+            ? Encoder.Make(Op.Call, imm: context.Imm32(0))
+            : Encoder.Make(Op.CallLocal, imm: context.Target(0));
+    }
+
+    private static OpcodeInfo ChooseRow(IReadOnlyList<OpcodeInfo> rows, OperandReader context)
+    {
+        if (rows.Count == 1)
+        {
+            return rows[0];
+        }
+
+        // Rows that share a mnemonic differ only by imm vs register in the second operand.
+        var registerSource = context.Count >= 2 && context.IsRegister(1);
+        return rows.FirstOrDefault(r => r.Shape is OperandShape.DstSrc or OperandShape.JumpReg == registerSource)
+            ?? rows[0];
+    }
+
+    private static Instruction DecodeRawSlot(ulong raw, int line, Token token)
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes, raw);
+        var decoded = Decoder.Decode(bytes)[0];
+        if (decoded.Op == Op.Lddw)
+        {
+            throw new AssemblerException(line, token.Column, token.Text, "an lddw needs two slots; write it as lddw");
+        }
+
+        return decoded;
+    }
+
+    private static (Token Mnemonic, int End) ReadMnemonic(string text, int position)
+    {
+        var (word, end) = ReadWord(text, position);
+        if (word != "lock")
+        {
+            return (new Token(word.ToLowerInvariant(), position + 1), end);
+        }
+
+        // "lock [fetch] op": the atomic's mnemonic is several words.
+        var words = new List<string> { "lock" };
+        var next = SkipSpaces(text, end);
+        var (second, afterSecond) = ReadWord(text, next);
+        words.Add(second);
+        end = afterSecond;
+        if (second == "fetch")
+        {
+            var (third, afterThird) = ReadWord(text, SkipSpaces(text, afterSecond));
+            words.Add(third);
+            end = afterThird;
+        }
+
+        return (new Token(string.Join(' ', words).ToLowerInvariant(), position + 1), end);
+    }
+
+    private static (string Word, int End) ReadWord(string text, int position)
+    {
+        var end = position;
+        while (end < text.Length && !char.IsWhiteSpace(text[end]) && text[end] != ',')
+        {
+            end++;
+        }
+
+        return (text[position..end], end);
+    }
+
+    private static List<Token> SplitOperands(string text, int position)
+    {
+        var operands = new List<Token>();
+        var start = position;
+        for (var i = position; i <= text.Length; i++)
+        {
+            if (i == text.Length || text[i] == ',')
+            {
+                var part = text[start..i];
+                var trimmed = part.Trim();
+                if (trimmed.Length > 0 || i < text.Length)
+                {
+                    // "call local f": words without commas are separate operands too.
+                    var column = start + part.Length - part.TrimStart().Length + 1;
+                    foreach (var (word, offset) in SplitWords(trimmed))
+                    {
+                        operands.Add(new Token(word, column + offset));
+                    }
+
+                    if (trimmed.Length == 0)
+                    {
+                        operands.Add(new Token("", column));
+                    }
+                }
+
+                start = i + 1;
+            }
+        }
+
+        return operands;
+    }
+
+    private static IEnumerable<(string Word, int Offset)> SplitWords(string operand)
+    {
+        // A memory operand may contain spaces ("[r1 + 8]"); keep it whole.
+        if (operand.StartsWith('['))
+        {
+            yield return (operand, 0);
+            yield break;
+        }
+
+        var i = 0;
+        while (i < operand.Length)
+        {
+            while (i < operand.Length && char.IsWhiteSpace(operand[i]))
+            {
+                i++;
+            }
+
+            var start = i;
+            while (i < operand.Length && !char.IsWhiteSpace(operand[i]))
+            {
+                i++;
+            }
+
+            if (i > start)
+            {
+                yield return (operand[start..i], start);
+            }
+        }
+    }
+
+    private static string StripComment(string line)
+    {
+        var cut = line.Length;
+        foreach (var marker in new[] { "#", "//", ";" })
+        {
+            var at = line.IndexOf(marker, StringComparison.Ordinal);
+            if (at >= 0 && at < cut)
+            {
+                cut = at;
+            }
+        }
+
+        return line[..cut];
+    }
+
+    private static int SkipSpaces(string text, int position)
+    {
+        while (position < text.Length && char.IsWhiteSpace(text[position]))
+        {
+            position++;
+        }
+
+        return position;
+    }
+
+    internal static bool IsIdentifier(string text) =>
+        text.Length > 0 && (char.IsLetter(text[0]) || text[0] is '_' or '.')
+        && text.All(c => char.IsLetterOrDigit(c) || c is '_' or '.');
+
+    /// <summary>Reads the operands of one line, each error naming its token.</summary>
+    private sealed class OperandReader(
+        int line, Token mnemonic, List<Token> operands, IReadOnlyDictionary<string, long> labels, long pc)
+    {
+        public int Count => operands.Count;
+
+        public AssemblerException Error(int index, string reason) =>
+            new(line, operands[index].Column, operands[index].Text, reason);
+
+        public void Expect(int count)
+        {
+            if (operands.Count != count)
+            {
+                throw new AssemblerException(line, mnemonic.Column, mnemonic.Text,
+                    $"expects {count} operand(s), found {operands.Count}");
+            }
+        }
+
+        public string Word(int index) => operands[index].Text.ToLowerInvariant();
+
+        public bool IsRegister(int index) => TryRegister(operands[index].Text, out _);
+
+        public bool IsNumber(int index) => TryInteger(operands[index].Text, out _);
+
+        public byte Register(int index)
+        {
+            var text = operands[index].Text;
+            if (!TryRegister(text, out var number))
+            {
+                throw Error(index, "expected a register r0–r10");
+            }
+
+            if (number > 10)
+            {
+                throw Error(index, $"register r{number} does not exist (r0–r10)");
+            }
+
+            return (byte)number;
+        }
+
+        public string Identifier(int index)
+        {
+            var text = operands[index].Text;
+            return IsIdentifier(text) ? text : throw Error(index, "expected a name");
+        }
+
+        public int Imm32(int index)
+        {
+            if (!TryInteger(operands[index].Text, out var value))
+            {
+                throw Error(index, "expected an integer");
+            }
+
+            // Hex and unsigned decimals are 32-bit patterns (0xffffffff is -1), as bpf_conformance writes them.
+            if (value < int.MinValue || value > uint.MaxValue)
+            {
+                throw Error(index, "immediate does not fit in 32 bits");
+            }
+
+            return unchecked((int)(long)value);
+        }
+
+        public long Imm64(int index)
+        {
+            if (!TryInteger(operands[index].Text, out var value))
+            {
+                throw Error(index, "expected an integer");
+            }
+
+            if (value < long.MinValue || value > ulong.MaxValue)
+            {
+                throw Error(index, "immediate does not fit in 64 bits");
+            }
+
+            return value < 0 ? (long)value : unchecked((long)(ulong)value);
+        }
+
+        public ulong RawSlot(int index)
+        {
+            if (!TryInteger(operands[index].Text, out var value) || value < 0 || value > ulong.MaxValue)
+            {
+                throw Error(index, "expected the slot as a 64-bit unsigned integer");
+            }
+
+            return (ulong)value;
+        }
+
+        /// <summary>A jump or call target: a label, or a relative slot offset (+N, -N, N).</summary>
+        public int Target(int index)
+        {
+            var text = operands[index].Text;
+            if (TryInteger(text, out var relative))
+            {
+                return relative >= int.MinValue && relative <= int.MaxValue
+                    ? (int)relative
+                    : throw Error(index, "offset does not fit in 32 bits");
+            }
+
+            if (!IsIdentifier(text))
+            {
+                throw Error(index, "expected a label or a relative offset");
+            }
+
+            if (!labels.TryGetValue(text, out var target))
+            {
+                throw Error(index, "undefined label");
+            }
+
+            return checked((int)(target - pc - 1));
+        }
+
+        public short Offset16(int index, long value) =>
+            value is >= short.MinValue and <= short.MaxValue ? (short)value : throw Error(index, "offset does not fit in 16 bits");
+
+        public (byte Register, short Offset) MemoryOperand(int index)
+        {
+            var text = operands[index].Text;
+            if (!text.StartsWith('[') || !text.EndsWith(']'))
+            {
+                throw Error(index, "expected a memory operand [reg+offset]");
+            }
+
+            var inner = text[1..^1].Replace(" ", "", StringComparison.Ordinal);
+            var split = inner.IndexOfAny(['+', '-']);
+            var registerText = split < 0 ? inner : inner[..split];
+            if (!TryRegister(registerText, out var number) || number > 10)
+            {
+                throw Error(index, "expected a register r0–r10 inside the brackets");
+            }
+
+            long offset = 0;
+            if (split >= 0)
+            {
+                if (!TryInteger(inner[split..], out var value))
+                {
+                    throw Error(index, "expected an integer offset after the register");
+                }
+
+                offset = value >= long.MinValue && value <= long.MaxValue ? (long)value : long.MaxValue;
+            }
+
+            return ((byte)number, Offset16(index, offset));
+        }
+
+        public Instruction Encode(OpcodeInfo row)
+        {
+            switch (row.Shape)
+            {
+                case OperandShape.None:
+                    Expect(0);
+                    return Encoder.Make(row.Op);
+                case OperandShape.Dst:
+                    Expect(1);
+                    return Encoder.Make(row.Op, dst: Register(0));
+                case OperandShape.DstImm:
+                    Expect(2);
+                    return Encoder.Make(row.Op, dst: Register(0), imm: Imm32(1));
+                case OperandShape.DstSrc:
+                    Expect(2);
+                    return Encoder.Make(row.Op, dst: Register(0), src: Register(1));
+                case OperandShape.DstImm64:
+                    Expect(2);
+                    return Encoder.Make(row.Op, dst: Register(0), imm: Imm64(1));
+                case OperandShape.Load:
+                {
+                    Expect(2);
+                    var (source, offset) = MemoryOperand(1);
+                    return Encoder.Make(row.Op, dst: Register(0), src: source, offset: offset);
+                }
+                case OperandShape.StoreImm:
+                {
+                    Expect(2);
+                    var (target, offset) = MemoryOperand(0);
+                    return Encoder.Make(row.Op, dst: target, offset: offset, imm: Imm32(1));
+                }
+                case OperandShape.StoreReg:
+                {
+                    Expect(2);
+                    var (target, offset) = MemoryOperand(0);
+                    return Encoder.Make(row.Op, dst: target, src: Register(1), offset: offset);
+                }
+                case OperandShape.Jump:
+                    Expect(1);
+                    return Encoder.Make(row.Op, offset: Offset16(0, Target(0)));
+                case OperandShape.JumpLong:
+                    Expect(1);
+                    return Encoder.Make(row.Op, imm: Target(0));
+                case OperandShape.JumpImm:
+                    Expect(3);
+                    return Encoder.Make(row.Op, dst: Register(0), imm: Imm32(1), offset: Offset16(2, Target(2)));
+                case OperandShape.JumpReg:
+                    Expect(3);
+                    return Encoder.Make(row.Op, dst: Register(0), src: Register(1), offset: Offset16(2, Target(2)));
+                default:
+                    throw new AssemblerException(line, mnemonic.Column, mnemonic.Text, "cannot be written this way");
+            }
+        }
+
+        private static bool TryRegister(string text, out int number)
+        {
+            number = -1;
+            var body = text.StartsWith('%') ? text[1..] : text;
+            return body.Length >= 2 && (body[0] is 'r' or 'R')
+                && int.TryParse(body.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out number)
+                && number <= 15;
+        }
+
+        /// <summary>Decimal or 0x-hex, with an optional sign; as an Int128 so that range errors can be named.</summary>
+        private static bool TryInteger(string text, out Int128 value)
+        {
+            value = 0;
+            if (text.Length == 0)
+            {
+                return false;
+            }
+
+            var negative = text[0] == '-';
+            var body = text[0] is '-' or '+' ? text[1..] : text;
+            bool ok;
+            if (body.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
+            {
+                ok = body.Length > 2 && body.Length <= 2 + 17 && UInt128.TryParse(body.AsSpan(2), NumberStyles.AllowHexSpecifier,
+                    CultureInfo.InvariantCulture, out var hex) && hex <= ulong.MaxValue;
+                value = ok ? (Int128)UInt128.Parse(body.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture) : 0;
+            }
+            else
+            {
+                ok = body.Length > 0 && body.Length <= 21 && body.All(char.IsAsciiDigit)
+                    && Int128.TryParse(body, NumberStyles.None, CultureInfo.InvariantCulture, out value);
+            }
+
+            if (ok && negative)
+            {
+                value = -value;
+            }
+
+            return ok;
+        }
+    }
+}

@@ -1,0 +1,144 @@
+using System.Globalization;
+using System.Text;
+using Tos.Tbpf.Isa;
+using Tos.Tbpf.Syscalls;
+
+namespace Tos.Tbpf.Assembly;
+
+/// <summary>
+/// Prints instructions in the sbpf-style syntax that <see cref="Assembler"/> reads back to the same bytes:
+/// jump and call targets become labels, syscalls known to the registry print by name, and a slot that
+/// decodes to nothing prints as <c>.slot 0x…</c>.
+/// </summary>
+public static class Disassembler
+{
+    /// <summary>Disassembles a whole program, with a label line before every jump or call target.</summary>
+    /// <param name="instructions">Decoded slots.</param>
+    /// <param name="syscalls">Names for <c>call imm</c> keys, or null.</param>
+    /// <param name="functionNames">Names for slots (ELF symbols), or null to generate labels.</param>
+    public static string Disassemble(IReadOnlyList<Instruction> instructions, SyscallRegistry? syscalls = null,
+        IReadOnlyDictionary<long, string>? functionNames = null)
+    {
+        var labels = LabelTargets(instructions, functionNames);
+        var text = new StringBuilder();
+        for (var pc = 0; pc < instructions.Count; pc++)
+        {
+            if (instructions[pc].Op == Op.LddwTail)
+            {
+                continue;
+            }
+
+            if (labels.TryGetValue(pc, out var label))
+            {
+                text.Append(label).Append(":\n");
+            }
+
+            text.Append("    ").Append(Format(instructions[pc], pc, syscalls, labels, instructions.Count)).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>One instruction, with relative targets (<c>+3</c>), as the verifier quotes it.</summary>
+    public static string Format(Instruction instruction, long pc = 0, SyscallRegistry? syscalls = null) =>
+        Format(instruction, pc, syscalls, null, long.MaxValue);
+
+    private static string Format(Instruction ins, long pc, SyscallRegistry? syscalls,
+        IReadOnlyDictionary<long, string>? labels, long count)
+    {
+        if (ins.Op == Op.Invalid)
+        {
+            return RawSlot(ins);
+        }
+
+        if (ins.Op == Op.LddwTail)
+        {
+            return "(second slot of lddw)";
+        }
+
+        var row = ins.Info;
+        var m = row.Mnemonic;
+        string Target(long relative)
+        {
+            var target = pc + 1 + relative;
+            return labels is not null && target >= 0 && target < count && labels.TryGetValue(target, out var name)
+                ? name
+                : relative >= 0 ? $"+{relative}" : relative.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return row.Shape switch
+        {
+            OperandShape.None => m,
+            OperandShape.Dst => $"{m} {R(ins.Dst)}",
+            OperandShape.DstImm => $"{m} {R(ins.Dst)}, {Imm(ins.Imm32)}",
+            OperandShape.DstSrc => $"{m} {R(ins.Dst)}, {R(ins.Src)}",
+            OperandShape.DstImm64 => $"{m} {R(ins.Dst)}, 0x{(ulong)ins.Imm:x}",
+            OperandShape.Load => $"{m} {R(ins.Dst)}, {Mem(ins.Src, ins.Offset)}",
+            OperandShape.StoreImm => $"{m} {Mem(ins.Dst, ins.Offset)}, {Imm(ins.Imm32)}",
+            OperandShape.StoreReg => $"{m} {Mem(ins.Dst, ins.Offset)}, {R(ins.Src)}",
+            OperandShape.Jump => $"{m} {Target(ins.Offset)}",
+            OperandShape.JumpLong => $"{m} {Target(ins.Imm32)}",
+            OperandShape.JumpImm => $"{m} {R(ins.Dst)}, {Imm(ins.Imm32)}, {Target(ins.Offset)}",
+            OperandShape.JumpReg => $"{m} {R(ins.Dst)}, {R(ins.Src)}, {Target(ins.Offset)}",
+            OperandShape.Call => syscalls is not null && syscalls.TryGet((uint)ins.Imm32, out var syscall)
+                && Murmur3.HashName(syscall.Name) == (uint)ins.Imm32
+                    ? $"syscall {syscall.Name}"
+                    : $"call {Imm(ins.Imm32)}",
+            OperandShape.CallLocal => Target(ins.Imm32) is var t && t[0] is '+' or '-' ? $"call local {t}" : $"call {t}",
+            OperandShape.Callx => $"callx {R(ins.Dst)}",
+            _ => RawSlot(ins),
+        };
+    }
+
+    private static Dictionary<long, string> LabelTargets(IReadOnlyList<Instruction> instructions,
+        IReadOnlyDictionary<long, string>? functionNames)
+    {
+        var labels = new Dictionary<long, string>();
+        for (var pc = 0; pc < instructions.Count; pc++)
+        {
+            var ins = instructions[pc];
+            if (ins.Op is Op.Invalid or Op.LddwTail)
+            {
+                continue;
+            }
+
+            var row = ins.Info;
+            if (!row.IsJump && row.Shape != OperandShape.CallLocal)
+            {
+                continue;
+            }
+
+            var target = ins.BranchTarget(pc);
+            if (target >= 0 && target < instructions.Count && instructions[(int)target].Op != Op.LddwTail)
+            {
+                labels.TryAdd(target, functionNames?.GetValueOrDefault(target)
+                    ?? (row.Shape == OperandShape.CallLocal ? $"fn_{target}" : $"lbl_{target}"));
+            }
+        }
+
+        if (functionNames is not null)
+        {
+            foreach (var (pc, name) in functionNames)
+            {
+                labels[pc] = name;
+            }
+        }
+
+        return labels;
+    }
+
+    private static string R(byte register) => $"r{register}";
+
+    private static string Mem(byte register, short offset) => offset >= 0 ? $"[r{register}+{offset}]" : $"[r{register}{offset}]";
+
+    // Small values read best in decimal; larger ones as the 32-bit pattern in hex, which assembles to the same bits.
+    private static string Imm(int value) =>
+        value is > -65536 and < 65536 ? value.ToString(CultureInfo.InvariantCulture) : $"0x{(uint)value:x}";
+
+    private static string RawSlot(Instruction ins)
+    {
+        var raw = ins.Opcode | ((ulong)(ins.Dst | (ins.Src << 4)) << 8) | ((ulong)(ushort)ins.Offset << 16)
+            | ((ulong)(uint)ins.Imm32 << 32);
+        return $".slot 0x{raw:x16}";
+    }
+}

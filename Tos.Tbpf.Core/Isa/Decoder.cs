@@ -1,0 +1,49 @@
+using System.Buffers.Binary;
+
+namespace Tos.Tbpf.Isa;
+
+/// <summary>Turns bytecode into <see cref="Instruction"/>s, one per 8-byte slot. Never throws on content:
+/// anything the table does not know decodes as <see cref="Op.Invalid"/> for the verifier to report.</summary>
+public static class Decoder
+{
+    /// <summary>The size of one instruction slot in bytes.</summary>
+    public const int SlotSize = 8;
+
+    /// <summary>Decodes the raw fields of one slot.</summary>
+    public static (byte Opcode, byte Dst, byte Src, short Offset, int Imm) ReadSlot(ReadOnlySpan<byte> slot) =>
+        (slot[0], (byte)(slot[1] & 0x0f), (byte)(slot[1] >> 4),
+            BinaryPrimitives.ReadInt16LittleEndian(slot[2..]), BinaryPrimitives.ReadInt32LittleEndian(slot[4..]));
+
+    /// <summary>Decodes every whole slot of <paramref name="code"/>; a trailing partial slot is ignored
+    /// (the verifier rejects such a program).</summary>
+    public static Instruction[] Decode(ReadOnlySpan<byte> code)
+    {
+        var count = code.Length / SlotSize;
+        var result = new Instruction[count];
+        for (var pc = 0; pc < count; pc++)
+        {
+            var (opcode, dst, src, offset, imm) = ReadSlot(code.Slice(pc * SlotSize, SlotSize));
+            var row = OpcodeTable.Find(opcode, src, offset, imm);
+            if (row is null)
+            {
+                result[pc] = new Instruction(Op.Invalid, opcode, dst, src, offset, imm);
+                continue;
+            }
+
+            if (row.Op == Op.Lddw && pc + 1 < count)
+            {
+                var tail = ReadSlot(code.Slice((pc + 1) * SlotSize, SlotSize));
+                var value = (long)(((ulong)(uint)tail.Imm << 32) | (uint)imm);
+                result[pc] = new Instruction(Op.Lddw, opcode, dst, src, offset, value);
+                // The tail keeps its raw fields so the verifier can insist that they are zero.
+                result[pc + 1] = new Instruction(Op.LddwTail, tail.Opcode, tail.Dst, tail.Src, tail.Offset, 0);
+                pc++;
+                continue;
+            }
+
+            result[pc] = new Instruction(row.Op, opcode, dst, src, offset, imm);
+        }
+
+        return result;
+    }
+}

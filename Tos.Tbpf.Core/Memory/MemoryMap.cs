@@ -1,0 +1,122 @@
+using System.Runtime.CompilerServices;
+using Tos.Tbpf.Execution;
+
+namespace Tos.Tbpf.Memory;
+
+/// <summary>
+/// The guest address space of one invocation (DESIGN §3): regions indexed by <c>vaddr &gt;&gt; 32</c>, and the
+/// overflow-checked translation that every load, store and syscall pointer goes through.
+/// </summary>
+public sealed class MemoryMap
+{
+    /// <summary>Bits of the in-region offset; the region index sits above them.</summary>
+    public const int RegionShift = 32;
+
+    /// <summary>Region indexes of the standard layout.</summary>
+    public const int ProgramIndex = 1, StackIndex = 2, HeapIndex = 3, InputIndex = 4;
+
+    /// <summary>The default and largest heap sizes.</summary>
+    public const int DefaultHeapSize = 32 * 1024, MaxHeapSize = 256 * 1024;
+
+    private readonly MemoryRegion?[] _regions;
+
+    /// <summary>Maps the given regions; two regions may not share an index.</summary>
+    public MemoryMap(IEnumerable<MemoryRegion> regions)
+    {
+        var list = regions.ToList();
+        _regions = new MemoryRegion?[list.Count == 0 ? 1 : list.Max(r => r.Index) + 1];
+        foreach (var region in list)
+        {
+            if (_regions[region.Index] is not null)
+            {
+                throw new ArgumentException($"two regions at index {region.Index}", nameof(regions));
+            }
+
+            _regions[region.Index] = region;
+        }
+    }
+
+    /// <summary>The standard map of DESIGN §3: program (read only), a zeroed stack of
+    /// <see cref="Profile.StackSize"/> bytes, a zeroed heap, and a copy of the input.</summary>
+    public static MemoryMap Standard(ReadOnlySpan<byte> programRegion, ReadOnlySpan<byte> input, Profile profile,
+        int heapSize = DefaultHeapSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(heapSize);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(heapSize, MaxHeapSize);
+        return new MemoryMap(
+        [
+            new MemoryRegion("program", ProgramIndex, programRegion.ToArray(), writable: false),
+            new MemoryRegion("stack", StackIndex, GC.AllocateArray<byte>(profile.StackSize, pinned: true), writable: true),
+            new MemoryRegion("heap", HeapIndex, GC.AllocateArray<byte>(heapSize, pinned: true), writable: true),
+            new MemoryRegion("input", InputIndex, CopyPinned(input), profile.InputWritable),
+        ]);
+    }
+
+    /// <summary>The region at <paramref name="index"/>, or null.</summary>
+    public MemoryRegion? this[int index] => (uint)index < (uint)_regions.Length ? _regions[index] : null;
+
+    /// <summary>Every mapped region.</summary>
+    public IEnumerable<MemoryRegion> Regions => _regions.OfType<MemoryRegion>();
+
+    /// <summary>
+    /// Finds <c>[vaddr, vaddr + length)</c> inside one region that allows <paramref name="kind"/>. The check
+    /// cannot overflow: <c>length &lt;= region.Length &amp;&amp; offset &lt;= region.Length - length</c>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryTranslate(ulong vaddr, ulong length, AccessKind kind, out byte[] data, out int offset)
+    {
+        var index = vaddr >> RegionShift;
+        if (index < (ulong)_regions.Length && _regions[index] is { } region
+            && (kind == AccessKind.Load || region.Writable))
+        {
+            var inRegion = vaddr & 0xFFFF_FFFFUL;
+            var size = (ulong)region.Data.Length;
+            if (length <= size && inRegion <= size - length)
+            {
+                data = region.Data;
+                offset = (int)inRegion;
+                return true;
+            }
+        }
+
+        data = [];
+        offset = 0;
+        return false;
+    }
+
+    /// <summary>Describes why <see cref="TryTranslate"/> refused an access.</summary>
+    public AccessViolation Violation(ulong vaddr, ulong length, AccessKind kind)
+    {
+        var index = vaddr >> RegionShift;
+        var region = index < (ulong)_regions.Length ? _regions[index] : null;
+        var name = region is null ? "unmapped"
+            : kind == AccessKind.Store && !region.Writable ? $"{region.Name}, read only"
+            : $"{region.Name}, {region.Length} bytes";
+        return new AccessViolation(vaddr, length, kind, name);
+    }
+
+    /// <summary>The guest bytes at <c>[vaddr, vaddr + length)</c>, for syscalls; a bad range throws
+    /// <see cref="VmFaultException"/>, which the engine reports as an access violation at the call.</summary>
+    public Span<byte> Slice(ulong vaddr, ulong length, AccessKind kind)
+    {
+        if (length == 0)
+        {
+            return [];
+        }
+
+        if (!TryTranslate(vaddr, length, kind, out var data, out var offset))
+        {
+            var violation = Violation(vaddr, length, kind);
+            throw new VmFaultException(VmErrorKind.AccessViolation, violation.ToString(), violation);
+        }
+
+        return data.AsSpan(offset, (int)length);
+    }
+
+    private static byte[] CopyPinned(ReadOnlySpan<byte> bytes)
+    {
+        var copy = GC.AllocateUninitializedArray<byte>(bytes.Length, pinned: true);
+        bytes.CopyTo(copy);
+        return copy;
+    }
+}
