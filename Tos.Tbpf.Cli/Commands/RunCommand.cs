@@ -1,0 +1,163 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Tos.Tbpf.Execution;
+
+namespace Tos.Tbpf.Cli.Commands;
+
+/// <summary><c>tbpf run PROGRAM …</c>: exit 0 when the program reached exit, 1 on a runtime error, 2 before running.</summary>
+internal static class RunCommand
+{
+    /// <summary>The default budget: the contract host's maximum.</summary>
+    public const ulong DefaultBudget = 1_400_000;
+
+    public static Command Create()
+    {
+        var program = new Argument<string>("PROGRAM") { Description = "The program file (ELF object, assembler text or raw bytecode)." };
+        var format = CommonOptions.Format();
+        var profile = CommonOptions.Profile();
+        var engine = CommonOptions.Engine();
+        var budget = new Option<ulong>("--budget")
+        {
+            Description = $"Compute units available (any 64-bit value; default {DefaultBudget}).",
+            DefaultValueFactory = _ => DefaultBudget,
+        };
+        var input = new Option<FileInfo?>("--input") { Description = "A file whose bytes are the input region." };
+        var inputHex = new Option<string?>("--input-hex") { Description = "The input as hex bytes, with or without separators; \"\" for none." };
+        var entry = CommonOptions.Entry();
+        var json = new Option<bool>("--json") { Description = "Print exactly one JSON line with the outcome." };
+        var command = new Command("run", "Verify and run a program, printing r0 or the error and the compute units.")
+        {
+            program, format, profile, engine, budget, input, inputHex, entry, json,
+        };
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(input) is not null && result.GetResult(inputHex) is not null)
+            {
+                result.AddError("--input and --input-hex cannot be combined");
+            }
+        });
+        command.SetAction(parse =>
+        {
+            var report = new OutcomeReporter(parse.GetValue(json));
+            try
+            {
+                var selected = CommonOptions.ParseProfile(parse.GetValue(profile)!);
+                var bytes = ReadInput(parse.GetValue(input), parse.GetValue(inputHex));
+                var kind = CommonOptions.ParseEngine(parse.GetValue(engine)!);
+                var engineToUse = Engines.Get(kind);
+                var verified = ProgramLoader.Load(parse.GetValue(program)!, parse.GetValue(format), selected,
+                    StandardSyscalls.For(selected), parse.GetValue(entry));
+                var stopwatch = Stopwatch.StartNew();
+                var outcome = Vm.Run(verified, bytes, parse.GetValue(budget), kind);
+                stopwatch.Stop();
+                return report.Result(outcome.Result, engineToUse.Name, stopwatch.Elapsed);
+            }
+            catch (CliFailure failure)
+            {
+                return report.Failure(failure.Kind, failure.Message, failure.Pc);
+            }
+            catch (EngineUnavailableException exception)
+            {
+                return report.Failure("UsageError", exception.Message, null);
+            }
+        });
+        return command;
+    }
+
+    private static byte[] ReadInput(FileInfo? file, string? hex)
+    {
+        if (file is not null)
+        {
+            try
+            {
+                return File.ReadAllBytes(file.FullName);
+            }
+            catch (IOException exception)
+            {
+                throw new CliFailure("UsageError", $"cannot read the input: {exception.Message}");
+            }
+        }
+
+        if (hex is null)
+        {
+            return [];
+        }
+
+        return Hex.TryParse(hex) ?? throw new CliFailure("UsageError", "--input-hex: expected hex bytes (two digits each)");
+    }
+
+    /// <summary>Prints an outcome as text or as the one JSON line of <c>--json</c>.</summary>
+    private sealed class OutcomeReporter(bool json)
+    {
+        public int Result(ExecutionResult result, string engine, TimeSpan elapsed)
+        {
+            if (result.Error is { } error)
+            {
+                if (json)
+                {
+                    Console.WriteLine(JsonLine.Write(w =>
+                    {
+                        w.WriteBoolean("ok", false);
+                        w.WriteString("error", error.Kind.ToString());
+                        w.WriteNumber("pc", error.Pc);
+                        w.WriteNumber("cu", result.ComputeUnits);
+                        w.WriteString("message", error.Message);
+                    }));
+                }
+                else
+                {
+                    Console.WriteLine($"error: {error.Kind} at pc {error.Pc}: {error.Message}");
+                    Console.WriteLine($"compute units: {result.ComputeUnits} ({engine}, {Milliseconds(elapsed)} ms)");
+                }
+
+                return ExitCodes.RuntimeError;
+            }
+
+            if (json)
+            {
+                Console.WriteLine(JsonLine.Write(w =>
+                {
+                    w.WriteBoolean("ok", true);
+                    w.WriteString("r0", $"0x{result.R0:x}");
+                    w.WriteNumber("cu", result.ComputeUnits);
+                }));
+            }
+            else
+            {
+                Console.WriteLine($"r0 = 0x{result.R0:x} ({(long)result.R0})");
+                Console.WriteLine($"compute units: {result.ComputeUnits} ({engine}, {Milliseconds(elapsed)} ms)");
+            }
+
+            return ExitCodes.Ok;
+        }
+
+        public int Failure(string kind, string message, long? pc)
+        {
+            if (json)
+            {
+                Console.WriteLine(JsonLine.Write(w =>
+                {
+                    w.WriteBoolean("ok", false);
+                    w.WriteString("error", kind);
+                    if (pc is { } at)
+                    {
+                        w.WriteNumber("pc", at);
+                    }
+
+                    w.WriteNumber("cu", 0);
+                    w.WriteString("message", message);
+                }));
+            }
+            else
+            {
+                Console.Error.WriteLine($"{kind}: {message}");
+            }
+
+            return ExitCodes.Usage;
+        }
+
+        private static string Milliseconds(TimeSpan elapsed) =>
+            elapsed.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,118 @@
+using Tos.Tbpf.Execution;
+using Tos.Tbpf.Isa;
+using Tos.Tbpf.Memory;
+using Tos.Tbpf.Programs;
+using Tos.Tbpf.Syscalls;
+
+namespace Tos.Tbpf.Interpretation;
+
+/// <summary>Local calls, callx and syscalls: the slow paths, kept out of the dispatch loop.</summary>
+public static partial class Interpreter
+{
+    /// <summary>Saves r6–r9, r10 and the return pc, and moves r10 to the next frame.</summary>
+    private static bool PushFrame(ref Frame[]? frames, ref int depth, ref Registers registers, Profile profile,
+        long pc, out VmError? error)
+    {
+        if (depth + 1 >= profile.MaxCallFrames)
+        {
+            error = new VmError(VmErrorKind.CallDepthExceeded, pc,
+                $"call depth exceeded: all {profile.MaxCallFrames} stack frames are in use");
+            return false;
+        }
+
+        frames ??= new Frame[profile.MaxCallFrames];
+        ref var frame = ref frames[depth];
+        frame.R6 = registers[6];
+        frame.R7 = registers[7];
+        frame.R8 = registers[8];
+        frame.R9 = registers[9];
+        frame.R10 = registers[10];
+        frame.ReturnPc = pc;
+        depth++;
+        registers[10] += (ulong)profile.StackFrameSize;
+        error = null;
+        return true;
+    }
+
+    /// <summary>Restores the caller's r6–r10; returns the pc of the call, which the loop then steps past.</summary>
+    private static long PopFrame(Frame[] frames, ref int depth, ref Registers registers)
+    {
+        depth--;
+        ref var frame = ref frames[depth];
+        registers[6] = frame.R6;
+        registers[7] = frame.R7;
+        registers[8] = frame.R8;
+        registers[9] = frame.R9;
+        registers[10] = frame.R10;
+        return frame.ReturnPc;
+    }
+
+    private static ExecutionResult? Callx(Executable executable, MemoryMap memory, ref Registers registers,
+        SyscallContext? syscallContext, ulong budget, ref ulong cu, ref long pc, ref Frame[]? frames, ref int depth,
+        ulong target)
+    {
+        if (executable.Profile.Callx == CallxTarget.HelperNumber)
+        {
+            if (target > uint.MaxValue || !executable.Syscalls.TryGet((uint)target, out _))
+            {
+                return ExecutionResult.Fail(new VmError(VmErrorKind.CallOutsideText, pc,
+                    $"callx target {target} is not a registered helper"), cu);
+            }
+
+            return InvokeSyscall(executable, (uint)target, memory, ref registers, syscallContext, budget, ref cu, pc);
+        }
+
+        var relative = target - executable.TextAddress;
+        if (relative >= (ulong)executable.TextLength || relative % Decoder.SlotSize != 0)
+        {
+            return ExecutionResult.Fail(new VmError(VmErrorKind.CallOutsideText, pc,
+                $"callx target 0x{target:x} is not an instruction of the text " +
+                $"[0x{executable.TextAddress:x}, 0x{executable.TextAddress + (ulong)executable.TextLength:x})"), cu);
+        }
+
+        var targetPc = (long)(relative / Decoder.SlotSize);
+        if (executable.Instructions[targetPc].Op == Op.LddwTail)
+        {
+            return ExecutionResult.Fail(new VmError(VmErrorKind.InvalidInstruction, pc,
+                $"callx target slot {targetPc} is the second half of an lddw"), cu);
+        }
+
+        if (!PushFrame(ref frames, ref depth, ref registers, executable.Profile, pc, out var error))
+        {
+            return ExecutionResult.Fail(error!, cu);
+        }
+
+        // The loop adds one after the switch.
+        pc = targetPc - 1;
+        return null;
+    }
+
+    /// <summary>Runs a syscall: its own compute units are charged before its effect; any failure is a result.</summary>
+    private static ExecutionResult? InvokeSyscall(Executable executable, uint key, MemoryMap memory,
+        ref Registers registers, SyscallContext? context, ulong budget, ref ulong cu, long pc)
+    {
+        // The verifier proved the key registered for call imm; callx checked it above.
+        executable.Syscalls.TryGet(key, out var syscall);
+        context ??= new SyscallContext(memory);
+        context.BeginCall(budget - cu);
+        try
+        {
+            registers[0] = syscall.Handler(context, registers[1], registers[2], registers[3], registers[4], registers[5]);
+        }
+        catch (VmFaultException fault)
+        {
+            var consumed = fault.Kind == VmErrorKind.ComputeBudgetExceeded ? budget : cu + context.Charged;
+            return ExecutionResult.Fail(new VmError(fault.Kind, pc, $"{syscall.Name}: {fault.Message}", fault.Access,
+                syscall.Name), consumed);
+        }
+        catch (Exception exception)
+        {
+            // The syscall boundary: host exceptions become a guest-visible SyscallError, never escape.
+            return ExecutionResult.Fail(new VmError(VmErrorKind.SyscallError, pc, $"{syscall.Name}: {exception.Message}",
+                Syscall: syscall.Name), cu + context.Charged);
+        }
+
+        cu += context.Charged;
+        return null;
+    }
+}

@@ -1,0 +1,363 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Tos.Tbpf.Execution;
+using Tos.Tbpf.Isa;
+using Tos.Tbpf.Memory;
+using Tos.Tbpf.Programs;
+using Tos.Tbpf.Semantics;
+using Tos.Tbpf.Syscalls;
+
+namespace Tos.Tbpf.Interpretation;
+
+/// <summary>
+/// The reference engine: one flat switch over decoded instructions, exact compute units (DESIGN §4) and
+/// results (DESIGN §5). It is the oracle the JIT is tested against, so clarity wins over cleverness, but it
+/// allocates nothing per instruction and never lets guest behaviour raise a .NET exception.
+/// </summary>
+public static partial class Interpreter
+{
+    /// <summary>Runs <paramref name="program"/> from its entry point over <paramref name="memory"/>.</summary>
+    /// <param name="program">A verified program.</param>
+    /// <param name="memory">The invocation's regions (see <see cref="MemoryMap.Standard"/>); changed in place.</param>
+    /// <param name="budget">Compute units available: exactly this many instructions can run.</param>
+    /// <param name="syscallContext">The context handed to syscalls; one is made when null.</param>
+    public static ExecutionResult Run(VerifiedExecutable program, MemoryMap memory, ulong budget,
+        SyscallContext? syscallContext = null)
+    {
+        var executable = program.Executable;
+        var profile = executable.Profile;
+        var code = executable.Instructions;
+        var registers = new Registers();
+        ref var r0 = ref registers[0];
+        ref var code0 = ref MemoryMarshal.GetArrayDataReference(code);
+        var stackTop = ((ulong)MemoryMap.StackIndex << MemoryMap.RegionShift) + (ulong)profile.StackFrameSize;
+        Unsafe.Add(ref r0, 1) = (ulong)MemoryMap.InputIndex << MemoryMap.RegionShift;
+        Unsafe.Add(ref r0, 2) = (ulong)(memory[MemoryMap.InputIndex]?.Length ?? 0);
+        Unsafe.Add(ref r0, 10) = stackTop;
+
+        var pc = executable.EntryPc;
+        ulong cu = 0;
+        Frame[]? frames = null;
+        var depth = 0;
+        var divisionTraps = profile.DivisionByZeroTraps;
+        var overflowTraps = profile.SignedOverflowTraps;
+
+        while (true)
+        {
+            // meter: the check precedes the instruction, so a budget of N runs exactly N instructions.
+            if (cu >= budget)
+            {
+                return Fail(VmErrorKind.ComputeBudgetExceeded, pc, budget,
+                    $"the compute budget of {budget} units is exhausted");
+            }
+
+            cu++;
+            // The verifier keeps pc inside the text: every target is checked and the text cannot fall off its end.
+            ref readonly var ins = ref Unsafe.Add(ref code0, (nint)pc);
+            ref var dst = ref Unsafe.Add(ref r0, ins.Dst);
+            var src = Unsafe.Add(ref r0, ins.Src);
+            var imm = (ulong)ins.Imm;
+            switch (ins.Op)
+            {
+                case Op.Add32Imm: dst = (uint)(dst + imm); break;
+                case Op.Add32Reg: dst = (uint)(dst + src); break;
+                case Op.Add64Imm: dst += imm; break;
+                case Op.Add64Reg: dst += src; break;
+                case Op.Sub32Imm: dst = (uint)(dst - imm); break;
+                case Op.Sub32Reg: dst = (uint)(dst - src); break;
+                case Op.Sub64Imm: dst -= imm; break;
+                case Op.Sub64Reg: dst -= src; break;
+                case Op.Mul32Imm: dst = (uint)dst * (uint)imm; break;
+                case Op.Mul32Reg: dst = (uint)dst * (uint)src; break;
+                case Op.Mul64Imm: dst *= imm; break;
+                case Op.Mul64Reg: dst *= src; break;
+                case Op.Div32Imm: dst = Alu.Div32(dst, imm); break;
+                case Op.Div64Imm: dst = Alu.Div64(dst, imm); break;
+                case Op.Mod32Imm: dst = Alu.Mod32(dst, imm); break;
+                case Op.Mod64Imm: dst = Alu.Mod64(dst, imm); break;
+                case Op.Div32Reg:
+                    if (divisionTraps && (uint)src == 0) return DivideByZero(pc, cu);
+                    dst = Alu.Div32(dst, src);
+                    break;
+                case Op.Div64Reg:
+                    if (divisionTraps && src == 0) return DivideByZero(pc, cu);
+                    dst = Alu.Div64(dst, src);
+                    break;
+                case Op.Mod32Reg:
+                    if (divisionTraps && (uint)src == 0) return DivideByZero(pc, cu);
+                    dst = Alu.Mod32(dst, src);
+                    break;
+                case Op.Mod64Reg:
+                    if (divisionTraps && src == 0) return DivideByZero(pc, cu);
+                    dst = Alu.Mod64(dst, src);
+                    break;
+                case Op.SDiv32Imm:
+                    if (overflowTraps && Alu.SignedOverflows32(dst, imm)) return DivideOverflow(pc, cu);
+                    dst = Alu.SDiv32(dst, imm);
+                    break;
+                case Op.SDiv32Reg:
+                    if (divisionTraps && (uint)src == 0) return DivideByZero(pc, cu);
+                    if (overflowTraps && Alu.SignedOverflows32(dst, src)) return DivideOverflow(pc, cu);
+                    dst = Alu.SDiv32(dst, src);
+                    break;
+                case Op.SDiv64Imm:
+                    if (overflowTraps && Alu.SignedOverflows64(dst, imm)) return DivideOverflow(pc, cu);
+                    dst = Alu.SDiv64(dst, imm);
+                    break;
+                case Op.SDiv64Reg:
+                    if (divisionTraps && src == 0) return DivideByZero(pc, cu);
+                    if (overflowTraps && Alu.SignedOverflows64(dst, src)) return DivideOverflow(pc, cu);
+                    dst = Alu.SDiv64(dst, src);
+                    break;
+                case Op.SMod32Imm:
+                    if (overflowTraps && Alu.SignedOverflows32(dst, imm)) return DivideOverflow(pc, cu);
+                    dst = Alu.SMod32(dst, imm);
+                    break;
+                case Op.SMod32Reg:
+                    if (divisionTraps && (uint)src == 0) return DivideByZero(pc, cu);
+                    if (overflowTraps && Alu.SignedOverflows32(dst, src)) return DivideOverflow(pc, cu);
+                    dst = Alu.SMod32(dst, src);
+                    break;
+                case Op.SMod64Imm:
+                    if (overflowTraps && Alu.SignedOverflows64(dst, imm)) return DivideOverflow(pc, cu);
+                    dst = Alu.SMod64(dst, imm);
+                    break;
+                case Op.SMod64Reg:
+                    if (divisionTraps && src == 0) return DivideByZero(pc, cu);
+                    if (overflowTraps && Alu.SignedOverflows64(dst, src)) return DivideOverflow(pc, cu);
+                    dst = Alu.SMod64(dst, src);
+                    break;
+                case Op.Or32Imm: dst = (uint)(dst | imm); break;
+                case Op.Or32Reg: dst = (uint)(dst | src); break;
+                case Op.Or64Imm: dst |= imm; break;
+                case Op.Or64Reg: dst |= src; break;
+                case Op.And32Imm: dst = (uint)(dst & imm); break;
+                case Op.And32Reg: dst = (uint)(dst & src); break;
+                case Op.And64Imm: dst &= imm; break;
+                case Op.And64Reg: dst &= src; break;
+                case Op.Xor32Imm: dst = (uint)(dst ^ imm); break;
+                case Op.Xor32Reg: dst = (uint)(dst ^ src); break;
+                case Op.Xor64Imm: dst ^= imm; break;
+                case Op.Xor64Reg: dst ^= src; break;
+                // Shift counts are masked to the operand width (RFC 9669 §4.1); C# masks the same way.
+                case Op.Lsh32Imm: dst = (uint)dst << (int)imm; break;
+                case Op.Lsh32Reg: dst = (uint)dst << (int)src; break;
+                case Op.Lsh64Imm: dst <<= (int)imm; break;
+                case Op.Lsh64Reg: dst <<= (int)src; break;
+                case Op.Rsh32Imm: dst = (uint)dst >> (int)imm; break;
+                case Op.Rsh32Reg: dst = (uint)dst >> (int)src; break;
+                case Op.Rsh64Imm: dst >>= (int)imm; break;
+                case Op.Rsh64Reg: dst >>= (int)src; break;
+                case Op.Arsh32Imm: dst = Alu.Arsh32(dst, imm); break;
+                case Op.Arsh32Reg: dst = Alu.Arsh32(dst, src); break;
+                case Op.Arsh64Imm: dst = Alu.Arsh64(dst, imm); break;
+                case Op.Arsh64Reg: dst = Alu.Arsh64(dst, src); break;
+                case Op.Mov32Imm: dst = (uint)imm; break;
+                case Op.Mov32Reg: dst = (uint)src; break;
+                case Op.Mov64Imm: dst = imm; break;
+                case Op.Mov64Reg: dst = src; break;
+                case Op.Neg32: dst = (uint)(0 - dst); break;
+                case Op.Neg64: dst = 0 - dst; break;
+                case Op.MovSx8To32: dst = (uint)(sbyte)src; break;
+                case Op.MovSx16To32: dst = (uint)(short)src; break;
+                case Op.MovSx8To64: dst = (ulong)(sbyte)src; break;
+                case Op.MovSx16To64: dst = (ulong)(short)src; break;
+                case Op.MovSx32To64: dst = (ulong)(int)src; break;
+                case Op.Le16: dst = Alu.Truncate(dst, 16); break;
+                case Op.Le32: dst = Alu.Truncate(dst, 32); break;
+                case Op.Le64: break;
+                case Op.Be16 or Op.Bswap16: dst = Alu.Swap(dst, 16); break;
+                case Op.Be32 or Op.Bswap32: dst = Alu.Swap(dst, 32); break;
+                case Op.Be64 or Op.Bswap64: dst = Alu.Swap(dst, 64); break;
+
+                case Op.Lddw: dst = imm; pc++; break;
+
+                case Op.LdxB or Op.LdxH or Op.LdxW or Op.LdxDw or Op.LdxSB or Op.LdxSH or Op.LdxSW:
+                {
+                    var address = src + (ulong)ins.Offset;
+                    var size = LoadSize(ins.Op);
+                    if (!memory.TryTranslate(address, size, AccessKind.Load, out var data, out var offset))
+                    {
+                        return AccessFault(memory, pc, cu, address, size, AccessKind.Load);
+                    }
+
+                    ref var at = ref data[offset];
+                    dst = ins.Op switch
+                    {
+                        Op.LdxB => at,
+                        Op.LdxH => Unsafe.ReadUnaligned<ushort>(ref at),
+                        Op.LdxW => Unsafe.ReadUnaligned<uint>(ref at),
+                        Op.LdxDw => Unsafe.ReadUnaligned<ulong>(ref at),
+                        Op.LdxSB => (ulong)(sbyte)at,
+                        Op.LdxSH => (ulong)Unsafe.ReadUnaligned<short>(ref at),
+                        _ => (ulong)Unsafe.ReadUnaligned<int>(ref at),
+                    };
+                    break;
+                }
+
+                case Op.StB or Op.StH or Op.StW or Op.StDw or Op.StxB or Op.StxH or Op.StxW or Op.StxDw:
+                {
+                    var address = dst + (ulong)ins.Offset;
+                    var size = StoreSize(ins.Op);
+                    if (!memory.TryTranslate(address, size, AccessKind.Store, out var data, out var offset))
+                    {
+                        return AccessFault(memory, pc, cu, address, size, AccessKind.Store);
+                    }
+
+                    var value = ins.Op is Op.StB or Op.StH or Op.StW or Op.StDw ? imm : src;
+                    ref var at = ref data[offset];
+                    switch (size)
+                    {
+                        case 1: at = (byte)value; break;
+                        case 2: Unsafe.WriteUnaligned(ref at, (ushort)value); break;
+                        case 4: Unsafe.WriteUnaligned(ref at, (uint)value); break;
+                        default: Unsafe.WriteUnaligned(ref at, value); break;
+                    }
+
+                    break;
+                }
+
+                case >= Op.AtomicAdd32 and <= Op.AtomicCmpXchg64:
+                {
+                    var address = dst + (ulong)ins.Offset;
+                    var size = ins.Op <= Op.AtomicCmpXchg32 ? 4UL : 8UL;
+                    if (!memory.TryTranslate(address, size, AccessKind.Store, out var data, out var offset))
+                    {
+                        return AccessFault(memory, pc, cu, address, size, AccessKind.Store);
+                    }
+
+                    Atomics.Apply(ins.Op, ref data[offset], ref Unsafe.Add(ref r0, ins.Src), ref r0);
+                    break;
+                }
+
+                case Op.Ja: pc += ins.Offset; break;
+                case Op.Ja32: pc += ins.Imm32; break;
+                case Op.Jeq64Imm: if (dst == imm) pc += ins.Offset; break;
+                case Op.Jeq64Reg: if (dst == src) pc += ins.Offset; break;
+                case Op.Jeq32Imm: if ((uint)dst == (uint)imm) pc += ins.Offset; break;
+                case Op.Jeq32Reg: if ((uint)dst == (uint)src) pc += ins.Offset; break;
+                case Op.Jgt64Imm: if (dst > imm) pc += ins.Offset; break;
+                case Op.Jgt64Reg: if (dst > src) pc += ins.Offset; break;
+                case Op.Jgt32Imm: if ((uint)dst > (uint)imm) pc += ins.Offset; break;
+                case Op.Jgt32Reg: if ((uint)dst > (uint)src) pc += ins.Offset; break;
+                case Op.Jge64Imm: if (dst >= imm) pc += ins.Offset; break;
+                case Op.Jge64Reg: if (dst >= src) pc += ins.Offset; break;
+                case Op.Jge32Imm: if ((uint)dst >= (uint)imm) pc += ins.Offset; break;
+                case Op.Jge32Reg: if ((uint)dst >= (uint)src) pc += ins.Offset; break;
+                case Op.Jset64Imm: if ((dst & imm) != 0) pc += ins.Offset; break;
+                case Op.Jset64Reg: if ((dst & src) != 0) pc += ins.Offset; break;
+                case Op.Jset32Imm: if (((uint)dst & (uint)imm) != 0) pc += ins.Offset; break;
+                case Op.Jset32Reg: if (((uint)dst & (uint)src) != 0) pc += ins.Offset; break;
+                case Op.Jne64Imm: if (dst != imm) pc += ins.Offset; break;
+                case Op.Jne64Reg: if (dst != src) pc += ins.Offset; break;
+                case Op.Jne32Imm: if ((uint)dst != (uint)imm) pc += ins.Offset; break;
+                case Op.Jne32Reg: if ((uint)dst != (uint)src) pc += ins.Offset; break;
+                case Op.Jsgt64Imm: if ((long)dst > (long)imm) pc += ins.Offset; break;
+                case Op.Jsgt64Reg: if ((long)dst > (long)src) pc += ins.Offset; break;
+                case Op.Jsgt32Imm: if ((int)dst > (int)imm) pc += ins.Offset; break;
+                case Op.Jsgt32Reg: if ((int)dst > (int)src) pc += ins.Offset; break;
+                case Op.Jsge64Imm: if ((long)dst >= (long)imm) pc += ins.Offset; break;
+                case Op.Jsge64Reg: if ((long)dst >= (long)src) pc += ins.Offset; break;
+                case Op.Jsge32Imm: if ((int)dst >= (int)imm) pc += ins.Offset; break;
+                case Op.Jsge32Reg: if ((int)dst >= (int)src) pc += ins.Offset; break;
+                case Op.Jlt64Imm: if (dst < imm) pc += ins.Offset; break;
+                case Op.Jlt64Reg: if (dst < src) pc += ins.Offset; break;
+                case Op.Jlt32Imm: if ((uint)dst < (uint)imm) pc += ins.Offset; break;
+                case Op.Jlt32Reg: if ((uint)dst < (uint)src) pc += ins.Offset; break;
+                case Op.Jle64Imm: if (dst <= imm) pc += ins.Offset; break;
+                case Op.Jle64Reg: if (dst <= src) pc += ins.Offset; break;
+                case Op.Jle32Imm: if ((uint)dst <= (uint)imm) pc += ins.Offset; break;
+                case Op.Jle32Reg: if ((uint)dst <= (uint)src) pc += ins.Offset; break;
+                case Op.Jslt64Imm: if ((long)dst < (long)imm) pc += ins.Offset; break;
+                case Op.Jslt64Reg: if ((long)dst < (long)src) pc += ins.Offset; break;
+                case Op.Jslt32Imm: if ((int)dst < (int)imm) pc += ins.Offset; break;
+                case Op.Jslt32Reg: if ((int)dst < (int)src) pc += ins.Offset; break;
+                case Op.Jsle64Imm: if ((long)dst <= (long)imm) pc += ins.Offset; break;
+                case Op.Jsle64Reg: if ((long)dst <= (long)src) pc += ins.Offset; break;
+                case Op.Jsle32Imm: if ((int)dst <= (int)imm) pc += ins.Offset; break;
+                case Op.Jsle32Reg: if ((int)dst <= (int)src) pc += ins.Offset; break;
+
+                case Op.Call:
+                {
+                    var failure = InvokeSyscall(executable, (uint)ins.Imm32, memory, ref registers, syscallContext,
+                        budget, ref cu, pc);
+                    if (failure is not null)
+                    {
+                        return failure.Value;
+                    }
+
+                    break;
+                }
+
+                case Op.CallLocal:
+                    if (!PushFrame(ref frames, ref depth, ref registers, profile, pc, out var overflow))
+                    {
+                        return ExecutionResult.Fail(overflow!, cu);
+                    }
+
+                    pc += ins.Imm32;
+                    break;
+
+                case Op.Callx:
+                {
+                    var failure = Callx(executable, memory, ref registers, syscallContext, budget, ref cu,
+                        ref pc, ref frames, ref depth, dst);
+                    if (failure is not null)
+                    {
+                        return failure.Value;
+                    }
+
+                    break;
+                }
+
+                case Op.Exit:
+                    if (depth == 0)
+                    {
+                        return ExecutionResult.Ok(r0, cu);
+                    }
+
+                    pc = PopFrame(frames!, ref depth, ref registers);
+                    break;
+
+                default:
+                    // Unreachable for verified programs: Invalid and LddwTail never pass the verifier.
+                    return Fail(VmErrorKind.InvalidInstruction, pc, cu, $"{ins.Op} cannot execute");
+            }
+
+            pc++;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong LoadSize(Op op) => op switch
+    {
+        Op.LdxB or Op.LdxSB => 1,
+        Op.LdxH or Op.LdxSH => 2,
+        Op.LdxW or Op.LdxSW => 4,
+        _ => 8,
+    };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong StoreSize(Op op) => op switch
+    {
+        Op.StB or Op.StxB => 1,
+        Op.StH or Op.StxH => 2,
+        Op.StW or Op.StxW => 4,
+        _ => 8,
+    };
+
+    private static ExecutionResult Fail(VmErrorKind kind, long pc, ulong cu, string message) =>
+        ExecutionResult.Fail(new VmError(kind, pc, message), cu);
+
+    private static ExecutionResult DivideByZero(long pc, ulong cu) =>
+        Fail(VmErrorKind.DivideByZero, pc, cu, "division by zero");
+
+    private static ExecutionResult DivideOverflow(long pc, ulong cu) =>
+        Fail(VmErrorKind.DivideOverflow, pc, cu, "signed division overflow: MIN / -1");
+
+    private static ExecutionResult AccessFault(MemoryMap memory, long pc, ulong cu, ulong address, ulong size, AccessKind kind)
+    {
+        var violation = memory.Violation(address, size, kind);
+        return ExecutionResult.Fail(new VmError(VmErrorKind.AccessViolation, pc, violation.ToString(), violation), cu);
+    }
+}

@@ -1,0 +1,17 @@
+using System.Runtime.CompilerServices;
+
+namespace Tos.Tbpf.Interpretation;
+
+/// <summary>r0–r10, padded to 16 so that any 4-bit register field stays inside the array.</summary>
+[InlineArray(16)]
+internal struct Registers
+{
+    private ulong _element;
+}
+
+/// <summary>What a local call saves and <c>exit</c> restores.</summary>
+internal struct Frame
+{
+    public ulong R6, R7, R8, R9, R10;
+    public long ReturnPc;
+}

@@ -1,0 +1,24 @@
+using Tos.Tbpf.Execution;
+using Tos.Tbpf.Memory;
+using Tos.Tbpf.Programs;
+using Tos.Tbpf.Syscalls;
+
+namespace Tos.Tbpf;
+
+/// <summary>Something that runs verified programs; every engine gives the interpreter's results exactly.</summary>
+public interface IEngine
+{
+    /// <summary>A short name: <c>interpreter</c>, <c>jit</c>.</summary>
+    string Name { get; }
+
+    /// <summary>Runs <paramref name="program"/> over <paramref name="memory"/> (changed in place) with <paramref name="budget"/> compute units.</summary>
+    ExecutionResult Run(VerifiedExecutable program, MemoryMap memory, ulong budget, SyscallContext? syscallContext = null);
+}
+
+/// <summary>The engine asked for does not exist on this host or in this build.</summary>
+public sealed class EngineUnavailableException(EngineKind kind, string reason)
+    : Exception($"the {kind.ToString().ToLowerInvariant()} engine is not available: {reason}")
+{
+    /// <summary>The engine that was asked for.</summary>
+    public EngineKind Kind { get; } = kind;
+}
