@@ -1,0 +1,124 @@
+using NUnit.Framework;
+using Tos.Tbpf.Tests.Support;
+
+namespace Tos.Tbpf.Tests;
+
+/// <summary>The <c>tbpf</c> command as users and scripts see it: JSON lines, exit codes, formats.</summary>
+[Parallelizable(ParallelScope.All)]
+public sealed class CliTests
+{
+    private static string WriteTemp(string name, string content)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"tbpf-test-{Guid.NewGuid():N}-{name}");
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    private static CliRunner.Output RunJson(string asm, params string[] extra) =>
+        CliRunner.Run(null, ["run", WriteTemp("p.s", asm), "--json", .. extra]);
+
+    [Test]
+    public void Successful_run_prints_one_json_line()
+    {
+        var output = RunJson("mov r0, 40\nadd r0, 2\nexit");
+        Assert.That(output.StdOut, Is.EqualTo("{\"ok\":true,\"r0\":\"0x2a\",\"cu\":3}\n"));
+        Assert.That(output.ExitCode, Is.EqualTo(0));
+    }
+
+    [TestCase("mov r0, 1\nmov r1, 0\ndiv r0, r1\nexit", "DivideByZero", 2, 3)]
+    [TestCase("lddw r0, 0x8000000000000000\nsdiv r0, -1\nexit", "DivideOverflow", 2, 2)]
+    [TestCase("mov r1, 0\nldxw r0, [r1+0]\nexit", "AccessViolation", 1, 2)]
+    [TestCase("ja -1\nexit", "ComputeBudgetExceeded", 0, 50, "--budget", "50")]
+    [TestCase("call f\nexit\nf:\ncall f\nexit", "CallDepthExceeded", 2, 64)]
+    [TestCase("mov r1, 8\ncallx r1\nexit", "CallOutsideText", 1, 2)]
+    [TestCase("lddw r1, 0x100000008\ncallx r1\nexit", "InvalidInstruction", 2, 2)]
+    public void Runtime_error_prints_kind_pc_and_units_and_exits_1(string asm, string kind, long pc, long cu, params string[] extra)
+    {
+        var output = RunJson(asm, extra);
+        Assert.That(output.StdOut, Does.StartWith($"{{\"ok\":false,\"error\":\"{kind}\",\"pc\":{pc},\"cu\":{cu},\"message\":\""));
+        Assert.That(output.StdOut.Count(c => c == '\n'), Is.EqualTo(1), "exactly one line");
+        Assert.That(output.ExitCode, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void Verifier_error_exits_2_with_the_pc()
+    {
+        var output = RunJson("mov r0, 1\ndiv r0, 0\nexit");
+        Assert.That(output.StdOut, Does.StartWith("{\"ok\":false,\"error\":\"VerifierError\",\"pc\":1,\"cu\":0,\"message\":\"DivisionByZeroImmediate"));
+        Assert.That(output.ExitCode, Is.EqualTo(2));
+    }
+
+    [Test]
+    public void Assembler_error_exits_2_naming_the_line()
+    {
+        var output = RunJson("mov r0, 1\nbogus r1\nexit");
+        Assert.That(output.StdOut, Does.StartWith("{\"ok\":false,\"error\":\"AssemblerError\",\"cu\":0,\"message\":\"line 2, column 1"));
+        Assert.That(output.ExitCode, Is.EqualTo(2));
+    }
+
+    [Test]
+    public void Elf_input_is_a_clear_error_until_the_loader_exists()
+    {
+        var path = WriteTemp("x.o", "\u007fELF....");
+        var output = CliRunner.Run(null, "run", path, "--json");
+        Assert.That(output.StdOut, Does.StartWith("{\"ok\":false,\"error\":\"ElfError\""));
+        Assert.That(output.ExitCode, Is.EqualTo(2));
+    }
+
+    [Test]
+    public void Asking_for_the_jit_is_a_clear_error_not_a_fallback()
+    {
+        var output = RunJson("mov r0, 1\nexit", "--engine", "jit");
+        Assert.That(output.StdOut, Does.Contain("jit engine is not available"));
+        Assert.That(output.ExitCode, Is.EqualTo(2));
+    }
+
+    [TestCase("01:02:03", "0x3")]
+    [TestCase("01 02 03 04", "0x4")]
+    [TestCase("0a0b", "0x2")]
+    [TestCase("", "0x0")]
+    public void Input_hex_accepts_separators_and_empty(string hex, string r0)
+    {
+        var output = RunJson("mov r0, r2\nexit", "--input-hex", hex);
+        Assert.That(output.StdOut, Does.Contain($"\"r0\":\"{r0}\""));
+    }
+
+    [Test]
+    public void Input_file_is_the_input_region()
+    {
+        var input = Path.Combine(Path.GetTempPath(), $"tbpf-input-{Guid.NewGuid():N}");
+        File.WriteAllBytes(input, [7, 9]);
+        var output = RunJson("ldxb r0, [r1+1]\nexit", "--input", input);
+        Assert.That(output.StdOut, Does.Contain("\"r0\":\"0x9\""));
+    }
+
+    [Test]
+    public void Bad_option_is_a_usage_error()
+    {
+        var output = CliRunner.Run(null, "run", "x.s", "--profile", "windows");
+        Assert.That(output.ExitCode, Is.EqualTo(2));
+    }
+
+    [Test]
+    public void Raw_format_is_guessed_and_entry_labels_work()
+    {
+        var source = WriteTemp("e.s", "mov r0, 1\nexit\nsecond:\nmov r0, 2\nexit");
+        var binary = source + ".bin";
+        Assert.That(CliRunner.Run(null, "asm", source, "-o", binary).ExitCode, Is.EqualTo(0));
+        Assert.That(CliRunner.Run(null, "run", binary, "--json").StdOut, Does.Contain("\"r0\":\"0x1\""));
+        Assert.That(CliRunner.Run(null, "run", source, "--entry", "second", "--json").StdOut, Does.Contain("\"r0\":\"0x2\""));
+        var disassembly = CliRunner.Run(null, "disasm", binary);
+        Assert.That(disassembly.StdOut, Does.Contain("mov64 r0, 2"));
+    }
+
+    [Test]
+    public void Every_command_has_help()
+    {
+        foreach (var command in new[] { "asm", "disasm", "verify", "run", "report", "conformance-plugin" })
+        {
+            var output = CliRunner.Run(null, command, "--help");
+            Assert.That(output.ExitCode, Is.EqualTo(0), command);
+            Assert.That(output.StdOut, Does.Contain("Usage:"), command);
+        }
+    }
+}
