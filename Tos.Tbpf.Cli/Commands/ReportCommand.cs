@@ -29,6 +29,12 @@ internal static class ReportCommand
             return ExitCodes.Usage;
         }
 
+        // Redirected output (CI logs, cake) has no terminal width; do not wrap the table at 80 columns.
+        if (Console.IsOutputRedirected)
+        {
+            AnsiConsole.Profile.Width = 160;
+        }
+
         var table = new Table().Border(TableBorder.Rounded)
             .AddColumn("program").AddColumn("profile").AddColumn("engine").AddColumn("result")
             .AddColumn(new TableColumn("compute units").RightAligned()).AddColumn(new TableColumn("time (ms)").RightAligned())

@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Tos.Tbpf.Bench.ExecutionBenchmarks).Assembly).Run(args);
