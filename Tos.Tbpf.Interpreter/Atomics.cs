@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using Tos.Tbpf.Isa;
 
@@ -7,58 +8,49 @@ namespace Tos.Tbpf.Interpretation;
 /// read-modify-write is atomic as far as the program can observe.</summary>
 internal static class Atomics
 {
+    // Offsets of each operation from the first atomic of its width, in the order of the Op enum.
+    private const int Add = 0, Or = 1, And = 2, Xor = 3, FetchAdd = 4, Xchg = 8, CmpXchg = 9;
+
     public static void Apply(Op op, ref byte memory, ref ulong src, ref ulong r0)
     {
         if (op <= Op.AtomicCmpXchg32)
         {
-            var old = Unsafe.ReadUnaligned<uint>(ref memory);
-            var operand = (uint)src;
-            uint result;
-            switch (op)
-            {
-                case Op.AtomicAdd32 or Op.AtomicFetchAdd32: result = old + operand; break;
-                case Op.AtomicOr32 or Op.AtomicFetchOr32: result = old | operand; break;
-                case Op.AtomicAnd32 or Op.AtomicFetchAnd32: result = old & operand; break;
-                case Op.AtomicXor32 or Op.AtomicFetchXor32: result = old ^ operand; break;
-                case Op.AtomicXchg32: result = operand; break;
-                default:
-                    // cmpxchg: store src only if memory equals the low half of r0; r0 always gets the old value.
-                    result = old == (uint)r0 ? operand : old;
-                    r0 = old;
-                    Unsafe.WriteUnaligned(ref memory, result);
-                    return;
-            }
-
-            Unsafe.WriteUnaligned(ref memory, result);
-            if (op is Op.AtomicFetchAdd32 or Op.AtomicFetchOr32 or Op.AtomicFetchAnd32 or Op.AtomicFetchXor32 or Op.AtomicXchg32)
-            {
-                src = old;
-            }
+            Apply<uint>(op - Op.AtomicAdd32, ref memory, ref src, ref r0);
         }
         else
         {
-            var old = Unsafe.ReadUnaligned<ulong>(ref memory);
-            var operand = src;
-            ulong result;
-            switch (op)
+            Apply<ulong>(op - Op.AtomicAdd64, ref memory, ref src, ref r0);
+        }
+    }
+
+    private static void Apply<T>(int operation, ref byte memory, ref ulong src, ref ulong r0)
+        where T : unmanaged, IBinaryInteger<T>
+    {
+        var old = Unsafe.ReadUnaligned<T>(ref memory);
+        var operand = T.CreateTruncating(src);
+        if (operation == CmpXchg)
+        {
+            // Store src only if memory equals r0 (its low half for 32 bits); r0 always receives the old value.
+            if (old == T.CreateTruncating(r0))
             {
-                case Op.AtomicAdd64 or Op.AtomicFetchAdd64: result = old + operand; break;
-                case Op.AtomicOr64 or Op.AtomicFetchOr64: result = old | operand; break;
-                case Op.AtomicAnd64 or Op.AtomicFetchAnd64: result = old & operand; break;
-                case Op.AtomicXor64 or Op.AtomicFetchXor64: result = old ^ operand; break;
-                case Op.AtomicXchg64: result = operand; break;
-                default:
-                    result = old == r0 ? operand : old;
-                    r0 = old;
-                    Unsafe.WriteUnaligned(ref memory, result);
-                    return;
+                Unsafe.WriteUnaligned(ref memory, operand);
             }
 
-            Unsafe.WriteUnaligned(ref memory, result);
-            if (op is Op.AtomicFetchAdd64 or Op.AtomicFetchOr64 or Op.AtomicFetchAnd64 or Op.AtomicFetchXor64 or Op.AtomicXchg64)
-            {
-                src = old;
-            }
+            r0 = ulong.CreateTruncating(old);
+            return;
+        }
+
+        var result = operation == Xchg ? operand : (operation % FetchAdd) switch
+        {
+            Add => old + operand,
+            Or => old | operand,
+            And => old & operand,
+            _ => old ^ operand,
+        };
+        Unsafe.WriteUnaligned(ref memory, result);
+        if (operation >= FetchAdd)
+        {
+            src = ulong.CreateTruncating(old);
         }
     }
 }
