@@ -1,4 +1,4 @@
-# Iterative Fibonacci: r0 = fib(90), the largest that fits in 64 bits unsigned... almost: fib(93) does.
+# Iterative Fibonacci: r0 = fib(90), computed with 64-bit adds in a counted loop.
 # profile: tbpf
 # expect: 0x27f80ddaa1ba7878
 mov64 r0, 0              # a

@@ -8,7 +8,7 @@ namespace Tos.Tbpf.Cli.Commands;
 
 /// <summary>
 /// <c>tbpf report DIR</c>: the main job. Runs every <c>*.asm</c> sample of a folder on every engine and prints
-/// a table of program, engine, r0 or error, compute units and time. A sample states its own expectation in
+/// a table of program, engine, r0 or error, compute units and time (one cold run: the benchmarks measure speed). A sample states its own expectation in
 /// header comments (<c># profile:</c>, <c># input-hex:</c>, <c># budget:</c>, <c># expect:</c>).
 /// </summary>
 internal static class ReportCommand
@@ -38,7 +38,7 @@ internal static class ReportCommand
         var table = new Table().Border(TableBorder.Rounded)
             .AddColumn("program").AddColumn("profile").AddColumn("engine").AddColumn("result")
             .AddColumn(new TableColumn("compute units").RightAligned()).AddColumn(new TableColumn("time (ms)").RightAligned())
-            .AddColumn(new TableColumn("M instr/s").RightAligned()).AddColumn("expected");
+            .AddColumn("expected");
         var mismatches = 0;
         foreach (var file in folder.GetFiles("*.asm").OrderBy(f => f.Name, StringComparer.Ordinal))
         {
@@ -47,11 +47,10 @@ internal static class ReportCommand
             {
                 var (described, cu, elapsed, matches) = RunSample(sample, engine);
                 mismatches += matches ? 0 : 1;
-                var rate = cu > 0 && elapsed.TotalSeconds > 0 ? (cu / elapsed.TotalSeconds / 1e6).ToString("0.0", CultureInfo.InvariantCulture) : "-";
                 table.AddRow(
                     Markup.Escape(file.Name), sample.Profile.Name, engine.Name, Markup.Escape(described),
                     cu.ToString(CultureInfo.InvariantCulture), elapsed.TotalMilliseconds.ToString("0.00", CultureInfo.InvariantCulture),
-                    rate, matches ? $"[green]{Markup.Escape(sample.Expect ?? "-")}[/]" : $"[red]{Markup.Escape(sample.Expect ?? "-")} MISMATCH[/]");
+                    matches ? $"[green]{Markup.Escape(sample.Expect ?? "-")}[/]" : $"[red]{Markup.Escape(sample.Expect ?? "-")} MISMATCH[/]");
             }
         }
 
