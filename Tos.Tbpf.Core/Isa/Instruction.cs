@@ -15,9 +15,6 @@ public readonly record struct Instruction(Op Op, byte Opcode, byte Dst, byte Src
     /// <summary>The table row of this instruction; throws for <see cref="Op.Invalid"/> and <see cref="Op.LddwTail"/>.</summary>
     public OpcodeInfo Info => OpcodeTable.Get(Op);
 
-    /// <summary>How many 8-byte slots the instruction occupies.</summary>
-    public int Slots => Op == Op.Lddw ? 2 : 1;
-
     /// <summary>The target slot of a jump or local call at <paramref name="pc"/> (pc + 1 + offset or imm).</summary>
     public long BranchTarget(long pc) => Op is Op.Ja32 or Op.CallLocal ? pc + 1 + Imm32 : pc + 1 + Offset;
 }

@@ -6,9 +6,9 @@ namespace Tos.Tbpf.Isa;
 /// </summary>
 public static class OpcodeTable
 {
-    /// <summary>Instruction classes (RFC 9669 §3.3), the low three bits of the opcode.</summary>
-    public const byte ClassLd = 0x00, ClassLdx = 0x01, ClassSt = 0x02, ClassStx = 0x03,
-        ClassAlu32 = 0x04, ClassJmp = 0x05, ClassJmp32 = 0x06, ClassAlu64 = 0x07;
+    /// <summary>The instruction classes (RFC 9669 §3.3) that the ALU and jump rows are built from; the
+    /// memory rows spell their whole opcode.</summary>
+    public const byte ClassAlu32 = 0x04, ClassJmp = 0x05, ClassJmp32 = 0x06, ClassAlu64 = 0x07;
 
     /// <summary>The source bit (RFC 9669 §3.3.1): register operand instead of imm.</summary>
     public const byte SourceReg = 0x08;
