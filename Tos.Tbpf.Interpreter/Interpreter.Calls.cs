@@ -15,8 +15,7 @@ public static partial class Interpreter
     {
         if (depth + 1 >= profile.MaxCallFrames)
         {
-            error = new VmError(VmErrorKind.CallDepthExceeded, pc,
-                $"call depth exceeded: all {profile.MaxCallFrames} stack frames are in use");
+            error = VmErrors.CallDepthExceeded(pc, profile);
             return false;
         }
 
@@ -55,8 +54,7 @@ public static partial class Interpreter
         {
             if (target > uint.MaxValue || !executable.Syscalls.TryGet((uint)target, out _))
             {
-                return ExecutionResult.Fail(new VmError(VmErrorKind.CallOutsideText, pc,
-                    $"callx target {target} is not a registered helper"), cu);
+                return ExecutionResult.Fail(SyscallDispatch.UnknownHelper(target, pc), cu);
             }
 
             return InvokeSyscall(executable, (uint)target, memory, ref registers, syscallContext, budget, ref cu, pc);
@@ -65,16 +63,14 @@ public static partial class Interpreter
         var relative = target - executable.TextAddress;
         if (relative >= (ulong)executable.TextLength || relative % Decoder.SlotSize != 0)
         {
-            return ExecutionResult.Fail(new VmError(VmErrorKind.CallOutsideText, pc,
-                $"callx target 0x{target:x} is not an instruction of the text " +
-                $"[0x{executable.TextAddress:x}, 0x{executable.TextAddress + (ulong)executable.TextLength:x})"), cu);
+            return ExecutionResult.Fail(
+                VmErrors.CallOutsideText(pc, target, executable.TextAddress, (ulong)executable.TextLength), cu);
         }
 
         var targetPc = (long)(relative / Decoder.SlotSize);
         if (executable.Instructions[targetPc].Op == Op.LddwTail)
         {
-            return ExecutionResult.Fail(new VmError(VmErrorKind.InvalidInstruction, pc,
-                $"callx target slot {targetPc} is the second half of an lddw"), cu);
+            return ExecutionResult.Fail(VmErrors.CallIntoLddwTail(pc, targetPc), cu);
         }
 
         if (!PushFrame(ref frames, ref depth, ref registers, executable.Profile, pc, out var error))
@@ -94,25 +90,15 @@ public static partial class Interpreter
         // The verifier proved the key registered for call imm; callx checked it above.
         executable.Syscalls.TryGet(key, out var syscall);
         context ??= new SyscallContext(memory);
-        context.BeginCall(budget - cu);
-        try
+        ReadOnlySpan<ulong> arguments = [registers[1], registers[2], registers[3], registers[4], registers[5]];
+        var error = SyscallDispatch.Invoke(syscall, context, budget - cu, pc, arguments, out var result, out var charged);
+        cu += charged;
+        if (error is not null)
         {
-            registers[0] = syscall.Handler(context, registers[1], registers[2], registers[3], registers[4], registers[5]);
-        }
-        catch (VmFaultException fault)
-        {
-            var consumed = fault.Kind == VmErrorKind.ComputeBudgetExceeded ? budget : cu + context.Charged;
-            return ExecutionResult.Fail(new VmError(fault.Kind, pc, $"{syscall.Name}: {fault.Message}", fault.Access,
-                syscall.Name), consumed);
-        }
-        catch (Exception exception)
-        {
-            // The syscall boundary: host exceptions become a guest-visible SyscallError, never escape.
-            return ExecutionResult.Fail(new VmError(VmErrorKind.SyscallError, pc, $"{syscall.Name}: {exception.Message}",
-                Syscall: syscall.Name), cu + context.Charged);
+            return ExecutionResult.Fail(error, cu);
         }
 
-        cu += context.Charged;
+        registers[0] = result;
         return null;
     }
 }

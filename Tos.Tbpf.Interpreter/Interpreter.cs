@@ -25,17 +25,36 @@ public static partial class Interpreter
         SyscallContext? syscallContext = null)
     {
         var executable = program.Executable;
+        Span<ulong> entry = stackalloc ulong[11];
+        entry[1] = (ulong)MemoryMap.InputIndex << MemoryMap.RegionShift;
+        entry[2] = (ulong)(memory[MemoryMap.InputIndex]?.Length ?? 0);
+        entry[10] = ((ulong)MemoryMap.StackIndex << MemoryMap.RegionShift) + (ulong)executable.Profile.StackFrameSize;
+        return Execute(program, memory, budget, syscallContext, entry, executable.EntryPc);
+    }
+
+    /// <summary>
+    /// Continues a run in frame 0 from <paramref name="pc"/> with the given r0–r10. The JIT hands over here when
+    /// a basic block does not fit in the remaining budget, so that the instructions that still fit run with
+    /// exactly the interpreter's semantics and the run ends where the interpreter's would.
+    /// </summary>
+    public static ExecutionResult Resume(VerifiedExecutable program, MemoryMap memory, ulong budget,
+        SyscallContext? syscallContext, ReadOnlySpan<ulong> registers, long pc) =>
+        Execute(program, memory, budget, syscallContext, registers, pc);
+
+    private static ExecutionResult Execute(VerifiedExecutable program, MemoryMap memory, ulong budget,
+        SyscallContext? syscallContext, ReadOnlySpan<ulong> initial, long pc)
+    {
+        var executable = program.Executable;
         var profile = executable.Profile;
         var code = executable.Instructions;
         var registers = new Registers();
         ref var r0 = ref registers[0];
         ref var code0 = ref MemoryMarshal.GetArrayDataReference(code);
-        var stackTop = ((ulong)MemoryMap.StackIndex << MemoryMap.RegionShift) + (ulong)profile.StackFrameSize;
-        Unsafe.Add(ref r0, 1) = (ulong)MemoryMap.InputIndex << MemoryMap.RegionShift;
-        Unsafe.Add(ref r0, 2) = (ulong)(memory[MemoryMap.InputIndex]?.Length ?? 0);
-        Unsafe.Add(ref r0, 10) = stackTop;
+        for (var i = 0; i < initial.Length && i <= 10; i++)
+        {
+            registers[i] = initial[i];
+        }
 
-        var pc = executable.EntryPc;
         ulong cu = 0;
         Frame[]? frames = null;
         var depth = 0;
@@ -47,8 +66,7 @@ public static partial class Interpreter
             // meter: the check precedes the instruction, so a budget of N runs exactly N instructions.
             if (cu >= budget)
             {
-                return Fail(VmErrorKind.ComputeBudgetExceeded, pc, budget,
-                    $"the compute budget of {budget} units is exhausted");
+                return ExecutionResult.Fail(VmErrors.BudgetExceeded(pc, budget), budget);
             }
 
             cu++;
@@ -349,15 +367,10 @@ public static partial class Interpreter
     private static ExecutionResult Fail(VmErrorKind kind, long pc, ulong cu, string message) =>
         ExecutionResult.Fail(new VmError(kind, pc, message), cu);
 
-    private static ExecutionResult DivideByZero(long pc, ulong cu) =>
-        Fail(VmErrorKind.DivideByZero, pc, cu, "division by zero");
+    private static ExecutionResult DivideByZero(long pc, ulong cu) => ExecutionResult.Fail(VmErrors.DivideByZero(pc), cu);
 
-    private static ExecutionResult DivideOverflow(long pc, ulong cu) =>
-        Fail(VmErrorKind.DivideOverflow, pc, cu, "signed division overflow: MIN / -1");
+    private static ExecutionResult DivideOverflow(long pc, ulong cu) => ExecutionResult.Fail(VmErrors.DivideOverflow(pc), cu);
 
-    private static ExecutionResult AccessFault(MemoryMap memory, long pc, ulong cu, ulong address, ulong size, AccessKind kind)
-    {
-        var violation = memory.Violation(address, size, kind);
-        return ExecutionResult.Fail(new VmError(VmErrorKind.AccessViolation, pc, violation.ToString(), violation), cu);
-    }
+    private static ExecutionResult AccessFault(MemoryMap memory, long pc, ulong cu, ulong address, ulong size, AccessKind kind) =>
+        ExecutionResult.Fail(VmErrors.AccessViolation(memory, pc, address, size, kind), cu);
 }

@@ -65,12 +65,13 @@ public sealed class CliTests
         Assert.That(output.ExitCode, Is.EqualTo(2));
     }
 
-    [Test]
-    public void Asking_for_the_jit_is_a_clear_error_not_a_fallback()
+    [TestCase("interpreter")]
+    [TestCase("jit")]
+    [TestCase("auto")]
+    public void Every_engine_runs_from_the_command_line(string engine)
     {
-        var output = RunJson("mov r0, 1\nexit", "--engine", "jit");
-        Assert.That(output.StdOut, Does.Contain("jit engine is not available"));
-        Assert.That(output.ExitCode, Is.EqualTo(2));
+        var output = RunJson("mov r0, 1\nlsh r0, 40\nexit", "--engine", engine);
+        Assert.That(output.StdOut, Is.EqualTo("{\"ok\":true,\"r0\":\"0x10000000000\",\"cu\":3}\n"));
     }
 
     [TestCase("01:02:03", "0x3")]

@@ -1,0 +1,250 @@
+using Iced.Intel;
+using Tos.Tbpf.Isa;
+using Instruction = Tos.Tbpf.Isa.Instruction;
+using Tos.Tbpf.Jit.Runtime;
+using static Iced.Intel.AssemblerRegisters;
+using static Tos.Tbpf.Jit.Compiler.RegisterMap;
+
+namespace Tos.Tbpf.Jit.Compiler;
+
+/// <summary>The binary ALU operations in the order of <see cref="Op"/>: each has four ops (32 imm, 32 reg, 64 imm, 64 reg).</summary>
+internal enum AluKind
+{
+    Add, Sub, Mul, Div, SDiv, Or, And, Lsh, Rsh, Mod, SMod, Xor, Mov, Arsh,
+}
+
+/// <summary>Arithmetic: 32-bit forms write 32-bit x86 registers, which zero-extends for free.</summary>
+internal sealed partial class X64Compiler
+{
+    /// <summary>Splits a binary ALU op into its kind, width and source (the enum is laid out in fours).</summary>
+    public static (AluKind Kind, bool Is64, bool IsImm) DescribeAlu(Op op)
+    {
+        var index = op - Op.Add32Imm;
+        return ((AluKind)(index / 4), index % 4 >= 2, index % 2 == 0);
+    }
+
+    private void EmitBinaryAlu(int pc, Instruction ins)
+    {
+        var (kind, is64, isImm) = DescribeAlu(ins.Op);
+        var d = R64[ins.Dst];
+        var d32 = R32[ins.Dst];
+        if (kind is AluKind.Div or AluKind.SDiv or AluKind.Mod or AluKind.SMod)
+        {
+            EmitDivision(pc, ins, kind, is64, isImm);
+            return;
+        }
+
+        if (kind == AluKind.Mov)
+        {
+            if (isImm && is64) LoadImmediate(d, ins.Imm, rax);
+            else if (isImm) LoadImmediate32(d32, ins.Imm32);
+            else if (is64) _a.mov(d, R64[ins.Src]);
+            else _a.mov(d32, R32[ins.Src]);
+            return;
+        }
+
+        if (kind is AluKind.Lsh or AluKind.Rsh or AluKind.Arsh)
+        {
+            EmitShift(kind, is64, isImm, ins);
+            return;
+        }
+
+        // Without blinding the imm forms are used directly; with it, the constant is rebuilt in rax first.
+        if (isImm && !_options.BlindConstants)
+        {
+            var imm = ins.Imm32;
+            switch (kind)
+            {
+                case AluKind.Add: if (is64) _a.add(d, imm); else _a.add(d32, imm); return;
+                case AluKind.Sub: if (is64) _a.sub(d, imm); else _a.sub(d32, imm); return;
+                case AluKind.Or: if (is64) _a.or(d, imm); else _a.or(d32, imm); return;
+                case AluKind.And: if (is64) _a.and(d, imm); else _a.and(d32, imm); return;
+                case AluKind.Xor: if (is64) _a.xor(d, imm); else _a.xor(d32, imm); return;
+                case AluKind.Mul: if (is64) _a.imul(d, d, imm); else _a.imul(d32, d32, imm); return;
+            }
+        }
+
+        var source = isImm ? LoadImmediateInto(rax, ins) : R64[ins.Src];
+        var source32 = isImm ? eax : R32[ins.Src];
+        switch (kind)
+        {
+            case AluKind.Add: if (is64) _a.add(d, source); else _a.add(d32, source32); break;
+            case AluKind.Sub: if (is64) _a.sub(d, source); else _a.sub(d32, source32); break;
+            case AluKind.Or: if (is64) _a.or(d, source); else _a.or(d32, source32); break;
+            case AluKind.And: if (is64) _a.and(d, source); else _a.and(d32, source32); break;
+            case AluKind.Xor: if (is64) _a.xor(d, source); else _a.xor(d32, source32); break;
+            case AluKind.Mul: if (is64) _a.imul(d, source); else _a.imul(d32, source32); break;
+            default: throw new JitException($"{ins.Op} is not a binary ALU op");
+        }
+    }
+
+    /// <summary>Shifts use BMI2 <c>shlx/shrx/sarx</c>: any count register, count masked to the width, RCX untouched.</summary>
+    private void EmitShift(AluKind kind, bool is64, bool isImm, Instruction ins)
+    {
+        var d = R64[ins.Dst];
+        var d32 = R32[ins.Dst];
+        if (isImm && !_options.BlindConstants)
+        {
+            var count = (byte)(ins.Imm32 & (is64 ? 63 : 31));
+            switch (kind)
+            {
+                case AluKind.Lsh: if (is64) _a.shl(d, count); else _a.shl(d32, count); break;
+                case AluKind.Rsh: if (is64) _a.shr(d, count); else _a.shr(d32, count); break;
+                default: if (is64) _a.sar(d, count); else _a.sar(d32, count); break;
+            }
+
+            return;
+        }
+
+        if (isImm)
+        {
+            LoadImmediate32(eax, ins.Imm32);
+        }
+
+        var c = isImm ? rax : R64[ins.Src];
+        var c32 = isImm ? eax : R32[ins.Src];
+        switch (kind)
+        {
+            case AluKind.Lsh: if (is64) _a.shlx(d, d, c); else _a.shlx(d32, d32, c32); break;
+            case AluKind.Rsh: if (is64) _a.shrx(d, d, c); else _a.shrx(d32, d32, c32); break;
+            default: if (is64) _a.sarx(d, d, c); else _a.sarx(d32, d32, c32); break;
+        }
+    }
+
+    /// <summary>
+    /// Division and remainder with explicit guards: a zero divisor and signed <c>MIN / -1</c> never reach
+    /// <c>div</c>/<c>idiv</c> (which would raise #DE); they trap or give the RFC 9669 result per profile.
+    /// </summary>
+    private void EmitDivision(int pc, Instruction ins, AluKind kind, bool is64, bool isImm)
+    {
+        var d = R64[ins.Dst];
+        var d32 = R32[ins.Dst];
+        var signed = kind is AluKind.SDiv or AluKind.SMod;
+        var remainder = kind is AluKind.Mod or AluKind.SMod;
+        if (isImm)
+        {
+            var divisor = is64 ? ins.Imm : ins.Imm32;
+            if (divisor == 0)
+            {
+                // Only under RFC 9669 (the verifier rejects it elsewhere): quotient 0, remainder = dividend.
+                EmitDivisionByZeroResult(remainder, is64, d32);
+            }
+            else if (signed && divisor == -1)
+            {
+                EmitDivisionByMinusOne(pc, remainder, is64, d, d32);
+            }
+            else
+            {
+                LoadImmediate(rax, divisor, rdx);
+                _a.mov(Field(JitContext.ScratchOffset), rax);
+                EmitDivide(signed, remainder, is64, d, d32, __qword_ptr[Context + JitContext.ScratchOffset],
+                    __dword_ptr[Context + JitContext.ScratchOffset]);
+            }
+
+            return;
+        }
+
+        var s = R64[ins.Src];
+        var s32 = R32[ins.Src];
+        var done = _a.CreateLabel();
+        var nonZero = _a.CreateLabel();
+        if (is64) _a.test(s, s); else _a.test(s32, s32);
+        if (_profile.DivisionByZeroTraps)
+        {
+            _a.jz(Stub(JitStatus.DivideByZero, pc));
+        }
+        else
+        {
+            _a.jnz(nonZero);
+            EmitDivisionByZeroResult(remainder, is64, d32);
+            _a.jmp(done);
+        }
+
+        Bind(ref nonZero);
+        if (signed)
+        {
+            var normal = _a.CreateLabel();
+            if (is64) _a.cmp(s, -1); else _a.cmp(s32, -1);
+            _a.jne(normal);
+            EmitDivisionByMinusOne(pc, remainder, is64, d, d32);
+            _a.jmp(done);
+            Bind(ref normal);
+        }
+
+        EmitDivide(signed, remainder, is64, d, d32, s, s32);
+        Bind(ref done);
+    }
+
+    private void EmitDivide(bool signed, bool remainder, bool is64, AssemblerRegister64 d, AssemblerRegister32 d32,
+        object divisor64, object divisor32)
+    {
+        if (is64) _a.mov(rax, d); else _a.mov(eax, d32);
+        if (signed) { if (is64) _a.cqo(); else _a.cdq(); }
+        else _a.xor(edx, edx);
+
+        switch (is64 ? divisor64 : divisor32)
+        {
+            case AssemblerRegister64 r: if (signed) _a.idiv(r); else _a.div(r); break;
+            case AssemblerRegister32 r: if (signed) _a.idiv(r); else _a.div(r); break;
+            case AssemblerMemoryOperand m: if (signed) _a.idiv(m); else _a.div(m); break;
+        }
+
+        if (is64) _a.mov(d, remainder ? rdx : rax); else _a.mov(d32, remainder ? edx : eax);
+    }
+
+    private void EmitDivisionByZeroResult(bool remainder, bool is64, AssemblerRegister32 d32)
+    {
+        if (!remainder) _a.xor(d32, d32);
+        else if (!is64) _a.mov(d32, d32);
+    }
+
+    /// <summary><c>x / -1 = -x</c> and <c>x % -1 = 0</c>, wrapping at MIN, unless the profile traps MIN / -1.</summary>
+    private void EmitDivisionByMinusOne(int pc, bool remainder, bool is64, AssemblerRegister64 d, AssemblerRegister32 d32)
+    {
+        if (_profile.SignedOverflowTraps)
+        {
+            if (is64)
+            {
+                _a.mov(rax, long.MinValue);
+                _a.cmp(d, rax);
+            }
+            else
+            {
+                _a.cmp(d32, int.MinValue);
+            }
+
+            _a.je(Stub(JitStatus.DivideOverflow, pc));
+        }
+
+        if (remainder) _a.xor(d32, d32);
+        else if (is64) _a.neg(d);
+        else _a.neg(d32);
+    }
+
+    private void EmitUnaryAlu(Instruction ins)
+    {
+        var d = R64[ins.Dst];
+        var d32 = R32[ins.Dst];
+        var d16 = R16[ins.Dst];
+        switch (ins.Op)
+        {
+            case Op.Neg32: _a.neg(d32); break;
+            case Op.Neg64: _a.neg(d); break;
+            case Op.MovSx8To32: _a.movsx(d32, R8[ins.Src]); break;
+            case Op.MovSx16To32: _a.movsx(d32, R16[ins.Src]); break;
+            case Op.MovSx8To64: _a.movsx(d, R8[ins.Src]); break;
+            case Op.MovSx16To64: _a.movsx(d, R16[ins.Src]); break;
+            case Op.MovSx32To64: _a.movsxd(d, R32[ins.Src]); break;
+            case Op.Le16: _a.movzx(d32, d16); break;
+            case Op.Le32: _a.mov(d32, d32); break;
+            case Op.Le64: break;
+            case Op.Be16 or Op.Bswap16:
+                _a.ror(d16, 8);
+                _a.movzx(d32, d16);
+                break;
+            case Op.Be32 or Op.Bswap32: _a.bswap(d32); break;
+            case Op.Be64 or Op.Bswap64: _a.bswap(d); break;
+            default: throw new JitException($"{ins.Op} is not a unary ALU op");
+        }
+    }
+}

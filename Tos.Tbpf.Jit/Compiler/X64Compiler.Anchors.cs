@@ -1,0 +1,98 @@
+using Tos.Tbpf.Jit.Runtime;
+using static Iced.Intel.AssemblerRegisters;
+using static Tos.Tbpf.Jit.Compiler.RegisterMap;
+
+namespace Tos.Tbpf.Jit.Compiler;
+
+/// <summary>Entry, exit and the shared slow paths, emitted once per program.</summary>
+internal sealed partial class X64Compiler
+{
+    private static readonly Iced.Intel.AssemblerRegister64[] HostCalleeSaved = [rbx, rbp, r12, r13, r14, r15];
+
+    private void EmitPrologue()
+    {
+        // SysV: save the callee-saved registers; 6 pushes + the return address leave rsp 8 off a 16-byte boundary.
+        foreach (var register in HostCalleeSaved)
+        {
+            _a.push(register);
+        }
+
+        _a.sub(rsp, 8);
+        _a.mov(Context, rdi);
+        _a.mov(Field(JitContext.SavedRspOffset), rsp);
+        for (var r = 0; r <= 10; r++)
+        {
+            _a.mov(R64[r], Field(JitContext.RegistersOffset + r * 8));
+        }
+
+        _a.mov(Meter, Field(JitContext.RemainingOffset));
+        _a.jmp(_blockEntry[_executable.EntryPc]);
+    }
+
+    private void EmitAnchors()
+    {
+        // exit in frame 0: status Ok.
+        Bind(ref _exitOk);
+        _a.mov(__dword_ptr[Context + JitContext.StatusOffset], (int)JitStatus.Ok);
+        _a.jmp(_exit);
+
+        // Error anchors: the stub put the pc in edx.
+        foreach (var (status, label) in _anchors.ToList())
+        {
+            var anchor = label;
+            Bind(ref anchor);
+            _a.mov(__dword_ptr[Context + JitContext.PcOffset], edx);
+            _a.mov(__dword_ptr[Context + JitContext.StatusOffset], (int)status);
+            _a.jmp(_exit);
+        }
+
+        // Common exit: spill the guest registers and the meter, unwind any local-call frames, restore the host.
+        Bind(ref _exit);
+        for (var r = 0; r <= 10; r++)
+        {
+            _a.mov(Field(JitContext.RegistersOffset + r * 8), R64[r]);
+        }
+
+        _a.mov(Field(JitContext.RemainingOffset), Meter);
+        _a.mov(rsp, Field(JitContext.SavedRspOffset));
+        _a.add(rsp, 8);
+        for (var i = HostCalleeSaved.Length - 1; i >= 0; i--)
+        {
+            _a.pop(HostCalleeSaved[i]);
+        }
+
+        _a.ret();
+    }
+
+    /// <summary>Block entry: <c>meter -= block_units; if (meter &lt; 0) hand over to the interpreter</c>.</summary>
+    private void EmitBlockEntry(int pc)
+    {
+        if (!_blocks.IsLeader[pc])
+        {
+            return;
+        }
+
+        var entry = _blockEntry[pc];
+        Bind(ref entry);
+        _blockEntry[pc] = entry;
+        if (!_options.Metering)
+        {
+            return;
+        }
+
+        var units = (int)_blocks.UnitsToEnd[pc];
+        _a.sub(Meter, units);
+        _a.jl(Stub(JitStatus.BudgetBoundary, pc, () => _a.add(Meter, units)));
+    }
+
+    private void InsertNops()
+    {
+        if (_options.NopInsertion && _random.Next(4) == 0)
+        {
+            for (var i = _random.Next(1, 4); i > 0; i--)
+            {
+                _a.nop();
+            }
+        }
+    }
+}

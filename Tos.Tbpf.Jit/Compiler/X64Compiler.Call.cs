@@ -1,0 +1,130 @@
+using Iced.Intel;
+using Tos.Tbpf.Isa;
+using Instruction = Tos.Tbpf.Isa.Instruction;
+using Tos.Tbpf.Jit.Runtime;
+using static Iced.Intel.AssemblerRegisters;
+using static Tos.Tbpf.Jit.Compiler.RegisterMap;
+
+namespace Tos.Tbpf.Jit.Compiler;
+
+/// <summary>
+/// Local calls use the x86 stack: the call site pushes r6–r9 and r10 (five words, plus the return address:
+/// 48 bytes, so rsp stays 16-byte aligned at every depth), moves r10 to the next frame and <c>call</c>s;
+/// <c>exit</c> in a callee <c>ret</c>s and the call site pops. The frame count lives in the context.
+/// </summary>
+internal sealed partial class X64Compiler
+{
+    private static readonly AssemblerRegister64[] SavedAcrossCalls = [rbx, r12, r13, r14, rbp];
+
+    private void EmitLocalCall(int pc, Label target)
+    {
+        EmitPushFrame(pc);
+        _a.call(target);
+        EmitPopFrame();
+    }
+
+    private void EmitPushFrame(int pc)
+    {
+        _a.cmp(Field(JitContext.DepthOffset), _profile.MaxCallFrames - 1);
+        _a.jae(Stub(JitStatus.CallDepthExceeded, pc));
+        _a.inc(Field(JitContext.DepthOffset));
+        foreach (var register in SavedAcrossCalls)
+        {
+            _a.push(register);
+        }
+
+        _a.add(R64[10], _profile.StackFrameSize);
+    }
+
+    private void EmitPopFrame()
+    {
+        for (var i = SavedAcrossCalls.Length - 1; i >= 0; i--)
+        {
+            _a.pop(SavedAcrossCalls[i]);
+        }
+    }
+
+    /// <summary><c>if (depth == 0) leave with r0; else { depth--; return to the call site; }</c></summary>
+    private void EmitExit()
+    {
+        _a.cmp(Field(JitContext.DepthOffset), 0);
+        _a.je(_exitOk);
+        _a.dec(Field(JitContext.DepthOffset));
+        _a.ret();
+    }
+
+    private void EmitSyscall(int pc, Instruction ins)
+    {
+        LoadImmediate32(eax, ins.Imm32);
+        _a.mov(Field(JitContext.SyscallKeyOffset), rax);
+        EmitShimCall(pc);
+    }
+
+    /// <summary>Calls the managed shim with the key in the context: r0–r10 and the meter go through the context,
+    /// the caller-saved ones are reloaded after (the shim may have changed r0 and the meter).</summary>
+    private void EmitShimCall(int pc)
+    {
+        _a.mov(__dword_ptr[Context + JitContext.PcOffset], pc);
+        for (var r = 0; r <= 10; r++)
+        {
+            _a.mov(Field(JitContext.RegistersOffset + r * 8), R64[r]);
+        }
+
+        _a.mov(Field(JitContext.RemainingOffset), Meter);
+        _a.mov(rdi, Context);
+        _a.call(Field(JitContext.SyscallShimOffset));
+        foreach (var r in CallerSaved)
+        {
+            _a.mov(R64[r], Field(JitContext.RegistersOffset + r * 8));
+        }
+
+        _a.mov(Meter, Field(JitContext.RemainingOffset));
+        _a.test(eax, eax);
+        _a.jnz(Stub(JitStatus.SyscallFailed, pc));
+    }
+
+    private void EmitCallx(int pc, Instruction ins)
+    {
+        var target = R64[ins.Dst];
+        if (_profile.Callx == CallxTarget.HelperNumber)
+        {
+            // The register holds a helper number; the shim checks that it is registered.
+            _a.mov(Field(JitContext.SyscallKeyOffset), target);
+            EmitShimCall(pc);
+            return;
+        }
+
+        var outside = Stub(JitStatus.CallOutsideText, pc, () => _a.mov(Field(JitContext.FaultAddressOffset), target));
+        _a.mov(rax, target);
+        _a.sub(rax, Field(JitContext.TextAddressOffset));
+        _a.cmp(rax, Field(JitContext.TextLengthOffset));
+        _a.jae(outside);
+        _a.test(al, 7);
+        _a.jnz(outside);
+        _a.shr(rax, 3);
+        _a.mov(rdx, Field(JitContext.CallxTableOffset));
+        _a.mov(rdx, __qword_ptr[rdx + rax * 8]);
+        _a.test(rdx, rdx);
+        _a.jz(Stub(JitStatus.InvalidInstruction, pc, () => _a.mov(Field(JitContext.FaultAddressOffset), target)));
+        EmitPushFrame(pc);
+        if (_options.Metering)
+        {
+            // Entering mid-block skips the block's entry check: charge from the target to its block's end.
+            _a.mov(Field(JitContext.ScratchOffset), rdx);
+            _a.mov(rdx, Field(JitContext.CallxChargeOffset));
+            _a.mov(rdx, __qword_ptr[rdx + rax * 8]);
+            _a.sub(Meter, rdx);
+            _a.jl(Deferred(() =>
+            {
+                // Hand over at the callee's first instruction, inside the new frame.
+                _a.add(Meter, rdx);
+                _a.mov(edx, eax);
+                _a.jmp(Anchor(JitStatus.BudgetBoundary));
+            }));
+            _a.mov(rdx, Field(JitContext.ScratchOffset));
+        }
+
+        _a.call(rdx);
+        EmitPopFrame();
+    }
+}

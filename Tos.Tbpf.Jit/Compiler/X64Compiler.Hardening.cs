@@ -1,0 +1,81 @@
+using Iced.Intel;
+using Tos.Tbpf.Isa;
+using Instruction = Tos.Tbpf.Isa.Instruction;
+
+namespace Tos.Tbpf.Jit.Compiler;
+
+/// <summary>Constant blinding: a program's immediates never appear verbatim in the code, so a contract cannot
+/// plant chosen x86 bytes (JIT spraying). Each constant is emitted as <c>value ^ key</c> and XORed back.</summary>
+internal sealed partial class X64Compiler
+{
+    /// <summary><c>target = value</c> (64 bits); <paramref name="scratch"/> may hold a 64-bit key.</summary>
+    private void LoadImmediate(AssemblerRegister64 target, long value, AssemblerRegister64 scratch)
+    {
+        if (!_options.BlindConstants)
+        {
+            _a.mov(target, value);
+            return;
+        }
+
+        if (value == (int)value)
+        {
+            // A sign-extended 32-bit value: a 32-bit key, itself sign-extended by the xor, covers all 64 bits.
+            var key = Key32((int)value);
+            _a.mov(target, value ^ key);
+            _a.xor(target, key);
+            return;
+        }
+
+        var key64 = Key64(value);
+        _a.mov(target, value ^ key64);
+        _a.mov(scratch, key64);
+        _a.xor(target, scratch);
+    }
+
+    /// <summary><c>target = (uint)value</c>, zero-extended.</summary>
+    private void LoadImmediate32(AssemblerRegister32 target, int value)
+    {
+        if (!_options.BlindConstants)
+        {
+            _a.mov(target, value);
+            return;
+        }
+
+        var key = Key32(value);
+        _a.mov(target, value ^ key);
+        _a.xor(target, key);
+    }
+
+    /// <summary>Loads the instruction's immediate into <paramref name="target"/> as its 64-bit ALU operand
+    /// (the 32-bit ops read the low half).</summary>
+    private AssemblerRegister64 LoadImmediateInto(AssemblerRegister64 target, Instruction ins)
+    {
+        LoadImmediate(target, ins.Imm32, AssemblerRegisters.rdx);
+        return target;
+    }
+
+    // Keys are never 0 and never the value itself, so neither emitted immediate equals the program's constant.
+    private int Key32(int value)
+    {
+        int key;
+        do
+        {
+            key = _random.Next(int.MinValue, int.MaxValue) | 1 << 30;
+        }
+        while (key == value || (value ^ key) == value);
+
+        return key;
+    }
+
+    private long Key64(long value)
+    {
+        long key;
+        do
+        {
+            key = _random.NextInt64(long.MinValue, long.MaxValue) | 1L << 62;
+        }
+        while (key == value || (value ^ key) == value || (int)(value ^ key) == (int)value || (int)(value >> 32) == (int)((value ^ key) >> 32));
+
+        return key;
+    }
+}

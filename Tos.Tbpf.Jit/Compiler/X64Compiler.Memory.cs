@@ -1,0 +1,146 @@
+using Iced.Intel;
+using Tos.Tbpf.Isa;
+using Instruction = Tos.Tbpf.Isa.Instruction;
+using Tos.Tbpf.Jit.Runtime;
+using static Iced.Intel.AssemblerRegisters;
+using static Tos.Tbpf.Jit.Compiler.RegisterMap;
+
+namespace Tos.Tbpf.Jit.Compiler;
+
+/// <summary>Loads, stores and atomics, with the region lookup and bounds check inline (no call on the fast path).</summary>
+internal sealed partial class X64Compiler
+{
+    /// <summary>
+    /// <c>rax = host address just past [vaddr, vaddr + size)</c> where <c>vaddr = base + offset</c>, or leave
+    /// through an access-violation stub. Region = <c>vaddr &gt;&gt; 32</c>; then
+    /// <c>(vaddr &amp; 0xffffffff) + size &lt;= length</c>, which cannot overflow (offset &lt; 2^32, size ≤ 8).
+    /// A read-only region has store length 0, so the same compare refuses stores.
+    /// </summary>
+    private void EmitTranslate(int pc, byte baseRegister, short offset, int size, bool store)
+    {
+        var b = R64[baseRegister];
+        var fault = Stub(JitStatus.AccessViolation, pc, () =>
+        {
+            _a.lea(rax, __[b + offset]);
+            _a.mov(Field(JitContext.FaultAddressOffset), rax);
+        });
+        _a.lea(rax, __[b + offset]);
+        _a.mov(rdx, rax);
+        _a.shr(rdx, 32);
+        _a.cmp(rdx, Field(JitContext.RegionCountOffset));
+        _a.jae(fault);
+        _a.shl(edx, 5);
+        _a.mov(eax, eax);
+        _a.add(rax, size);
+        var length = store ? JitContext.RegionStoreLengthOffset : JitContext.RegionLoadLengthOffset;
+        _a.cmp(rax, __qword_ptr[Context + rdx + (JitContext.RegionsOffset + length)]);
+        _a.ja(fault);
+        _a.add(rax, __qword_ptr[Context + rdx + (JitContext.RegionsOffset + JitContext.RegionHostOffset)]);
+    }
+
+    private void EmitLoadStore(int pc, Instruction ins)
+    {
+        var row = ins.Info;
+        var size = row.AccessSize;
+        var isLoad = row.Shape == OperandShape.Load;
+        EmitTranslate(pc, isLoad ? ins.Src : ins.Dst, ins.Offset, size, store: !isLoad);
+        var d = R64[ins.Dst];
+        var d32 = R32[ins.Dst];
+        var at = -size;
+        switch (ins.Op)
+        {
+            case Op.LdxB: _a.movzx(d32, __byte_ptr[rax + at]); break;
+            case Op.LdxH: _a.movzx(d32, __word_ptr[rax + at]); break;
+            case Op.LdxW: _a.mov(d32, __dword_ptr[rax + at]); break;
+            case Op.LdxDw: _a.mov(d, __qword_ptr[rax + at]); break;
+            case Op.LdxSB: _a.movsx(d, __byte_ptr[rax + at]); break;
+            case Op.LdxSH: _a.movsx(d, __word_ptr[rax + at]); break;
+            case Op.LdxSW: _a.movsxd(d, __dword_ptr[rax + at]); break;
+            case Op.StxB: _a.mov(__byte_ptr[rax + at], R8[ins.Src]); break;
+            case Op.StxH: _a.mov(__word_ptr[rax + at], R16[ins.Src]); break;
+            case Op.StxW: _a.mov(__dword_ptr[rax + at], R32[ins.Src]); break;
+            case Op.StxDw: _a.mov(__qword_ptr[rax + at], R64[ins.Src]); break;
+            default: EmitStoreImmediate(ins, size, at); break;
+        }
+    }
+
+    private void EmitStoreImmediate(Instruction ins, int size, int at)
+    {
+        if (!_options.BlindConstants)
+        {
+            switch (size)
+            {
+                case 1: _a.mov(__byte_ptr[rax + at], (byte)ins.Imm32); break;
+                case 2: _a.mov(__word_ptr[rax + at], (short)ins.Imm32); break;
+                case 4: _a.mov(__dword_ptr[rax + at], ins.Imm32); break;
+                default: _a.mov(__qword_ptr[rax + at], ins.Imm32); break;
+            }
+
+            return;
+        }
+
+        // rdx is free once the address is in rax; a sign-extended 32-bit value needs no second scratch.
+        LoadImmediate(rdx, ins.Imm32, rdx);
+        switch (size)
+        {
+            case 1: _a.mov(__byte_ptr[rax + at], dl); break;
+            case 2: _a.mov(__word_ptr[rax + at], dx); break;
+            case 4: _a.mov(__dword_ptr[rax + at], edx); break;
+            default: _a.mov(__qword_ptr[rax + at], rdx); break;
+        }
+    }
+
+    /// <summary>
+    /// Atomics. A run owns its memory and runs on one thread, so no other agent can observe the read-modify-write;
+    /// plain (unlocked) x86 forms give the same results faster. Fetching or/and/xor have no x86 form:
+    /// <c>old = [m]; [m] op= src; src = old</c>.
+    /// </summary>
+    private void EmitAtomic(int pc, Instruction ins)
+    {
+        var is64 = ins.Op >= Op.AtomicAdd64;
+        var size = is64 ? 8 : 4;
+        EmitTranslate(pc, ins.Dst, ins.Offset, size, store: true);
+        var m = is64 ? __qword_ptr[rax - size] : __dword_ptr[rax - size];
+        var s = R64[ins.Src];
+        var s32 = R32[ins.Src];
+        var operation = is64 ? ins.Op - Op.AtomicAdd64 : ins.Op - Op.AtomicAdd32;
+        switch (operation)
+        {
+            case 0: if (is64) _a.add(m, s); else _a.add(m, s32); break;
+            case 1: if (is64) _a.or(m, s); else _a.or(m, s32); break;
+            case 2: if (is64) _a.and(m, s); else _a.and(m, s32); break;
+            case 3: if (is64) _a.xor(m, s); else _a.xor(m, s32); break;
+            case 4: if (is64) _a.xadd(m, s); else _a.xadd(m, s32); break;
+            case 5 or 6 or 7:
+                if (is64) _a.mov(rdx, m); else _a.mov(edx, m);
+                switch (operation)
+                {
+                    case 5: if (is64) _a.or(m, s); else _a.or(m, s32); break;
+                    case 6: if (is64) _a.and(m, s); else _a.and(m, s32); break;
+                    default: if (is64) _a.xor(m, s); else _a.xor(m, s32); break;
+                }
+
+                if (is64) _a.mov(s, rdx); else _a.mov(s32, edx);
+                break;
+            case 8: if (is64) _a.xchg(m, s); else _a.xchg(m, s32); break;
+            default:
+                // cmpxchg compares with rax: move the address to rdx, r0 to rax, and r0 receives the old value.
+                _a.mov(rdx, rax);
+                var md = is64 ? __qword_ptr[rdx - size] : __dword_ptr[rdx - size];
+                if (is64)
+                {
+                    _a.mov(rax, R64[0]);
+                    _a.cmpxchg(md, s);
+                    _a.mov(R64[0], rax);
+                }
+                else
+                {
+                    _a.mov(eax, R32[0]);
+                    _a.cmpxchg(md, s32);
+                    _a.mov(R32[0], eax);
+                }
+
+                break;
+        }
+    }
+}

@@ -1,0 +1,177 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Tos.Tbpf.Execution;
+using Tos.Tbpf.Interpretation;
+using Tos.Tbpf.Isa;
+using Tos.Tbpf.Jit.Compiler;
+using Tos.Tbpf.Jit.Native;
+using Tos.Tbpf.Jit.Runtime;
+using Tos.Tbpf.Memory;
+using Tos.Tbpf.Programs;
+using Tos.Tbpf.Syscalls;
+
+namespace Tos.Tbpf.Jit;
+
+/// <summary>
+/// A program compiled to x86-64: immutable and thread-safe, so many threads may run it at once, each over its own
+/// memory. Disposing unmaps the code.
+/// </summary>
+public sealed unsafe class JitProgram : IDisposable
+{
+    private readonly ExecutableMemory _code;
+    private readonly ulong[] _callxTable;   // pinned: native address per pc, 0 where callx may not land
+    private readonly long[] _callxCharge;   // pinned: units from a pc to the end of its block
+    private readonly long[] _unitsToEnd;
+
+    private JitProgram(VerifiedExecutable program, JitOptions options, CompiledCode compiled)
+    {
+        Program = program;
+        Options = options;
+        _code = ExecutableMemory.Create(compiled.Code);
+        CodeSize = compiled.Code.Length;
+        _unitsToEnd = compiled.UnitsToEnd;
+        _callxTable = GC.AllocateArray<ulong>(compiled.InstructionOffsets.Length, pinned: true);
+        _callxCharge = GC.AllocateArray<long>(compiled.UnitsToEnd.Length, pinned: true);
+        for (var pc = 0; pc < _callxTable.Length; pc++)
+        {
+            var offset = compiled.InstructionOffsets[pc];
+            _callxTable[pc] = offset < 0 ? 0 : (ulong)_code.Address + (ulong)offset;
+            _callxCharge[pc] = compiled.UnitsToEnd[pc];
+        }
+    }
+
+    /// <summary>The program this code was compiled from.</summary>
+    public VerifiedExecutable Program { get; }
+
+    /// <summary>How it was compiled.</summary>
+    public JitOptions Options { get; }
+
+    /// <summary>The size of the machine code in bytes.</summary>
+    public int CodeSize { get; }
+
+    /// <summary>Compiles <paramref name="program"/>; throws <see cref="JitException"/> when it cannot be compiled.</summary>
+    public static JitProgram Compile(VerifiedExecutable program, JitOptions? options = null)
+    {
+        options ??= JitOptions.Default;
+        return new JitProgram(program, options, X64Compiler.Compile(program, options));
+    }
+
+    /// <summary>The machine code, for inspection (tests decode it with Iced).</summary>
+    public ReadOnlySpan<byte> Code => new((void*)_code.Address, CodeSize);
+
+    /// <summary>The address the code is mapped at.</summary>
+    public nint CodeAddress => _code.Address;
+
+    /// <summary>Runs the program over <paramref name="memory"/> with <paramref name="budget"/> compute units.</summary>
+    public ExecutionResult Run(MemoryMap memory, ulong budget, SyscallContext? syscallContext = null)
+    {
+        ObjectDisposedException.ThrowIf(_code.IsClosed, this);
+        var executable = Program.Executable;
+        syscallContext ??= new SyscallContext(memory);
+        var regions = memory.Regions.ToArray();
+        var highest = regions.Length == 0 ? 0 : regions.Max(r => r.Index);
+        if (highest >= JitContext.MaxRegions)
+        {
+            throw new ArgumentException($"the JIT maps at most {JitContext.MaxRegions} regions; region {highest} is beyond", nameof(memory));
+        }
+
+        // The meter is a signed register; no run reaches 2^63 units, so a larger budget is the same as 2^63 - 1.
+        var cap = (long)Math.Min(budget, long.MaxValue);
+        var state = new RunState(executable, syscallContext);
+        var stateHandle = GCHandle.Alloc(state);
+        var pins = regions.Select(r => GCHandle.Alloc(r.Data, GCHandleType.Pinned)).ToArray();
+        JitContext context = default;
+        try
+        {
+            context.RegionCount = highest + 1;
+            for (var i = 0; i < regions.Length; i++)
+            {
+                var region = regions[i];
+                var length = (ulong)region.Length;
+                context.SetRegion(region.Index, pins[i].AddrOfPinnedObject(), length, region.Writable ? length : 0);
+            }
+
+            context.Registers[1] = (ulong)MemoryMap.InputIndex << MemoryMap.RegionShift;
+            context.Registers[2] = (ulong)(memory[MemoryMap.InputIndex]?.Length ?? 0);
+            context.Registers[10] = ((ulong)MemoryMap.StackIndex << MemoryMap.RegionShift) + (ulong)executable.Profile.StackFrameSize;
+            context.Remaining = cap;
+            context.SyscallShim = (nint)SyscallShim.Pointer;
+            context.CallxTable = (nint)Unsafe.AsPointer(ref _callxTable.AsSpan().GetPinnableReference());
+            context.CallxCharge = (nint)Unsafe.AsPointer(ref _callxCharge.AsSpan().GetPinnableReference());
+            context.ManagedState = GCHandle.ToIntPtr(stateHandle);
+            context.TextAddress = executable.TextAddress;
+            context.TextLength = (ulong)executable.TextLength;
+
+            ((delegate* unmanaged<JitContext*, void>)_code.Address)(&context);
+            GC.KeepAlive(this);
+            return Finish(ref context, memory, budget, cap, state);
+        }
+        finally
+        {
+            foreach (var pin in pins)
+            {
+                pin.Free();
+            }
+
+            stateHandle.Free();
+        }
+    }
+
+    private ExecutionResult Finish(ref JitContext context, MemoryMap memory, ulong budget, long cap, RunState state)
+    {
+        var executable = Program.Executable;
+        var metering = Options.Metering;
+        var pc = (long)context.Pc;
+        var remaining = context.Remaining;
+        ulong Consumed(long tail) => metering ? (ulong)(cap - remaining - tail) : 0;
+        ulong ConsumedAt(long at) => Consumed(_unitsToEnd[at] - 1);
+        switch (context.Status)
+        {
+            case JitStatus.Ok:
+                return ExecutionResult.Ok(context.Registers[0], Consumed(0));
+            case JitStatus.BudgetBoundary:
+            {
+                // The block at pc does not fit: the interpreter runs what still fits and ends the run as it would.
+                var spent = (ulong)(cap - context.Remaining);
+                Span<ulong> registers = stackalloc ulong[11];
+                for (var r = 0; r <= 10; r++)
+                {
+                    registers[r] = context.Registers[r];
+                }
+
+                var rest = Interpreter.Resume(Program, memory, (ulong)context.Remaining, state.Context, registers, pc);
+                var total = spent + rest.ComputeUnits;
+                return rest.Error is { Kind: VmErrorKind.ComputeBudgetExceeded } exhausted
+                    ? ExecutionResult.Fail(VmErrors.BudgetExceeded(exhausted.Pc, budget), total)
+                    : rest with { ComputeUnits = total };
+            }
+            case JitStatus.AccessViolation:
+            {
+                var row = executable.Instructions[pc].Info;
+                var kind = row.Shape == OperandShape.Load ? AccessKind.Load : AccessKind.Store;
+                return ExecutionResult.Fail(
+                    VmErrors.AccessViolation(memory, pc, context.FaultAddress, (ulong)row.AccessSize, kind), ConsumedAt(pc));
+            }
+            case JitStatus.DivideByZero:
+                return ExecutionResult.Fail(VmErrors.DivideByZero(pc), ConsumedAt(pc));
+            case JitStatus.DivideOverflow:
+                return ExecutionResult.Fail(VmErrors.DivideOverflow(pc), ConsumedAt(pc));
+            case JitStatus.CallDepthExceeded:
+                return ExecutionResult.Fail(VmErrors.CallDepthExceeded(pc, executable.Profile), ConsumedAt(pc));
+            case JitStatus.CallOutsideText:
+                return ExecutionResult.Fail(VmErrors.CallOutsideText(pc, context.FaultAddress, executable.TextAddress,
+                    (ulong)executable.TextLength), ConsumedAt(pc));
+            case JitStatus.InvalidInstruction:
+                return ExecutionResult.Fail(VmErrors.CallIntoLddwTail(pc,
+                    (long)((context.FaultAddress - executable.TextAddress) / Decoder.SlotSize)), ConsumedAt(pc));
+            case JitStatus.SyscallFailed:
+                var error = state.Error!;
+                return ExecutionResult.Fail(error, error.Kind == VmErrorKind.ComputeBudgetExceeded ? budget : Consumed(0));
+            default:
+                throw new InvalidOperationException($"the generated code returned an unknown status {context.Status}");
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _code.Dispose();
+}

@@ -1,0 +1,76 @@
+using System.Runtime.InteropServices;
+
+namespace Tos.Tbpf.Jit.Runtime;
+
+/// <summary>
+/// The per-run state the generated code reads and writes through r15. The layout is fixed: the compiler
+/// emits these offsets, so the struct is explicit and each offset is a named constant.
+/// </summary>
+[StructLayout(LayoutKind.Explicit, Size = Size)]
+internal unsafe struct JitContext
+{
+    public const int MaxRegions = 8;
+    public const int RegionEntrySize = 32;
+
+    public const int RegistersOffset = 0;        // r0..r10, spilled around syscalls and at exit
+    public const int RemainingOffset = 96;       // compute units left (signed; the meter lives in r11 meanwhile)
+    public const int SavedRspOffset = 104;       // rsp after the prologue: every exit path restores it
+    public const int DepthOffset = 112;          // local call frames in use beyond frame 0
+    public const int StatusOffset = 120;         // JitStatus
+    public const int PcOffset = 124;             // the pc an exit refers to
+    public const int FaultAddressOffset = 128;   // the guest address of a faulting access
+    public const int SyscallShimOffset = 136;    // delegate* unmanaged<JitContext*, int>
+    public const int CallxTableOffset = 144;     // ulong*: native address per pc, 0 where callx may not land
+    public const int CallxChargeOffset = 152;    // long*: units from a pc to the end of its block
+    public const int ManagedStateOffset = 160;   // GCHandle of the run's managed state
+    public const int SyscallKeyOffset = 168;     // the key a syscall or helper call passes to the shim
+    public const int TextAddressOffset = 176;    // guest address of slot 0 of the text
+    public const int TextLengthOffset = 184;     // text length in bytes
+    public const int ScratchOffset = 192;        // one spare word for sequences that run out of scratch registers
+    public const int RegionCountOffset = 200;    // entries in the region table
+    public const int RegionsOffset = 256;        // RegionEntry[MaxRegions]
+    public const int RegionHostOffset = 0, RegionLoadLengthOffset = 8, RegionStoreLengthOffset = 16;
+    public const int Size = RegionsOffset + MaxRegions * RegionEntrySize;
+
+    [FieldOffset(RegistersOffset)] public fixed ulong Registers[11];
+    [FieldOffset(RemainingOffset)] public long Remaining;
+    [FieldOffset(SavedRspOffset)] public nint SavedRsp;
+    [FieldOffset(DepthOffset)] public long Depth;
+    [FieldOffset(StatusOffset)] public JitStatus Status;
+    [FieldOffset(PcOffset)] public int Pc;
+    [FieldOffset(FaultAddressOffset)] public ulong FaultAddress;
+    [FieldOffset(SyscallShimOffset)] public nint SyscallShim;
+    [FieldOffset(CallxTableOffset)] public nint CallxTable;
+    [FieldOffset(CallxChargeOffset)] public nint CallxCharge;
+    [FieldOffset(ManagedStateOffset)] public nint ManagedState;
+    [FieldOffset(SyscallKeyOffset)] public ulong SyscallKey;
+    [FieldOffset(TextAddressOffset)] public ulong TextAddress;
+    [FieldOffset(TextLengthOffset)] public ulong TextLength;
+    [FieldOffset(ScratchOffset)] public ulong Scratch;
+    [FieldOffset(RegionCountOffset)] public long RegionCount;
+    [FieldOffset(RegionsOffset)] public fixed ulong Regions[MaxRegions * RegionEntrySize / 8];
+
+    public void SetRegion(int index, nint host, ulong loadLength, ulong storeLength)
+    {
+        var at = index * RegionEntrySize / 8;
+        Regions[at] = (ulong)host;
+        Regions[at + 1] = loadLength;
+        Regions[at + 2] = storeLength;
+    }
+}
+
+/// <summary>Why the generated code returned.</summary>
+internal enum JitStatus
+{
+    Ok = 0,
+    /// <summary>A block did not fit in the remaining budget: the interpreter finishes from <c>Pc</c>.</summary>
+    BudgetBoundary,
+    AccessViolation,
+    DivideByZero,
+    DivideOverflow,
+    CallDepthExceeded,
+    CallOutsideText,
+    InvalidInstruction,
+    /// <summary>A syscall failed; the managed state holds the error.</summary>
+    SyscallFailed,
+}
