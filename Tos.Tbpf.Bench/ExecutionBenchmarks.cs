@@ -4,40 +4,45 @@ using Tos.Tbpf.Programs;
 
 namespace Tos.Tbpf.Bench;
 
-/// <summary>The canonical workloads on each engine with metering on (compute units are always charged).</summary>
+/// <summary>The canonical workloads on each engine: the interpreter, and the JIT with metering on (the default),
+/// off, and with hardening off.</summary>
 [Config(typeof(InstructionRateConfig))]
 public class ExecutionBenchmarks
 {
     private VerifiedExecutable _program = null!;
+    private IEngine _engine = null!;
     private byte[] _memory = [];
 
     [ParamsSource(nameof(WorkloadNames))]
     public string Workload { get; set; } = "";
 
-    [Params(EngineKind.Interpreter)]
-    public EngineKind Engine { get; set; }
+    [ParamsSource(nameof(EngineNames))]
+    public string Engine { get; set; } = "";
 
     public static IEnumerable<string> WorkloadNames => Bench.Workload.All.Select(w => w.Name);
+
+    public static IEnumerable<string> EngineNames => EngineVariant.All;
 
     [GlobalSetup]
     public void Setup()
     {
         var workload = Bench.Workload.Named(Workload);
         _program = workload.Load();
+        _engine = EngineVariant.Create(Engine);
         _memory = new byte[workload.MemorySize];
-        // A benchmark that computes the wrong thing measures nothing: check r0 and the count once.
-        var check = Vm.Run(_program, _memory, ulong.MaxValue, Engine).Result;
-        if (check.R0 != workload.ExpectedR0 || check.ComputeUnits != workload.Instructions)
+        // A benchmark that computes the wrong thing measures nothing: check r0 (and the count, where metered) once.
+        var result = _engine.Run(_program, FreshMemory(), ulong.MaxValue);
+        var counted = Engine != EngineVariant.JitUnmetered;
+        if (result.R0 != workload.ExpectedR0 || !result.IsOk || (counted && result.ComputeUnits != workload.Instructions))
         {
-            throw new InvalidOperationException($"{Workload}: got {check.Describe()}, expected r0 0x{workload.ExpectedR0:x} in {workload.Instructions} instructions");
+            throw new InvalidOperationException($"{Workload} on {Engine}: got {result.Describe()}, expected r0 0x{workload.ExpectedR0:x} in {workload.Instructions} instructions");
         }
     }
 
     [Benchmark]
-    public ulong Run()
-    {
-        var executable = _program.Executable;
-        var memory = MemoryMap.Standard(executable.ProgramRegion, _memory, executable.Profile);
-        return Engines.Get(Engine).Run(_program, memory, ulong.MaxValue).R0;
-    }
+    public ulong Run() => _engine.Run(_program, FreshMemory(), ulong.MaxValue).R0;
+
+    // Each run gets zeroed memory, as each invocation does in the node.
+    private MemoryMap FreshMemory() =>
+        MemoryMap.Standard(_program.Executable.ProgramRegion, _memory, _program.Executable.Profile);
 }

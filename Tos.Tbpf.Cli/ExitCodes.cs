@@ -11,4 +11,7 @@ public static class ExitCodes
 
     /// <summary>Bad usage, or the program could not be loaded, assembled or verified.</summary>
     public const int Usage = 2;
+
+    /// <summary><c>--engine both</c>: the interpreter and the JIT disagreed.</summary>
+    public const int Divergence = 3;
 }

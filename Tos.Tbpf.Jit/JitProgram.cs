@@ -59,6 +59,9 @@ public sealed unsafe class JitProgram : IDisposable
     /// <summary>The machine code, for inspection (tests decode it with Iced).</summary>
     public ReadOnlySpan<byte> Code => new((void*)_code.Address, CodeSize);
 
+    /// <summary>True once <see cref="Dispose"/> has unmapped the code.</summary>
+    internal bool IsReleased => _code.IsClosed;
+
     /// <summary>The address the code is mapped at.</summary>
     public nint CodeAddress => _code.Address;
 

@@ -18,9 +18,10 @@ internal static class CommonOptions
 
     public static Option<string> Engine() => new Option<string>("--engine")
     {
-        Description = "Engine: interpreter, jit or auto (the JIT where it exists, else the interpreter).",
+        Description = "Engine: interpreter, jit, auto (the JIT where it exists, else the interpreter) "
+            + "or both (run on both, fail with exit 3 if they differ in anything).",
         DefaultValueFactory = _ => "auto",
-    }.AcceptOnlyFromAmongFluent("interpreter", "jit", "auto");
+    }.AcceptOnlyFromAmongFluent("interpreter", "jit", "auto", "both");
 
     public static Option<string?> Entry() => new("--entry")
     {

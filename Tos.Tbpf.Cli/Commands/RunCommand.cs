@@ -44,10 +44,16 @@ internal static class RunCommand
             {
                 var selected = CommonOptions.ParseProfile(parse.GetValue(profile)!);
                 var bytes = ReadInput(parse.GetValue(input), parse.GetValue(inputHex));
-                var kind = CommonOptions.ParseEngine(parse.GetValue(engine)!);
-                var engineToUse = Engines.Get(kind);
+                var engineName = parse.GetValue(engine)!;
                 var verified = ProgramLoader.Load(parse.GetValue(program)!, parse.GetValue(format), selected,
                     StandardSyscalls.For(selected), parse.GetValue(entry));
+                if (engineName == "both")
+                {
+                    return RunBoth(verified, bytes, parse.GetValue(budget), report);
+                }
+
+                var kind = CommonOptions.ParseEngine(engineName);
+                var engineToUse = Engines.Get(kind);
                 var stopwatch = Stopwatch.StartNew();
                 var outcome = Vm.Run(verified, bytes, parse.GetValue(budget), kind);
                 stopwatch.Stop();
@@ -63,6 +69,51 @@ internal static class RunCommand
             }
         });
         return command;
+    }
+
+    /// <summary>The differential mode: both engines, every observable compared; a divergence is exit 3.</summary>
+    private static int RunBoth(Programs.VerifiedExecutable verified, byte[] input, ulong budget, OutcomeReporter report)
+    {
+        var interpreter = Vm.Run(verified, input, budget, EngineKind.Interpreter);
+        var jit = Vm.Run(verified, input, budget, EngineKind.Jit);
+        var differences = Differences(interpreter, jit).ToList();
+        if (differences.Count == 0)
+        {
+            return report.Result(jit.Result, "interpreter and jit agree", TimeSpan.Zero);
+        }
+
+        Console.Error.WriteLine("DIVERGENCE between the interpreter and the JIT:");
+        Console.Error.WriteLine($"  interpreter: {interpreter.Result.Describe()} {interpreter.Result.Error?.Message}");
+        Console.Error.WriteLine($"  jit:         {jit.Result.Describe()} {jit.Result.Error?.Message}");
+        foreach (var difference in differences)
+        {
+            Console.Error.WriteLine($"  {difference}");
+        }
+
+        return ExitCodes.Divergence;
+    }
+
+    private static IEnumerable<string> Differences(RunOutcome a, RunOutcome b)
+    {
+        if (a.Result.Describe() != b.Result.Describe() || a.Result.R0 != b.Result.R0)
+        {
+            yield return "the results differ";
+        }
+
+        if (!a.Result.IsOk)
+        {
+            yield break;
+        }
+
+        foreach (var region in a.Memory.Regions)
+        {
+            var other = b.Memory[region.Index]!.Data;
+            var at = region.Data.AsSpan().CommonPrefixLength(other);
+            if (at < region.Data.Length)
+            {
+                yield return $"the {region.Name} region differs first at offset {at}";
+            }
+        }
     }
 
     private static byte[] ReadInput(FileInfo? file, string? hex)

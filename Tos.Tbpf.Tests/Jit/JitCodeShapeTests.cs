@@ -1,0 +1,145 @@
+using Iced.Intel;
+using NUnit.Framework;
+using Tos.Tbpf.Jit;
+using Tos.Tbpf.Programs;
+using Decoder = Iced.Intel.Decoder;
+
+namespace Tos.Tbpf.Tests.Jit;
+
+/// <summary>What the generated code looks like, decoded with Iced: constants blinded, no-ops inserted, W^X mapping.</summary>
+public sealed class JitCodeShapeTests
+{
+    // Distinctive constants a contract might plant to smuggle x86 bytes into executable memory.
+    private const string Planted = """
+        mov r1, 0x12345678
+        lddw r2, 0x1122334455667788
+        add r3, 0x7abcdef0
+        stw [r10-8], 0x5a5a5a5a
+        mul32 r4, 0x31415926
+        jeq r1, 0x27182818, done
+        syscall planted_hash_0
+        done:
+        exit
+        """;
+
+    private static readonly long[] PlantedValues = [0x12345678, 0x1122334455667788, 0x7abcdef0, 0x5a5a5a5a, 0x31415926, 0x27182818];
+
+    private static VerifiedExecutable Program()
+    {
+        var syscalls = new Syscalls.SyscallRegistry().Register("planted_hash_0", (_, _, _, _, _, _) => 0);
+        return Vm.Load(Executable.FromAssembly(Planted, Profile.Tbpf, syscalls));
+    }
+
+    private static List<Iced.Intel.Instruction> Decode(JitProgram program)
+    {
+        var code = program.Code.ToArray();
+        var decoder = Decoder.Create(64, new ByteArrayCodeReader(code));
+        var result = new List<Iced.Intel.Instruction>();
+        while (decoder.IP < (ulong)code.Length)
+        {
+            result.Add(decoder.Decode());
+        }
+
+        return result;
+    }
+
+    private static IEnumerable<ulong> Immediates(Iced.Intel.Instruction instruction)
+    {
+        for (var i = 0; i < instruction.OpCount; i++)
+        {
+            var kind = instruction.GetOpKind(i);
+            if (kind is OpKind.Immediate8 or OpKind.Immediate16 or OpKind.Immediate32 or OpKind.Immediate64
+                or OpKind.Immediate8to16 or OpKind.Immediate8to32 or OpKind.Immediate8to64 or OpKind.Immediate32to64)
+            {
+                yield return instruction.GetImmediate(i);
+            }
+
+            if (kind == OpKind.Memory)
+            {
+                yield return instruction.MemoryDisplacement64;
+            }
+        }
+    }
+
+    private static bool Contains(byte[] haystack, long value, int width) =>
+        haystack.AsSpan().IndexOf(BitConverter.GetBytes(value).AsSpan(0, width)) >= 0;
+
+    [Test]
+    public void With_blinding_no_planted_constant_appears_in_the_code()
+    {
+        using var compiled = JitProgram.Compile(Program(), new JitOptions(Seed: 7));
+        var immediates = Decode(compiled).SelectMany(Immediates).ToHashSet();
+        var bytes = compiled.Code.ToArray();
+        var key = (long)Syscalls.Murmur3.HashName("planted_hash_0");
+        foreach (var value in PlantedValues.Append(key))
+        {
+            Assert.That(immediates, Does.Not.Contain((ulong)value).And.Not.Contain((ulong)(uint)value), $"0x{value:x} as an operand");
+            Assert.That(Contains(bytes, value, 4), Is.False, $"the low 4 bytes of 0x{value:x} in the code bytes");
+        }
+
+        Assert.That(Contains(bytes, 0x11223344, 4), Is.False, "the high half of the lddw constant");
+    }
+
+    [Test]
+    public void Without_blinding_the_constants_are_there()
+    {
+        // The check above can fail: with blinding off, the same program carries its constants verbatim.
+        using var compiled = JitProgram.Compile(Program(), new JitOptions(BlindConstants: false, NopInsertion: false));
+        var bytes = compiled.Code.ToArray();
+        Assert.That(PlantedValues.Count(v => Contains(bytes, v, 4)), Is.EqualTo(PlantedValues.Length));
+    }
+
+    [Test]
+    public void No_op_insertion_varies_the_layout_by_seed()
+    {
+        using var first = JitProgram.Compile(Program(), new JitOptions(BlindConstants: false, Seed: 1));
+        using var second = JitProgram.Compile(Program(), new JitOptions(BlindConstants: false, Seed: 2));
+        using var plain = JitProgram.Compile(Program(), new JitOptions(BlindConstants: false, NopInsertion: false));
+        Assert.That(Decode(first).Count(i => i.Mnemonic == Mnemonic.Nop), Is.GreaterThan(0));
+        Assert.That(Decode(plain).Count(i => i.Mnemonic == Mnemonic.Nop), Is.EqualTo(0));
+        Assert.That(first.Code.ToArray(), Is.Not.EqualTo(second.Code.ToArray()));
+    }
+
+    [Test]
+    public void Every_memory_access_is_preceded_by_its_bounds_check()
+    {
+        using var compiled = JitProgram.Compile(Vm.Load(Executable.FromAssembly(
+            "ldxdw r0, [r1+0]\nstxw [r10-4], r0\nstb [r2+3], 1\nlock add [r10-8], r0\nexit", Profile.Tbpf)), new JitOptions(NopInsertion: false));
+        var code = Decode(compiled);
+        // A guest access dereferences rax (the translated host address); before each: cmp against the region
+        // length (an r15-relative memory operand indexed by rdx) and a ja to the fault path.
+        var accesses = code.Select((ins, at) => (ins, at))
+            .Where(x => x.ins.OpCount > 0 && Enumerable.Range(0, x.ins.OpCount).Any(i => x.ins.GetOpKind(i) == OpKind.Memory)
+                && x.ins.MemoryBase == Register.RAX)
+            .ToList();
+        Assert.That(accesses, Has.Count.EqualTo(4));
+        foreach (var (_, at) in accesses)
+        {
+            var window = code.Skip(Math.Max(0, at - 6)).Take(6).ToList();
+            Assert.That(window.Any(i => i.Mnemonic == Mnemonic.Cmp && i.MemoryBase == Register.R15 && i.MemoryIndex == Register.RDX), Is.True,
+                $"bounds compare before instruction {at}");
+            Assert.That(window.Any(i => i.Mnemonic == Mnemonic.Ja), Is.True, $"fault branch before instruction {at}");
+        }
+    }
+
+    [Test]
+    public void Code_is_mapped_read_execute_and_never_writable()
+    {
+        using var compiled = JitProgram.Compile(Program());
+        var address = (ulong)compiled.CodeAddress;
+        var mapping = File.ReadLines("/proc/self/maps")
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Select(parts => (Range: parts[0].Split('-').Select(h => Convert.ToUInt64(h, 16)).ToArray(), Permissions: parts[1]))
+            .Single(m => m.Range[0] <= address && address < m.Range[1]);
+        Assert.That(mapping.Permissions, Is.EqualTo("r-xp"));
+    }
+
+    [Test]
+    public void Disposed_code_is_released_and_refuses_to_run()
+    {
+        var compiled = JitProgram.Compile(Program());
+        compiled.Dispose();
+        Assert.That(compiled.IsReleased, Is.True);
+        Assert.Throws<ObjectDisposedException>(() => compiled.Run(Memory.MemoryMap.Standard([], [], Profile.Tbpf), 10));
+    }
+}
