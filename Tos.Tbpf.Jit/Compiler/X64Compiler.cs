@@ -37,8 +37,10 @@ internal sealed partial class X64Compiler
     private readonly Label[] _body;
     private readonly List<Action> _deferred = [];
     private readonly Dictionary<JitStatus, Label> _anchors = [];
+    private readonly bool _labelEveryInstruction;
     private Label _exit;
     private Label _exitOk;
+    private int _pendingLabelAt = -1;
 
     private X64Compiler(Executable executable, JitOptions options)
     {
@@ -48,13 +50,25 @@ internal sealed partial class X64Compiler
         _options = options;
         _blocks = new BasicBlocks(_code, executable.EntryPc);
         _random = options.Seed is { } seed ? new Random(seed) : new Random();
+        // callx may land on any instruction, so only then does every instruction need a label (and the
+        // encoder its offsets); otherwise block entries are the only targets.
+        _labelEveryInstruction = profileHasCodeCallx(executable) && _code.Any(i => i.Op == Op.Callx);
         _blockEntry = new Label[_code.Length];
         _body = new Label[_code.Length];
         for (var pc = 0; pc < _code.Length; pc++)
         {
-            _body[pc] = _a.CreateLabel($"pc{pc}");
-            _blockEntry[pc] = _blocks.IsLeader[pc] ? _a.CreateLabel($"block{pc}") : _body[pc];
+            if (_blocks.IsLeader[pc])
+            {
+                _blockEntry[pc] = _a.CreateLabel();
+            }
+
+            if (_labelEveryInstruction)
+            {
+                _body[pc] = _a.CreateLabel();
+            }
         }
+
+        static bool profileHasCodeCallx(Executable executable) => executable.Profile.Callx == CallxTarget.CodeAddress;
     }
 
     /// <summary>Compiles <paramref name="program"/>; throws <see cref="JitException"/> when it cannot.</summary>
@@ -82,9 +96,13 @@ internal sealed partial class X64Compiler
             }
 
             EmitBlockEntry(pc);
-            var body = _body[pc];
-            Bind(ref body);
-            _body[pc] = body;
+            if (_labelEveryInstruction)
+            {
+                var body = _body[pc];
+                Bind(ref body);
+                _body[pc] = body;
+            }
+
             InsertNops();
             EmitInstruction(pc, _code[pc]);
         }
@@ -98,7 +116,8 @@ internal sealed partial class X64Compiler
         EmitAnchors();
 
         using var stream = new MemoryStream();
-        if (!_a.TryAssemble(new StreamCodeWriter(stream), 0, out var error, out var result, BlockEncoderOptions.ReturnNewInstructionOffsets))
+        var encoderOptions = _labelEveryInstruction ? BlockEncoderOptions.ReturnNewInstructionOffsets : BlockEncoderOptions.None;
+        if (!_a.TryAssemble(new StreamCodeWriter(stream), 0, out var error, out var result, encoderOptions))
         {
             throw new JitException($"x86 assembly failed: {error}");
         }
@@ -111,7 +130,7 @@ internal sealed partial class X64Compiler
         var offsets = new long[_code.Length];
         for (var pc = 0; pc < _code.Length; pc++)
         {
-            offsets[pc] = _code[pc].Op == Op.LddwTail ? -1 : (long)result.GetLabelRIP(_body[pc]);
+            offsets[pc] = _labelEveryInstruction && _code[pc].Op != Op.LddwTail ? (long)result.GetLabelRIP(_body[pc]) : -1;
         }
 
         return new CompiledCode(stream.ToArray(), offsets, _blocks.UnitsToEnd);
@@ -189,11 +208,16 @@ internal sealed partial class X64Compiler
     }
 
     /// <summary>Binds a label. Iced allows one label per instruction and some eBPF instructions emit nothing
-    /// (le64, a division's join point), so each label gets a zero-byte instruction of its own.</summary>
+    /// (le64, a division's join point), so a label that would share an instruction gets a zero-byte one first.</summary>
     private void Bind(ref Label label)
     {
+        if (_pendingLabelAt == _a.Instructions.Count)
+        {
+            _a.zero_bytes();
+        }
+
         _a.Label(ref label);
-        _a.zero_bytes();
+        _pendingLabelAt = _a.Instructions.Count;
     }
 
     private static AssemblerMemoryOperand Field(int offset) => __qword_ptr[Context + offset];
