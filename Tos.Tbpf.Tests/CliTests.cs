@@ -74,6 +74,14 @@ public sealed class CliTests
         Assert.That(output.StdOut, Is.EqualTo("{\"ok\":true,\"r0\":\"0x10000000000\",\"cu\":3}\n"));
     }
 
+    [Test]
+    public void Both_engines_agree_and_say_so()
+    {
+        var output = CliRunner.Run(null, "run", WriteTemp("b.s", "mov r0, 6\nmul r0, 7\nstxdw [r10-8], r0\nexit"), "--engine", "both");
+        Assert.That(output.ExitCode, Is.EqualTo(0), output.StdErr);
+        Assert.That(output.StdOut, Does.Contain("r0 = 0x2a").And.Contain("interpreter and jit agree"));
+    }
+
     [TestCase("01:02:03", "0x3")]
     [TestCase("01 02 03 04", "0x4")]
     [TestCase("0a0b", "0x2")]

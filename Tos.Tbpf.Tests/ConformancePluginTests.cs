@@ -9,15 +9,18 @@ namespace Tos.Tbpf.Tests;
 [Parallelizable(ParallelScope.All)]
 public sealed class ConformancePluginTests
 {
-    public static IEnumerable<TestCaseData> Cases() => ConformanceTests.Cases();
+    public static IEnumerable<TestCaseData> Cases() =>
+        from engine in new[] { "--interpreter", "--jit" }
+        from test in SharedData.DataFiles(SharedData.ConformanceFolder)
+        select new TestCaseData(test, engine).SetName($"{test.Name} {engine}");
 
     [TestCaseSource(nameof(Cases))]
-    public void Plugin_passes(DataFile test)
+    public void Plugin_passes(DataFile test, string engine)
     {
         var program = test.Raw ?? Assembler.AssembleBytes(test.Asm!);
         var memory = string.Join(' ', test.Memory.Select(b => b.ToString("x2")));
         var output = CliRunner.Run(string.Join(' ', program.Select(b => b.ToString("x2"))),
-            ["conformance-plugin", .. test.Memory.Length > 0 ? new[] { memory } : [], "--interpreter"]);
+            ["conformance-plugin", .. test.Memory.Length > 0 ? new[] { memory } : [], engine]);
 
         Assert.That(output.ExitCode, Is.EqualTo(0), output.StdErr);
         Assert.That(Convert.ToUInt64(output.StdOut.Trim(), 16), Is.EqualTo(test.Result));
