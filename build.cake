@@ -39,6 +39,75 @@ Task("Conformance")
     });
 });
 
+Task("Contracts")
+    .Description("Builds native-contracts/src/*.c with clang-19 for -mcpu=v1..v4 and -O0..-O3 into native-contracts/out.")
+    .Does(() =>
+{
+    EnsureClang();
+    var root = MakeAbsolute(Directory("./native-contracts"));
+    var cpus = new[] { "v1", "v2", "v3", "v4" };
+    var levels = new[] { "O0", "O1", "O2", "O3" };
+    foreach (var source in GetFiles(root + "/src/*.c").OrderBy(f => f.FullPath))
+    {
+        var name = source.GetFilenameWithoutExtension().ToString();
+        foreach (var cpu in cpus)
+        foreach (var level in levels)
+        {
+            var folder = root.Combine($"out/{cpu}-{level}");
+            EnsureDirectoryExists(folder);
+            // Relative paths keep the objects identical wherever the repository is cloned.
+            var exit = StartProcess("clang-19", new ProcessSettings
+            {
+                WorkingDirectory = root,
+                Arguments = $"-target bpf -mcpu={cpu} -{level} -fno-builtin -Iinclude -c src/{name}.c -o out/{cpu}-{level}/{name}.o",
+            });
+            if (exit != 0)
+            {
+                throw new Exception($"clang-19 failed on {name}.c (-mcpu={cpu} -{level})");
+            }
+        }
+    }
+
+    // Fixtures for the loader's negative tests: each must build, and each must be refused when loaded.
+    EnsureDirectoryExists(root.Combine("out/fixtures"));
+    foreach (var source in GetFiles(root + "/fixtures/*.c").OrderBy(f => f.FullPath))
+    {
+        var name = source.GetFilenameWithoutExtension().ToString();
+        var extra = name == "function_sections" ? " -ffunction-sections" : "";
+        if (StartProcess("clang-19", new ProcessSettings
+            {
+                WorkingDirectory = root,
+                Arguments = $"-target bpf -mcpu=v3 -O2 -fno-builtin{extra} -Iinclude -c fixtures/{name}.c -o out/fixtures/{name}.o",
+            }) != 0)
+        {
+            throw new Exception($"clang-19 failed on fixtures/{name}.c");
+        }
+    }
+
+    Information("contracts built into native-contracts/out (v3-O2 is the set the main job runs)");
+});
+
+// clang-19 comes from Debian's packages; elsewhere the message says what to install.
+void EnsureClang()
+{
+    if (StartProcess("sh", "-c \"command -v clang-19 >/dev/null\"") == 0)
+    {
+        return;
+    }
+
+    if (StartProcess("sh", "-c \"command -v apt-get >/dev/null\"") != 0)
+    {
+        throw new Exception("clang-19 is not installed: install clang 19 with eBPF support (the objects in native-contracts/out are committed, so only rebuilding needs it)");
+    }
+
+    Information("installing clang-19 and llvm-19 with apt-get");
+    var sudo = StartProcess("sh", "-c \"[ $(id -u) -eq 0 ]\"") == 0 ? "" : "sudo ";
+    if (StartProcess("sh", $"-c \"{sudo}apt-get update -qq && {sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang-19 llvm-19\"") != 0)
+    {
+        throw new Exception("apt-get could not install clang-19 and llvm-19");
+    }
+}
+
 Task("Demo")
     .IsDependentOn("Build")
     .Description("The main job: assemble and run every sample program on every engine and print a report.")

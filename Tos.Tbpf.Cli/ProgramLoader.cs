@@ -1,5 +1,6 @@
 using System.Text;
 using Tos.Tbpf.Assembly;
+using Tos.Tbpf.Elf;
 using Tos.Tbpf.Programs;
 using Tos.Tbpf.Syscalls;
 using Tos.Tbpf.Verification;
@@ -82,7 +83,14 @@ public static class ProgramLoader
 
                 return Executable.FromBytecode(content, profile, syscalls);
             case "elf":
-                throw new CliFailure("ElfError", "ELF objects are not supported by this build yet; assemble the program and use --format asm or raw");
+                try
+                {
+                    return ElfLoader.Load(content, profile, syscalls, entry ?? ElfLoader.DefaultEntrypoint);
+                }
+                catch (ElfException exception)
+                {
+                    throw new CliFailure("ElfError", $"{exception.Kind}: {exception.Message}");
+                }
             default:
                 throw new CliFailure("UsageError", $"unknown format '{format}' (elf, asm or raw)");
         }

@@ -1,3 +1,4 @@
+using Tos.Tbpf.Host;
 using Tos.Tbpf.Syscalls;
 
 namespace Tos.Tbpf.Cli;
@@ -8,15 +9,9 @@ public static class StandardSyscalls
     /// <summary>The conformance suite's helper 5: returns r1 (uBPF's plugin registers the same).</summary>
     public const uint ConformanceHelper = 5;
 
-    /// <summary>The registry for <paramref name="profile"/>: helper 5 under RFC 9669, nothing yet under TBPF.</summary>
-    public static SyscallRegistry For(Profile profile)
-    {
-        var registry = new SyscallRegistry();
-        if (profile.Calls == CallEncoding.HelperNumber)
-        {
-            registry.RegisterHelper(ConformanceHelper, "helper_5", (_, r1, _, _, _, _) => r1);
-        }
-
-        return registry;
-    }
+    /// <summary>The registry for <paramref name="profile"/>: helper 5 under RFC 9669; under TBPF the development
+    /// host's syscalls (logging and storage; see <see cref="DevelopmentHost"/>).</summary>
+    public static SyscallRegistry For(Profile profile) => profile.Calls == CallEncoding.HelperNumber
+        ? new SyscallRegistry().RegisterHelper(ConformanceHelper, "helper_5", (_, r1, _, _, _, _) => r1)
+        : DevelopmentHost.Syscalls();
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Tos.Tbpf.Execution;
+using Tos.Tbpf.Host;
 
 namespace Tos.Tbpf.Cli.Commands;
 
@@ -54,10 +55,11 @@ internal static class RunCommand
 
                 var kind = CommonOptions.ParseEngine(engineName);
                 var engineToUse = Engines.Get(kind);
+                var host = new DevelopmentHost();
                 var stopwatch = Stopwatch.StartNew();
-                var outcome = Vm.Run(verified, bytes, parse.GetValue(budget), kind);
+                var outcome = Vm.Run(verified, bytes, parse.GetValue(budget), kind, hostState: host);
                 stopwatch.Stop();
-                return report.Result(outcome.Result, engineToUse.Name, stopwatch.Elapsed);
+                return report.Result(outcome.Result, engineToUse.Name, stopwatch.Elapsed, host.LogLines);
             }
             catch (CliFailure failure)
             {
@@ -74,12 +76,19 @@ internal static class RunCommand
     /// <summary>The differential mode: both engines, every observable compared; a divergence is exit 3.</summary>
     private static int RunBoth(Programs.VerifiedExecutable verified, byte[] input, ulong budget, OutcomeReporter report)
     {
-        var interpreter = Vm.Run(verified, input, budget, EngineKind.Interpreter);
-        var jit = Vm.Run(verified, input, budget, EngineKind.Jit);
+        var interpreterHost = new DevelopmentHost();
+        var jitHost = new DevelopmentHost();
+        var interpreter = Vm.Run(verified, input, budget, EngineKind.Interpreter, hostState: interpreterHost);
+        var jit = Vm.Run(verified, input, budget, EngineKind.Jit, hostState: jitHost);
         var differences = Differences(interpreter, jit).ToList();
+        if (!interpreterHost.LogLines.SequenceEqual(jitHost.LogLines))
+        {
+            differences.Add("the logs differ");
+        }
+
         if (differences.Count == 0)
         {
-            return report.Result(jit.Result, "interpreter and jit agree", TimeSpan.Zero);
+            return report.Result(jit.Result, "interpreter and jit agree", TimeSpan.Zero, jitHost.LogLines);
         }
 
         Console.Error.WriteLine("DIVERGENCE between the interpreter and the JIT:");
@@ -141,8 +150,16 @@ internal static class RunCommand
     /// <summary>Prints an outcome as text or as the one JSON line of <c>--json</c>.</summary>
     private sealed class OutcomeReporter(bool json)
     {
-        public int Result(ExecutionResult result, string engine, TimeSpan elapsed)
+        public int Result(ExecutionResult result, string engine, TimeSpan elapsed, IEnumerable<string> logs)
         {
+            if (!json)
+            {
+                foreach (var line in logs)
+                {
+                    Console.WriteLine($"log: {line}");
+                }
+            }
+
             if (result.Error is { } error)
             {
                 if (json)

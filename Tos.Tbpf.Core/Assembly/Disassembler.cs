@@ -16,8 +16,9 @@ public static class Disassembler
     /// <param name="instructions">Decoded slots.</param>
     /// <param name="syscalls">Names for <c>call imm</c> keys, or null.</param>
     /// <param name="functionNames">Names for slots (ELF symbols), or null to generate labels.</param>
+    /// <param name="notes">Comments for slots (what the ELF loader linked there), printed after the instruction.</param>
     public static string Disassemble(IReadOnlyList<Instruction> instructions, SyscallRegistry? syscalls = null,
-        IReadOnlyDictionary<long, string>? functionNames = null)
+        IReadOnlyDictionary<long, string>? functionNames = null, IReadOnlyDictionary<long, string>? notes = null)
     {
         var labels = LabelTargets(instructions, functionNames);
         var text = new StringBuilder();
@@ -33,7 +34,13 @@ public static class Disassembler
                 text.Append(label).Append(":\n");
             }
 
-            text.Append("    ").Append(Format(instructions[pc], pc, syscalls, labels, instructions.Count)).Append('\n');
+            text.Append("    ").Append(Format(instructions[pc], pc, syscalls, labels, instructions.Count));
+            if (notes is not null && notes.TryGetValue(pc, out var note))
+            {
+                text.Append("  # ").Append(note);
+            }
+
+            text.Append('\n');
         }
 
         return text.ToString();

@@ -14,7 +14,8 @@ public sealed class Executable
 {
     /// <summary>Creates an executable whose text lies at <paramref name="textOffset"/> in the program region.</summary>
     public Executable(byte[] programRegion, int textOffset, int textLength, long entryPc, Profile profile,
-        SyscallRegistry syscalls, IReadOnlyDictionary<long, string>? functionNames = null)
+        SyscallRegistry syscalls, IReadOnlyDictionary<long, string>? functionNames = null,
+        IReadOnlyDictionary<long, string>? relocationNotes = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(textOffset);
         ArgumentOutOfRangeException.ThrowIfNegative(textLength);
@@ -26,6 +27,7 @@ public sealed class Executable
         Profile = profile;
         Syscalls = syscalls;
         FunctionNames = functionNames ?? new Dictionary<long, string>();
+        RelocationNotes = relocationNotes ?? new Dictionary<long, string>();
         Instructions = Decoder.Decode(programRegion.AsSpan(textOffset, textLength));
     }
 
@@ -60,6 +62,9 @@ public sealed class Executable
 
     /// <summary>Names of functions by slot (ELF symbols), for the disassembler.</summary>
     public IReadOnlyDictionary<long, string> FunctionNames { get; }
+
+    /// <summary>What the loader linked at each relocated slot (a syscall's or callee's name, a data symbol), for the disassembler.</summary>
+    public IReadOnlyDictionary<long, string> RelocationNotes { get; }
 
     /// <summary>The guest address of the first text slot.</summary>
     public ulong TextAddress => ((ulong)MemoryMap.ProgramIndex << MemoryMap.RegionShift) + (ulong)TextOffset;

@@ -1,5 +1,6 @@
 using NUnit.Framework;
 using Tos.Tbpf.Execution;
+using Tos.Tbpf.Host;
 using Tos.Tbpf.Memory;
 using Tos.Tbpf.Programs;
 using Tos.Tbpf.Syscalls;
@@ -12,25 +13,49 @@ namespace Tos.Tbpf.Tests.Support;
 /// </summary>
 public static class AllEngines
 {
-    public static RunOutcome Run(Executable executable, ReadOnlySpan<byte> input, ulong budget)
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Executable, Programs.VerifiedExecutable> VerifiedPrograms = [];
+
+    public static RunOutcome Run(Executable executable, ReadOnlySpan<byte> input, ulong budget) =>
+        Run(executable, input, budget, new DevelopmentHost()).Outcome;
+
+    /// <summary>Runs a contract: each engine gets its own copy of <paramref name="host"/> (logs and storage), and
+    /// the copies must end alike. Returns the interpreter's outcome and host.</summary>
+    public static (RunOutcome Outcome, DevelopmentHost Host) Run(Executable executable, ReadOnlySpan<byte> input, ulong budget,
+        DevelopmentHost host)
     {
-        var verified = Vm.Load(executable);
-        RunOutcome? reference = null;
+        // One verified program per executable, so that the JIT compiles it once however often a test runs it.
+        var verified = VerifiedPrograms.GetValue(executable, Vm.Load);
+        (RunOutcome Outcome, DevelopmentHost Host)? reference = null;
         foreach (var engine in Engines.Available)
         {
+            var copy = Copy(host);
             var memory = MemoryMap.Standard(executable.ProgramRegion, input, executable.Profile);
-            var result = engine.Run(verified, memory, budget, new SyscallContext(memory));
+            var result = engine.Run(verified, memory, budget, new SyscallContext(memory, copy));
             var outcome = new RunOutcome(result, memory);
             if (reference is null)
             {
-                reference = outcome;
+                reference = (outcome, copy);
                 continue;
             }
 
-            AssertSame(reference, outcome, engine.Name);
+            AssertSame(reference.Value.Outcome, outcome, engine.Name);
+            Assert.That(copy.Logs, Is.EqualTo(reference.Value.Host.Logs), $"{engine.Name}: logs");
+            Assert.That(copy.Storage, Is.EqualTo(reference.Value.Host.Storage), $"{engine.Name}: storage");
         }
 
-        return reference!;
+        return reference!.Value;
+    }
+
+    private static DevelopmentHost Copy(DevelopmentHost host)
+    {
+        var copy = new DevelopmentHost();
+        copy.Logs.AddRange(host.Logs.Select(l => l.ToArray()));
+        foreach (var (key, value) in host.Storage)
+        {
+            copy.Storage[key] = value.ToArray();
+        }
+
+        return copy;
     }
 
     public static RunOutcome Run(string asm, Profile profile, ReadOnlySpan<byte> input = default, ulong budget = 1_000_000,

@@ -1,0 +1,276 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Tos.Tbpf.Elf;
+
+/// <summary>One section header, validated against the file.</summary>
+internal sealed record ElfSection(int Index, string Name, uint Type, ulong Flags, ulong Offset, ulong Size, uint Link, uint Info,
+    ulong Alignment, ulong EntrySize)
+{
+    public const uint TypeNull = 0, TypeProgBits = 1, TypeSymTab = 2, TypeStrTab = 3, TypeRela = 4, TypeNoBits = 8, TypeRel = 9;
+    public const ulong FlagWrite = 1, FlagAlloc = 2, FlagExec = 4;
+
+    public bool IsAlloc => (Flags & FlagAlloc) != 0;
+
+    public bool IsExecutable => IsAlloc && (Flags & FlagExec) != 0;
+
+    public bool IsWritable => IsAlloc && (Flags & FlagWrite) != 0;
+
+    /// <summary>Whether the section's bytes are in the file (NOBITS sections have none).</summary>
+    public bool HasFileData => Type is not (TypeNoBits or TypeNull);
+}
+
+/// <summary>A symbol, validated: its section index is either special or a real section.</summary>
+internal sealed record ElfSymbol(int Index, string Name, byte Info, ushort SectionIndex, ulong Value, ulong Size)
+{
+    public const byte TypeFunc = 2, TypeSection = 3;
+
+    public byte Type => (byte)(Info & 0xf);
+
+    public bool IsUndefined => SectionIndex == 0;
+}
+
+/// <summary>A REL relocation entry.</summary>
+internal readonly record struct ElfRelocation(ulong Offset, uint Type, uint Symbol);
+
+/// <summary>
+/// A bounds-checked reader of 64-bit little-endian ELF objects. Every offset, size and count the file claims is
+/// checked against the file before it is used, so a malformed file gives an <see cref="ElfException"/>, never
+/// another exception, and nothing is allocated in proportion to a claimed size.
+/// </summary>
+internal sealed class ElfFile
+{
+    public const int MaxFileSize = 1024 * 1024;
+    public const int MaxSections = 256;
+    public const int MaxNameLength = 256;
+    private const int HeaderSize = 64, SectionHeaderSize = 64, SymbolSize = 24, RelocationSize = 16;
+    private const ushort MachineBpf = 247, TypeRelocatable = 1;
+
+    private readonly byte[] _file;
+
+    private ElfFile(byte[] file, List<ElfSection> sections, List<ElfSymbol> symbols)
+    {
+        _file = file;
+        Sections = sections;
+        Symbols = symbols;
+    }
+
+    public IReadOnlyList<ElfSection> Sections { get; }
+
+    public IReadOnlyList<ElfSymbol> Symbols { get; }
+
+    public ReadOnlySpan<byte> Data(ElfSection section) =>
+        section.HasFileData ? _file.AsSpan((int)section.Offset, (int)section.Size) : [];
+
+    public static ElfFile Parse(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length > MaxFileSize)
+        {
+            throw new ElfException(ElfErrorKind.TooLarge, $"the file is {bytes.Length} bytes; a contract may have at most {MaxFileSize}");
+        }
+
+        if (bytes.Length < 4 || bytes[0] != 0x7f || bytes[1] != 'E' || bytes[2] != 'L' || bytes[3] != 'F')
+        {
+            throw new ElfException(ElfErrorKind.NotElf, "the file does not start with the ELF magic \\x7fELF");
+        }
+
+        if (bytes.Length < HeaderSize)
+        {
+            throw new ElfException(ElfErrorKind.Truncated, $"the file is {bytes.Length} bytes, shorter than the {HeaderSize}-byte ELF header");
+        }
+
+        if (bytes[4] != 2)
+        {
+            throw new ElfException(ElfErrorKind.WrongClass, $"ELF class {bytes[4]}: only 64-bit objects (class 2) are contracts");
+        }
+
+        if (bytes[5] != 1)
+        {
+            throw new ElfException(ElfErrorKind.WrongEndianness, $"ELF data encoding {bytes[5]}: only little-endian (1) is supported");
+        }
+
+        var type = U16(bytes, 16);
+        var machine = U16(bytes, 18);
+        if (machine != MachineBpf)
+        {
+            throw new ElfException(ElfErrorKind.WrongMachine, $"machine {machine} is not eBPF ({MachineBpf}); compile with clang -target bpf");
+        }
+
+        if (type != TypeRelocatable)
+        {
+            throw new ElfException(ElfErrorKind.WrongType,
+                $"ELF type {type} is not a relocatable object (1); load the .o that clang -c produces");
+        }
+
+        CheckTable(bytes, U64(bytes, 32), U16(bytes, 56), U16(bytes, 54), "program header", 56, allowEmpty: true);
+        var shoff = U64(bytes, 40);
+        var shnum = U16(bytes, 60);
+        if (shnum > MaxSections)
+        {
+            throw new ElfException(ElfErrorKind.TooManySections, $"{shnum} sections; a contract may have at most {MaxSections}");
+        }
+
+        CheckTable(bytes, shoff, shnum, U16(bytes, 58), "section header", SectionHeaderSize, allowEmpty: false);
+        var file = bytes.ToArray();
+        var raw = new List<(uint Name, ElfSection Section)>();
+        for (var i = 0; i < shnum; i++)
+        {
+            var at = (int)shoff + i * SectionHeaderSize;
+            var section = new ElfSection(i, "", U32(file, at + 4), U64(file, at + 8), U64(file, at + 24), U64(file, at + 32),
+                U32(file, at + 40), U32(file, at + 44), U64(file, at + 48), U64(file, at + 56));
+            if (section.HasFileData && (section.Offset > (ulong)file.Length || section.Size > (ulong)file.Length - section.Offset))
+            {
+                throw new ElfException(ElfErrorKind.SectionOutOfBounds,
+                    $"section {i}: bytes [0x{section.Offset:x}, +0x{section.Size:x}) lie outside the {file.Length}-byte file");
+            }
+
+            raw.Add((U32(file, at), section));
+        }
+
+        CheckOverlaps(raw.Select(r => r.Section).ToList(), shoff, shnum);
+        var shstrndx = U16(file, 62);
+        if (shstrndx >= shnum || raw[shstrndx].Section.Type != ElfSection.TypeStrTab)
+        {
+            throw new ElfException(ElfErrorKind.BadName, $"the section-name string table index {shstrndx} is not a string table");
+        }
+
+        var names = raw[shstrndx].Section;
+        var sections = raw.Select(r => r.Section with { Name = ReadName(file, names, r.Name, $"section {r.Section.Index}") }).ToList();
+        var symbols = ReadSymbols(file, sections);
+        return new ElfFile(file, sections, symbols);
+    }
+
+    /// <summary>The REL entries of a relocation section, each checked to name an existing symbol.</summary>
+    public IEnumerable<ElfRelocation> Relocations(ElfSection section)
+    {
+        if (section.EntrySize != RelocationSize || section.Size % RelocationSize != 0)
+        {
+            throw new ElfException(ElfErrorKind.BadRelocation,
+                $"relocation section {section.Name}: entry size {section.EntrySize}, size {section.Size}; expected {RelocationSize}-byte entries");
+        }
+
+        for (var at = section.Offset; at < section.Offset + section.Size; at += RelocationSize)
+        {
+            var info = U64(_file, (int)at + 8);
+            var relocation = new ElfRelocation(U64(_file, (int)at), (uint)info, (uint)(info >> 32));
+            if (relocation.Symbol >= Symbols.Count)
+            {
+                throw new ElfException(ElfErrorKind.BadSymbol,
+                    $"relocation at 0x{relocation.Offset:x} in {section.Name} names symbol {relocation.Symbol}; the table has {Symbols.Count}");
+            }
+
+            yield return relocation;
+        }
+    }
+
+    private static void CheckTable(ReadOnlySpan<byte> bytes, ulong offset, int count, int entrySize, string what, int expectedEntrySize,
+        bool allowEmpty)
+    {
+        if (count == 0)
+        {
+            if (allowEmpty)
+            {
+                return;
+            }
+
+            throw new ElfException(ElfErrorKind.HeaderTableOutOfBounds, $"the {what} table is empty");
+        }
+
+        if (entrySize != expectedEntrySize)
+        {
+            throw new ElfException(ElfErrorKind.HeaderTableOutOfBounds, $"{what} entries are {entrySize} bytes, not {expectedEntrySize}");
+        }
+
+        var length = (ulong)count * (ulong)entrySize;
+        if (offset > (ulong)bytes.Length || length > (ulong)bytes.Length - offset)
+        {
+            throw new ElfException(ElfErrorKind.HeaderTableOutOfBounds,
+                $"the {what} table [0x{offset:x}, +{length}) lies outside the {bytes.Length}-byte file");
+        }
+    }
+
+    private static void CheckOverlaps(List<ElfSection> sections, ulong shoff, int shnum)
+    {
+        var ranges = sections.Where(s => s.HasFileData && s.Size > 0)
+            .Select(s => (Start: s.Offset, End: s.Offset + s.Size, What: $"section {s.Index}"))
+            .Append((Start: 0UL, End: (ulong)HeaderSize, What: "the ELF header"))
+            .Append((Start: shoff, End: shoff + (ulong)shnum * SectionHeaderSize, What: "the section header table"))
+            .OrderBy(r => r.Start).ToList();
+        for (var i = 1; i < ranges.Count; i++)
+        {
+            if (ranges[i].Start < ranges[i - 1].End)
+            {
+                throw new ElfException(ElfErrorKind.OverlappingSections, $"{ranges[i].What} overlaps {ranges[i - 1].What}");
+            }
+        }
+    }
+
+    private static List<ElfSymbol> ReadSymbols(byte[] file, List<ElfSection> sections)
+    {
+        var tables = sections.Where(s => s.Type == ElfSection.TypeSymTab).ToList();
+        if (tables.Count == 0)
+        {
+            return [];
+        }
+
+        if (tables.Count > 1)
+        {
+            throw new ElfException(ElfErrorKind.BadSymbol, "more than one symbol table");
+        }
+
+        var table = tables[0];
+        if (table.EntrySize != SymbolSize || table.Size % SymbolSize != 0)
+        {
+            throw new ElfException(ElfErrorKind.BadSymbol, $"symbol entries are {table.EntrySize} bytes, not {SymbolSize}");
+        }
+
+        if (table.Link >= sections.Count || sections[(int)table.Link].Type != ElfSection.TypeStrTab)
+        {
+            throw new ElfException(ElfErrorKind.BadName, $"the symbol table's string table index {table.Link} is not a string table");
+        }
+
+        var strings = sections[(int)table.Link];
+        var symbols = new List<ElfSymbol>();
+        for (var i = 0; i < (int)(table.Size / SymbolSize); i++)
+        {
+            var at = (int)table.Offset + i * SymbolSize;
+            var shndx = U16(file, at + 6);
+            // 0 = undefined; 0xfff1 = absolute (file symbols); anything else must be a real section.
+            if (shndx != 0 && shndx < 0xff00 && shndx >= sections.Count)
+            {
+                throw new ElfException(ElfErrorKind.BadSymbol, $"symbol {i} points to section {shndx}; there are {sections.Count}");
+            }
+
+            var name = ReadName(file, strings, U32(file, at), $"symbol {i}");
+            symbols.Add(new ElfSymbol(i, name, file[at + 4], shndx, U64(file, at + 8), U64(file, at + 16)));
+        }
+
+        return symbols;
+    }
+
+    private static string ReadName(byte[] file, ElfSection table, uint offset, string owner)
+    {
+        if (offset >= table.Size)
+        {
+            throw new ElfException(ElfErrorKind.BadName, $"{owner}: name offset {offset} is outside its {table.Size}-byte string table");
+        }
+
+        var start = (int)(table.Offset + offset);
+        var limit = (int)Math.Min(table.Size - offset, MaxNameLength + 1);
+        var length = file.AsSpan(start, limit).IndexOf((byte)0);
+        if (length < 0)
+        {
+            throw new ElfException(ElfErrorKind.BadName, limit > MaxNameLength
+                ? $"{owner}: name longer than {MaxNameLength} bytes"
+                : $"{owner}: name is not NUL-terminated inside its string table");
+        }
+
+        return Encoding.UTF8.GetString(file, start, length);
+    }
+
+    private static ushort U16(ReadOnlySpan<byte> bytes, int at) => BinaryPrimitives.ReadUInt16LittleEndian(bytes[at..]);
+
+    private static uint U32(ReadOnlySpan<byte> bytes, int at) => BinaryPrimitives.ReadUInt32LittleEndian(bytes[at..]);
+
+    private static ulong U64(ReadOnlySpan<byte> bytes, int at) => BinaryPrimitives.ReadUInt64LittleEndian(bytes[at..]);
+}
