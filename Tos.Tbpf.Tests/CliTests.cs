@@ -57,11 +57,11 @@ public sealed class CliTests
     }
 
     [Test]
-    public void Elf_input_is_a_clear_error_until_the_loader_exists()
+    public void Malformed_elf_is_an_elf_error()
     {
         var path = WriteTemp("x.o", "\u007fELF....");
         var output = CliRunner.Run(null, "run", path, "--json");
-        Assert.That(output.StdOut, Does.StartWith("{\"ok\":false,\"error\":\"ElfError\""));
+        Assert.That(output.StdOut, Does.StartWith("{\"ok\":false,\"error\":\"ElfError\",\"cu\":0,\"message\":\"Truncated"));
         Assert.That(output.ExitCode, Is.EqualTo(2));
     }
 
@@ -118,6 +118,34 @@ public sealed class CliTests
         Assert.That(CliRunner.Run(null, "run", source, "--entry", "second", "--json").StdOut, Does.Contain("\"r0\":\"0x2\""));
         var disassembly = CliRunner.Run(null, "disasm", binary);
         Assert.That(disassembly.StdOut, Does.Contain("mov64 r0, 2"));
+    }
+
+    private static string Contract(string name) => Path.Combine(SharedData.RepositoryRoot, "native-contracts", "out", "v3-O2", name + ".o");
+
+    [Test]
+    public void Elf_contracts_verify_run_and_disassemble()
+    {
+        var verify = CliRunner.Run(null, "verify", Contract("token"));
+        Assert.That(verify.ExitCode, Is.EqualTo(0), verify.StdErr);
+        Assert.That(verify.StdOut, Does.StartWith("ok:"));
+
+        var run = CliRunner.Run(null, "run", Contract("hello_world"), "--input-hex", "aa bb");
+        Assert.That(run.StdOut, Does.Contain("log: Hello, TOS!").And.Contain("log: input bytes: 2").And.Contain("r0 = 0x0"));
+
+        var disassembly = CliRunner.Run(null, "disasm", Contract("hello_world")).StdOut;
+        Assert.That(disassembly, Does.Contain("entrypoint:").And.Contain("syscall tos_log").And.Contain("# .rodata.str1.1+"));
+    }
+
+    [Test]
+    public void Elf_entry_by_name()
+    {
+        // Entered directly, dispatch's adjust(selector, x) gets r1 = the input address as its selector, which no
+        // case matches: the default case returns 0.
+        var output = CliRunner.Run(null, "run", Contract("dispatch"), "--entry", "adjust", "--json");
+        Assert.That(output.StdOut, Does.StartWith("{\"ok\":true,\"r0\":\"0x0\""));
+        var missing = CliRunner.Run(null, "run", Contract("dispatch"), "--entry", "nope", "--json");
+        Assert.That(missing.StdOut, Does.Contain("\"error\":\"ElfError\"").And.Contain("'nope'"));
+        Assert.That(missing.ExitCode, Is.EqualTo(2));
     }
 
     [Test]

@@ -40,7 +40,7 @@ internal static class ReportCommand
             .AddColumn(new TableColumn("compute units").RightAligned()).AddColumn(new TableColumn("time (ms)").RightAligned())
             .AddColumn("expected");
         var mismatches = 0;
-        foreach (var file in folder.GetFiles("*.asm").OrderBy(f => f.Name, StringComparer.Ordinal))
+        foreach (var file in folder.GetFiles("*.asm").Concat(folder.GetFiles("*.sample")).OrderBy(f => f.Name, StringComparer.Ordinal))
         {
             var sample = Sample.Read(file);
             foreach (var engine in Engines.Available)
@@ -48,7 +48,7 @@ internal static class ReportCommand
                 var (described, cu, elapsed, matches) = RunSample(sample, engine);
                 mismatches += matches ? 0 : 1;
                 table.AddRow(
-                    Markup.Escape(file.Name), sample.Profile.Name, engine.Name, Markup.Escape(described),
+                    Markup.Escape(System.IO.Path.GetFileName(sample.Path)), sample.Profile.Name, engine.Name, Markup.Escape(described),
                     cu.ToString(CultureInfo.InvariantCulture), elapsed.TotalMilliseconds.ToString("0.00", CultureInfo.InvariantCulture),
                     matches ? $"[green]{Markup.Escape(sample.Expect ?? "-")}[/]" : $"[red]{Markup.Escape(sample.Expect ?? "-")} MISMATCH[/]");
             }
@@ -63,10 +63,10 @@ internal static class ReportCommand
     {
         try
         {
-            var verified = ProgramLoader.Load(sample.Path, "asm", sample.Profile, StandardSyscalls.For(sample.Profile), null);
+            var verified = ProgramLoader.Load(sample.Path, sample.Format, sample.Profile, StandardSyscalls.For(sample.Profile), null);
             var kind = engine.Name == "jit" ? EngineKind.Jit : EngineKind.Interpreter;
             var stopwatch = Stopwatch.StartNew();
-            var result = Vm.Run(verified, sample.Input, sample.Budget, kind).Result;
+            var result = Vm.Run(verified, sample.Input, sample.Budget, kind, hostState: new Host.DevelopmentHost()).Result;
             stopwatch.Stop();
             var described = result.Error is { } error ? $"{error.Kind} at pc {error.Pc}" : $"0x{result.R0:x}";
             return (described, result.ComputeUnits, stopwatch.Elapsed, sample.Matches(result));
@@ -77,7 +77,7 @@ internal static class ReportCommand
         }
     }
 
-    private sealed record Sample(string Path, Profile Profile, byte[] Input, ulong Budget, string? Expect)
+    private sealed record Sample(string Path, string Format, Profile Profile, byte[] Input, ulong Budget, string? Expect)
     {
         public static Sample Read(FileInfo file)
         {
@@ -87,7 +87,9 @@ internal static class ReportCommand
             var profile = Tos.Tbpf.Profile.ByName(header.GetValueOrDefault("profile", "tbpf")) ?? Tos.Tbpf.Profile.Tbpf;
             var input = Hex.TryParse(header.GetValueOrDefault("input-hex", "")) ?? [];
             var budget = header.TryGetValue("budget", out var b) ? ulong.Parse(b, CultureInfo.InvariantCulture) : RunCommand.DefaultBudget;
-            return new Sample(file.FullName, profile, input, budget, header.GetValueOrDefault("expect"));
+            var elf = header.GetValueOrDefault("elf");
+            var path = elf is null ? file.FullName : System.IO.Path.GetFullPath(System.IO.Path.Combine(file.DirectoryName!, elf));
+            return new Sample(path, elf is null ? "asm" : "elf", profile, input, budget, header.GetValueOrDefault("expect"));
         }
 
         public bool Matches(ExecutionResult result) => Expect is null
