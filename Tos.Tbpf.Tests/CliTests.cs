@@ -139,10 +139,9 @@ public sealed class CliTests
     [Test]
     public void Elf_entry_by_name()
     {
-        // Entered directly, dispatch's adjust(selector, x) gets r1 = the input address as its selector, which no
-        // case matches: the default case returns 0.
-        var output = CliRunner.Run(null, "run", Contract("dispatch"), "--entry", "adjust", "--json");
-        Assert.That(output.StdOut, Does.StartWith("{\"ok\":true,\"r0\":\"0x0\""));
+        // Entered directly, dispatch's op_popcount(x) counts the bits of r1 = the input address 0x4_0000_0000: one.
+        var output = CliRunner.Run(null, "run", Contract("dispatch"), "--entry", "op_popcount", "--json");
+        Assert.That(output.StdOut, Does.StartWith("{\"ok\":true,\"r0\":\"0x1\""));
         var missing = CliRunner.Run(null, "run", Contract("dispatch"), "--entry", "nope", "--json");
         Assert.That(missing.StdOut, Does.Contain("\"error\":\"ElfError\"").And.Contain("'nope'"));
         Assert.That(missing.ExitCode, Is.EqualTo(2));
