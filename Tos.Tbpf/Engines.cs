@@ -45,6 +45,11 @@ public static class Engines
 
         public ExecutionResult Run(VerifiedExecutable program, MemoryMap memory, ulong budget, SyscallContext? syscallContext) =>
             Tos.Tbpf.Interpretation.Interpreter.Run(program, memory, budget, syscallContext);
+
+        public void Prepare(VerifiedExecutable program)
+        {
+            // The interpreter runs the decoded instructions as they are.
+        }
     }
 
     private sealed class CompilingEngine(JitEngine engine) : IEngine
@@ -53,5 +58,7 @@ public static class Engines
 
         public ExecutionResult Run(VerifiedExecutable program, MemoryMap memory, ulong budget, SyscallContext? syscallContext) =>
             engine.Run(program, memory, budget, syscallContext);
+
+        public void Prepare(VerifiedExecutable program) => engine.Compile(program);
     }
 }

@@ -13,6 +13,9 @@ public interface IEngine
 
     /// <summary>Runs <paramref name="program"/> over <paramref name="memory"/> (changed in place) with <paramref name="budget"/> compute units.</summary>
     ExecutionResult Run(VerifiedExecutable program, MemoryMap memory, ulong budget, SyscallContext? syscallContext = null);
+
+    /// <summary>Does once what every run of <paramref name="program"/> needs (the JIT compiles it); later runs share it.</summary>
+    void Prepare(VerifiedExecutable program);
 }
 
 /// <summary>The engine asked for does not exist on this host or in this build.</summary>

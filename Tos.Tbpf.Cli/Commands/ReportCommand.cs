@@ -66,7 +66,7 @@ internal static class ReportCommand
             var verified = ProgramLoader.Load(sample.Path, sample.Format, sample.Profile, StandardSyscalls.For(sample.Profile), null);
             var kind = engine.Name == "jit" ? EngineKind.Jit : EngineKind.Interpreter;
             var stopwatch = Stopwatch.StartNew();
-            var result = Vm.Run(verified, sample.Input, sample.Budget, kind, hostState: new Host.DevelopmentHost()).Result;
+            var result = Vm.Run(verified, sample.Input, sample.Budget, kind, hostState: Host.Invocation.Offline()).Result;
             stopwatch.Stop();
             var described = result.Error is { } error ? $"{error.Kind} at pc {error.Pc}" : $"0x{result.R0:x}";
             return (described, result.ComputeUnits, stopwatch.Elapsed, sample.Matches(result));

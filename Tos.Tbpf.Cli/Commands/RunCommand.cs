@@ -55,7 +55,7 @@ internal static class RunCommand
 
                 var kind = CommonOptions.ParseEngine(engineName);
                 var engineToUse = Engines.Get(kind);
-                var host = new DevelopmentHost();
+                var host = Invocation.Offline();
                 var stopwatch = Stopwatch.StartNew();
                 var outcome = Vm.Run(verified, bytes, parse.GetValue(budget), kind, hostState: host);
                 stopwatch.Stop();
@@ -76,14 +76,19 @@ internal static class RunCommand
     /// <summary>The differential mode: both engines, every observable compared; a divergence is exit 3.</summary>
     private static int RunBoth(Programs.VerifiedExecutable verified, byte[] input, ulong budget, OutcomeReporter report)
     {
-        var interpreterHost = new DevelopmentHost();
-        var jitHost = new DevelopmentHost();
+        var interpreterHost = Invocation.Offline();
+        var jitHost = Invocation.Offline();
         var interpreter = Vm.Run(verified, input, budget, EngineKind.Interpreter, hostState: interpreterHost);
         var jit = Vm.Run(verified, input, budget, EngineKind.Jit, hostState: jitHost);
         var differences = Differences(interpreter, jit).ToList();
         if (!interpreterHost.LogLines.SequenceEqual(jitHost.LogLines))
         {
             differences.Add("the logs differ");
+        }
+
+        if (!interpreterHost.Overlay.Changes.Select(Describe).SequenceEqual(jitHost.Overlay.Changes.Select(Describe)))
+        {
+            differences.Add("the state changes differ");
         }
 
         if (differences.Count == 0)
@@ -101,6 +106,9 @@ internal static class RunCommand
 
         return ExitCodes.Divergence;
     }
+
+    private static string Describe(KeyValuePair<byte[], byte[]?> change) =>
+        $"{Convert.ToHexString(change.Key)}={(change.Value is null ? "deleted" : Convert.ToHexString(change.Value))}";
 
     private static IEnumerable<string> Differences(RunOutcome a, RunOutcome b)
     {

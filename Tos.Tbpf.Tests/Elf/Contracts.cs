@@ -19,5 +19,5 @@ public static class Contracts
     public static byte[] Bytes(string variant, string name) => File.ReadAllBytes(Path.Combine(OutFolder, variant, name + ".o"));
 
     public static Executable Load(string variant, string name) =>
-        ElfLoader.Load(Bytes(variant, name), Profile.Tbpf, DevelopmentHost.Syscalls());
+        ElfLoader.Load(Bytes(variant, name), Profile.Tbpf, TosSyscalls.Registry());
 }

@@ -15,7 +15,7 @@ public sealed class ElfLoaderTests
     private static byte[] Object() => Contracts.Bytes("v3-O2", "hello_world");
 
     private static ElfException Refuse(byte[] file, string entry = ElfLoader.DefaultEntrypoint) =>
-        Assert.Throws<ElfException>(() => ElfLoader.Load(file, Profile.Tbpf, DevelopmentHost.Syscalls(), entry))!;
+        Assert.Throws<ElfException>(() => ElfLoader.Load(file, Profile.Tbpf, TosSyscalls.Registry(), entry))!;
 
     // Field offsets of the ELF64 header and section headers.
     private static ulong SectionHeaders(byte[] f) => BinaryPrimitives.ReadUInt64LittleEndian(f.AsSpan(40));
@@ -33,7 +33,7 @@ public sealed class ElfLoaderTests
     [Test]
     public void The_fixture_loads()
     {
-        var executable = ElfLoader.Load(Object(), Profile.Tbpf, DevelopmentHost.Syscalls());
+        var executable = ElfLoader.Load(Object(), Profile.Tbpf, TosSyscalls.Registry());
         Assert.That(executable.FunctionNames.Values, Does.Contain("entrypoint"));
         Assert.That(executable.Instructions.Any(i => i.Op == Op.Call), Is.True, "tos_log linked as a syscall");
     }
@@ -251,7 +251,7 @@ public sealed class ElfLoaderTests
     [Test]
     public void Entry_by_another_name()
     {
-        var executable = ElfLoader.Load(Contracts.Bytes("v3-O2", "dispatch"), Profile.Tbpf, DevelopmentHost.Syscalls(), "adjust");
+        var executable = ElfLoader.Load(Contracts.Bytes("v3-O2", "dispatch"), Profile.Tbpf, TosSyscalls.Registry(), "adjust");
         Assert.That(executable.FunctionNames[executable.EntryPc], Is.EqualTo("adjust"));
     }
 }

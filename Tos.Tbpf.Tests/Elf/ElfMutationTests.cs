@@ -56,12 +56,12 @@ public sealed class ElfMutationTests
     {
         try
         {
-            var executable = ElfLoader.Load(file, Profile.Tbpf, DevelopmentHost.Syscalls());
+            var executable = ElfLoader.Load(file, Profile.Tbpf, TosSyscalls.Registry());
             var verified = Vm.Load(executable);
             foreach (var engine in Engines.Available)
             {
                 var memory = MemoryMap.Standard(executable.ProgramRegion, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], executable.Profile);
-                engine.Run(verified, memory, 10_000, new Syscalls.SyscallContext(memory, new DevelopmentHost()));
+                engine.Run(verified, memory, 10_000, new Syscalls.SyscallContext(memory, Invocation.Offline()));
             }
 
             return "ran";

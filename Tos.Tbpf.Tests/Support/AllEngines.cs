@@ -1,6 +1,7 @@
 using NUnit.Framework;
 using Tos.Tbpf.Execution;
 using Tos.Tbpf.Host;
+using Tos.Tbpf.State;
 using Tos.Tbpf.Memory;
 using Tos.Tbpf.Programs;
 using Tos.Tbpf.Syscalls;
@@ -16,19 +17,20 @@ public static class AllEngines
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Executable, Programs.VerifiedExecutable> VerifiedPrograms = [];
 
     public static RunOutcome Run(Executable executable, ReadOnlySpan<byte> input, ulong budget) =>
-        Run(executable, input, budget, new DevelopmentHost()).Outcome;
+        Run(executable, input, budget, new InMemoryContractState()).Outcome;
 
-    /// <summary>Runs a contract: each engine gets its own copy of <paramref name="host"/> (logs and storage), and
-    /// the copies must end alike. Returns the interpreter's outcome and host.</summary>
-    public static (RunOutcome Outcome, DevelopmentHost Host) Run(Executable executable, ReadOnlySpan<byte> input, ulong budget,
-        DevelopmentHost host)
+    /// <summary>Runs a contract over <paramref name="state"/>: each engine gets its own copy and its own invocation,
+    /// and they must end alike (logs, events, transfers, state changes). Returns the interpreter's outcome and
+    /// invocation; nothing is committed.</summary>
+    public static (RunOutcome Outcome, Invocation Host) Run(Executable executable, ReadOnlySpan<byte> input, ulong budget,
+        InMemoryContractState state, ChainContext? chain = null)
     {
         // One verified program per executable, so that the JIT compiles it once however often a test runs it.
         var verified = VerifiedPrograms.GetValue(executable, Vm.Load);
-        (RunOutcome Outcome, DevelopmentHost Host)? reference = null;
+        (RunOutcome Outcome, Invocation Host)? reference = null;
         foreach (var engine in Engines.Available)
         {
-            var copy = Copy(host);
+            var copy = new Invocation(Hash32.Zero, new StateOverlay(state.Clone()), chain ?? ChainContext.Offline);
             var memory = MemoryMap.Standard(executable.ProgramRegion, input, executable.Profile);
             var result = engine.Run(verified, memory, budget, new SyscallContext(memory, copy));
             var outcome = new RunOutcome(result, memory);
@@ -39,23 +41,15 @@ public static class AllEngines
             }
 
             AssertSame(reference.Value.Outcome, outcome, engine.Name);
-            Assert.That(copy.Logs, Is.EqualTo(reference.Value.Host.Logs), $"{engine.Name}: logs");
-            Assert.That(copy.Storage, Is.EqualTo(reference.Value.Host.Storage), $"{engine.Name}: storage");
+            var expected = reference.Value.Host;
+            Assert.That(copy.Logs, Is.EqualTo(expected.Logs), $"{engine.Name}: logs");
+            Assert.That(copy.Events, Is.EqualTo(expected.Events).Using<ContractEvent>((a, b) => a.Topic.SequenceEqual(b.Topic) && a.Data.SequenceEqual(b.Data)),
+                $"{engine.Name}: events");
+            Assert.That(copy.Transfers, Is.EqualTo(expected.Transfers), $"{engine.Name}: transfers");
+            Assert.That(copy.Overlay.Changes, Is.EqualTo(expected.Overlay.Changes), $"{engine.Name}: state changes");
         }
 
         return reference!.Value;
-    }
-
-    private static DevelopmentHost Copy(DevelopmentHost host)
-    {
-        var copy = new DevelopmentHost();
-        copy.Logs.AddRange(host.Logs.Select(l => l.ToArray()));
-        foreach (var (key, value) in host.Storage)
-        {
-            copy.Storage[key] = value.ToArray();
-        }
-
-        return copy;
     }
 
     public static RunOutcome Run(string asm, Profile profile, ReadOnlySpan<byte> input = default, ulong budget = 1_000_000,

@@ -1,0 +1,23 @@
+using Tos.Tbpf.State;
+
+namespace Tos.Tbpf.Host;
+
+/// <summary>What an invocation knows of the chain: its transaction, who sent it, and the block it is in.</summary>
+/// <param name="TxHash">The transaction's hash.</param>
+/// <param name="TxSource">The account that sent it (and pays the deposits).</param>
+/// <param name="BlockHash">The block's hash.</param>
+/// <param name="BlockHeight">The block's height.</param>
+public sealed record ChainContext(Hash32 TxHash, Hash32 TxSource, Hash32 BlockHash, ulong BlockHeight)
+{
+    /// <summary>A context for runs outside a chain: zero hashes, height 0.</summary>
+    public static ChainContext Offline { get; } = new(Hash32.Zero, Hash32.Zero, Hash32.Zero, 0);
+}
+
+/// <summary>An event a contract fired.</summary>
+public sealed record ContractEvent(byte[] Topic, byte[] Data);
+
+/// <summary>A movement of an asset between accounts (deposits, contract transfers, burns to the zero account).</summary>
+public sealed record AssetTransfer(Hash32 From, Hash32 To, Hash32 Asset, ulong Amount);
+
+/// <summary>An asset the transaction sends along to the contract before it runs.</summary>
+public sealed record Deposit(Hash32 Asset, ulong Amount);

@@ -1,0 +1,35 @@
+using System.Text;
+using Tos.Tbpf.State;
+
+namespace Tos.Tbpf.Host;
+
+/// <summary>
+/// The host side of one contract invocation, handed to the TOS syscalls as the run's host state: the state overlay,
+/// which contract runs, the chain context, and what the run produced (logs, events, transfers).
+/// </summary>
+public sealed class Invocation(Hash32 contract, StateOverlay overlay, ChainContext chain)
+{
+    /// <summary>The running contract (also its account).</summary>
+    public Hash32 Contract { get; } = contract;
+
+    /// <summary>The invocation's view of the state.</summary>
+    public StateOverlay Overlay { get; } = overlay;
+
+    /// <summary>The transaction and block.</summary>
+    public ChainContext Chain { get; } = chain;
+
+    /// <summary>Messages logged, in order.</summary>
+    public List<byte[]> Logs { get; } = [];
+
+    /// <summary>Events fired, in order.</summary>
+    public List<ContractEvent> Events { get; } = [];
+
+    /// <summary>Asset movements, in order.</summary>
+    public List<AssetTransfer> Transfers { get; } = [];
+
+    /// <summary>The logs as text (invalid UTF-8 replaced).</summary>
+    public IEnumerable<string> LogLines => Logs.Select(l => Encoding.UTF8.GetString(l));
+
+    /// <summary>A stand-alone invocation over fresh in-memory state, for running one program outside a chain.</summary>
+    public static Invocation Offline() => new(Hash32.Zero, new StateOverlay(new InMemoryContractState()), ChainContext.Offline);
+}

@@ -1,0 +1,59 @@
+using RocksDbSharp;
+
+namespace Tos.Tbpf.State;
+
+/// <summary>State persisted in an embedded RocksDB database: survives restarts; each commit is one atomic write batch.</summary>
+public sealed class RocksDbContractState : IContractState, IDisposable
+{
+    private readonly RocksDb _db;
+
+    /// <summary>Opens (creating if needed) the database in <paramref name="folder"/>.</summary>
+    public RocksDbContractState(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        _db = RocksDb.Open(new DbOptions().SetCreateIfMissing(true), folder);
+        Folder = folder;
+    }
+
+    /// <summary>Where the database lives.</summary>
+    public string Folder { get; }
+
+    /// <inheritdoc />
+    public byte[]? Get(ReadOnlySpan<byte> key) => _db.Get(key.ToArray());
+
+    /// <inheritdoc />
+    public IReadOnlyList<KeyValuePair<byte[], byte[]>> Scan(ReadOnlySpan<byte> prefix)
+    {
+        var start = prefix.ToArray();
+        var entries = new List<KeyValuePair<byte[], byte[]>>();
+        using var iterator = _db.NewIterator();
+        for (iterator.Seek(start); iterator.Valid() && iterator.Key().AsSpan().StartsWith(start); iterator.Next())
+        {
+            entries.Add(new KeyValuePair<byte[], byte[]>(iterator.Key(), iterator.Value()));
+        }
+
+        return entries;
+    }
+
+    /// <inheritdoc />
+    public void Commit(IReadOnlyList<KeyValuePair<byte[], byte[]?>> changes)
+    {
+        using var batch = new WriteBatch();
+        foreach (var (key, value) in changes)
+        {
+            if (value is null)
+            {
+                batch.Delete(key);
+            }
+            else
+            {
+                batch.Put(key, value);
+            }
+        }
+
+        _db.Write(batch, new WriteOptions().SetSync(true));
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _db.Dispose();
+}
