@@ -110,10 +110,13 @@ void EnsureClang()
 
 Task("Demo")
     .IsDependentOn("Build")
-    .Description("The main job: assemble and run every sample program on every engine and print a report.")
+    .Description("The main job: run every sample program and contract on every engine and print a report, then the token scenario.")
     .Does(() =>
 {
     DotNetRun("./Tos.Tbpf.Cli/Tos.Tbpf.Cli.csproj", new ProcessArgumentBuilder().Append("report").AppendQuoted("samples"),
+        new DotNetRunSettings { Configuration = configuration, NoBuild = true });
+    DotNetRun("./Tos.Tbpf.Cli/Tos.Tbpf.Cli.csproj",
+        new ProcessArgumentBuilder().Append("token-demo").AppendQuoted("native-contracts/out/v3-O2/token.o"),
         new DotNetRunSettings { Configuration = configuration, NoBuild = true });
 });
 

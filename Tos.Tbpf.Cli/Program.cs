@@ -9,6 +9,10 @@ root.Subcommands.Add(VerifyCommand.Create());
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(ConformancePluginCommand.Create());
+root.Subcommands.Add(DevnetCommands.Deploy());
+root.Subcommands.Add(DevnetCommands.Invoke());
+root.Subcommands.Add(DevnetCommands.State());
+root.Subcommands.Add(TokenDemoCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
