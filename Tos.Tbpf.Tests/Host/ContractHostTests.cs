@@ -5,6 +5,7 @@ using Tos.Tbpf.Elf;
 using Tos.Tbpf.Host;
 using Tos.Tbpf.State;
 using Tos.Tbpf.Tests.Elf;
+using Tos.Tbpf.Tests.Support;
 
 namespace Tos.Tbpf.Tests.Host;
 
@@ -100,28 +101,22 @@ public sealed class ContractHostTests
     [Test]
     public void State_survives_reopening_the_store()
     {
-        var folder = Path.Combine(Path.GetTempPath(), $"tbpf-state-{Guid.NewGuid():N}");
-        try
+        using var temp = new TempFolder();
+        var folder = temp.Path;
+        Hash32 counter;
+        using (var state = new RocksDbContractState(folder))
         {
-            Hash32 counter;
-            using (var state = new RocksDbContractState(folder))
-            {
-                var host = new ContractHost(state);
-                counter = host.Deploy(Contract("counter"));
-                Assert.That(host.Invoke(counter, [3]).Committed, Is.True);
-            }
-
-            using (var reopened = new RocksDbContractState(folder))
-            {
-                var host = new ContractHost(reopened);
-                Assert.That(host.IsDeployed(counter), Is.True);
-                Assert.That(host.Invoke(counter, [4]).Logs, Is.EqualTo(new[] { "count = 7" }), "the code and the count came back from disk");
-                Assert.That(Count(host, counter), Is.EqualTo(7UL));
-            }
+            var host = new ContractHost(state);
+            counter = host.Deploy(Contract("counter"));
+            Assert.That(host.Invoke(counter, [3]).Committed, Is.True);
         }
-        finally
+
+        using (var reopened = new RocksDbContractState(folder))
         {
-            Directory.Delete(folder, recursive: true);
+            var host = new ContractHost(reopened);
+            Assert.That(host.IsDeployed(counter), Is.True);
+            Assert.That(host.Invoke(counter, [4]).Logs, Is.EqualTo(new[] { "count = 7" }), "the code and the count came back from disk");
+            Assert.That(Count(host, counter), Is.EqualTo(7UL));
         }
     }
 
