@@ -32,6 +32,7 @@ public sealed class CliTests
     [TestCase("call f\nexit\nf:\ncall f\nexit", "CallDepthExceeded", 2, 64)]
     [TestCase("mov r1, 8\ncallx r1\nexit", "CallOutsideText", 1, 2)]
     [TestCase("lddw r1, 0x100000008\ncallx r1\nexit", "InvalidInstruction", 2, 2)]
+    [TestCase("mov r2, 2000\nsyscall tos_log\nexit", "SyscallError", 1, 2)]
     public void Runtime_error_prints_kind_pc_and_units_and_exits_1(string asm, string kind, long pc, long cu, params string[] extra)
     {
         var output = RunJson(asm, extra);
