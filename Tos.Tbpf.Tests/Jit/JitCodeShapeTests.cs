@@ -134,6 +134,18 @@ public sealed class JitCodeShapeTests
         Assert.That(mapping.Permissions, Is.EqualTo("r-xp"));
     }
 
+    [TestCase("callx r1\n", TestName = "A thousand metered callx")]
+    [TestCase("sdiv r1, r2\n", TestName = "A thousand guarded signed divisions")]
+    [TestCase("lock fetch or [r10-8], r1\n", TestName = "A thousand checked atomics")]
+    public void The_largest_instruction_streams_fit_the_code_size_bound(string repeated)
+    {
+        // Each instruction's code plus its slow-path stubs must stay under the bound the compiler checks,
+        // or a valid program would fail to compile.
+        var source = string.Concat(Enumerable.Repeat(repeated, 1000)) + "exit";
+        using var compiled = JitProgram.Compile(Vm.Load(Executable.FromAssembly(source, Profile.Tbpf)), new JitOptions(Seed: 11));
+        Assert.That(compiled.CodeSize, Is.GreaterThan(0));
+    }
+
     [Test]
     public void Disposed_code_is_released_and_refuses_to_run()
     {
