@@ -36,4 +36,35 @@ public sealed class RobustnessTests
             Assert.That(error.Message, Is.Not.Empty);
         }
     }
+
+    [Test]
+    public void Random_bytes_are_refused_by_the_verifier_or_run_to_a_result([Range(1, 60)] int seed)
+    {
+        // Mostly invalid: random slots, with a bias towards real opcodes so that some programs get through.
+        var random = new Random(seed);
+        var codes = OpcodeTable.All.Select(r => r.Code).Distinct().ToArray();
+        var bytes = new byte[8 * random.Next(1, 40)];
+        random.NextBytes(bytes);
+        for (var at = 0; at < bytes.Length; at += 8)
+        {
+            if (random.Next(2) == 0)
+            {
+                bytes[at] = codes[random.Next(codes.Length)];
+                bytes[at + 1] &= 0x99; // registers r0–r9 in both nibbles
+            }
+        }
+
+        // End with exit, so that the programs whose other slots happen to be valid get through to the engines.
+        bytes.AsSpan(bytes.Length - 8).Clear();
+        bytes[^8] = 0x95;
+        try
+        {
+            var outcome = AllEngines.Run(Executable.FromBytecode(bytes, Profile.Tbpf, Syscalls), [], 1_000);
+            Assert.That(outcome.Result.ComputeUnits, Is.LessThanOrEqualTo(1_000UL));
+        }
+        catch (Verification.VerifierException exception)
+        {
+            Assert.That(exception.Message, Does.StartWith($"pc {exception.Pc}:"));
+        }
+    }
 }
