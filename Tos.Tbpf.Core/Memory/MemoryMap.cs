@@ -36,16 +36,17 @@ public sealed class MemoryMap
         }
     }
 
-    /// <summary>The standard map of DESIGN §3: program (read only), a zeroed stack of
-    /// <see cref="Profile.StackSize"/> bytes, a zeroed heap, and a copy of the input.</summary>
-    public static MemoryMap Standard(ReadOnlySpan<byte> programRegion, ReadOnlySpan<byte> input, Profile profile,
+    /// <summary>The standard map of DESIGN §3: the program region (read only, so it maps the executable's own bytes
+    /// without a copy: neither engine nor syscall can write it), a zeroed stack of <see cref="Profile.StackSize"/>
+    /// bytes, a zeroed heap, and a copy of the input.</summary>
+    public static MemoryMap Standard(byte[] programRegion, ReadOnlySpan<byte> input, Profile profile,
         int heapSize = DefaultHeapSize)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(heapSize);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(heapSize, MaxHeapSize);
         return new MemoryMap(
         [
-            new MemoryRegion("program", ProgramIndex, programRegion.ToArray(), writable: false),
+            new MemoryRegion("program", ProgramIndex, programRegion, writable: false),
             new MemoryRegion("stack", StackIndex, GC.AllocateArray<byte>(profile.StackSize, pinned: true), writable: true),
             new MemoryRegion("heap", HeapIndex, GC.AllocateArray<byte>(heapSize, pinned: true), writable: true),
             new MemoryRegion("input", InputIndex, CopyPinned(input), profile.InputWritable),
