@@ -10,7 +10,7 @@ namespace Tos.Tbpf.Interpretation;
 public static partial class Interpreter
 {
     /// <summary>Saves r6–r9, r10 and the return pc, and moves r10 to the next frame.</summary>
-    private static bool PushFrame(ref Frame[]? frames, ref int depth, ref Registers registers, Profile profile,
+    private static bool PushFrame(Frame[] frames, ref int depth, ref Registers registers, Profile profile,
         long pc, out VmError? error)
     {
         if (depth + 1 >= profile.MaxCallFrames)
@@ -19,7 +19,6 @@ public static partial class Interpreter
             return false;
         }
 
-        frames ??= new Frame[profile.MaxCallFrames];
         ref var frame = ref frames[depth];
         frame.R6 = registers[6];
         frame.R7 = registers[7];
@@ -47,7 +46,7 @@ public static partial class Interpreter
     }
 
     private static ExecutionResult? Callx(Executable executable, MemoryMap memory, ref Registers registers,
-        SyscallContext? syscallContext, ulong budget, ref ulong cu, ref long pc, ref Frame[]? frames, ref int depth,
+        SyscallContext? syscallContext, ulong budget, ref ulong cu, ref long pc, Frame[] frames, ref int depth,
         ulong target)
     {
         if (executable.Profile.Callx == CallxTarget.HelperNumber)
@@ -73,7 +72,7 @@ public static partial class Interpreter
             return ExecutionResult.Fail(VmErrors.CallIntoLddwTail(pc, targetPc), cu);
         }
 
-        if (!PushFrame(ref frames, ref depth, ref registers, executable.Profile, pc, out var error))
+        if (!PushFrame(frames, ref depth, ref registers, executable.Profile, pc, out var error))
         {
             return ExecutionResult.Fail(error!, cu);
         }

@@ -33,16 +33,42 @@ public static partial class Interpreter
     }
 
     /// <summary>
-    /// Continues a run in frame 0 from <paramref name="pc"/> with the given r0–r10. The JIT hands over here when
-    /// a basic block does not fit in the remaining budget, so that the instructions that still fit run with
-    /// exactly the interpreter's semantics and the run ends where the interpreter's would.
+    /// Continues a run from <paramref name="pc"/> with the given r0–r10. The JIT hands over here when the basic block at
+    /// <paramref name="pc"/> (<paramref name="blockUnits"/> instructions, ending at its only control instruction) does not
+    /// fit in the remaining <paramref name="budget"/>: the instructions that still fit run with exactly the interpreter's
+    /// semantics, and the run ends inside the block where the interpreter's would, before any call or exit. That
+    /// invariant is what makes resuming without the JIT's call frames sound, so it is checked, not trusted.
     /// </summary>
-    public static ExecutionResult Resume(VerifiedExecutable program, MemoryMap memory, ulong budget,
-        SyscallContext? syscallContext, ReadOnlySpan<ulong> registers, long pc) =>
-        Execute(program, memory, budget, syscallContext, registers, pc);
+    internal static ExecutionResult Resume(VerifiedExecutable program, MemoryMap memory, ulong budget,
+        SyscallContext? syscallContext, ReadOnlySpan<ulong> registers, long pc, long blockUnits)
+    {
+        var code = program.Executable.Instructions;
+        if ((ulong)pc >= (ulong)code.Length || code[pc].Op is Op.LddwTail or Op.Invalid || budget >= (ulong)blockUnits
+            || blockUnits > code.Length - pc)
+        {
+            throw new InvalidOperationException(
+                $"resume at pc {pc} with {budget} units for a block of {blockUnits} breaks the hand-over invariant");
+        }
+
+        return Execute(program, memory, budget, syscallContext, registers, pc);
+    }
 
     private static ExecutionResult Execute(VerifiedExecutable program, MemoryMap memory, ulong budget,
         SyscallContext? syscallContext, ReadOnlySpan<ulong> initial, long pc)
+    {
+        var frames = FramePool.Rent(program.Executable.Profile.MaxCallFrames);
+        try
+        {
+            return Loop(program, memory, budget, syscallContext, initial, pc, frames);
+        }
+        finally
+        {
+            FramePool.Return(frames);
+        }
+    }
+
+    private static ExecutionResult Loop(VerifiedExecutable program, MemoryMap memory, ulong budget,
+        SyscallContext? syscallContext, ReadOnlySpan<ulong> initial, long pc, Frame[] frames)
     {
         var executable = program.Executable;
         var profile = executable.Profile;
@@ -56,7 +82,6 @@ public static partial class Interpreter
         }
 
         ulong cu = 0;
-        Frame[]? frames = null;
         var depth = 0;
         var divisionTraps = profile.DivisionByZeroTraps;
         var overflowTraps = profile.SignedOverflowTraps;
@@ -308,7 +333,7 @@ public static partial class Interpreter
                 }
 
                 case Op.CallLocal:
-                    if (!PushFrame(ref frames, ref depth, ref registers, profile, pc, out var overflow))
+                    if (!PushFrame(frames, ref depth, ref registers, profile, pc, out var overflow))
                     {
                         return ExecutionResult.Fail(overflow!, cu);
                     }
@@ -319,7 +344,7 @@ public static partial class Interpreter
                 case Op.Callx:
                 {
                     var failure = Callx(executable, memory, ref registers, syscallContext, budget, ref cu,
-                        ref pc, ref frames, ref depth, dst);
+                        ref pc, frames, ref depth, dst);
                     if (failure is not null)
                     {
                         return failure.Value;
@@ -334,7 +359,7 @@ public static partial class Interpreter
                         return ExecutionResult.Ok(r0, cu);
                     }
 
-                    pc = PopFrame(frames!, ref depth, ref registers);
+                    pc = PopFrame(frames, ref depth, ref registers);
                     break;
 
                 default:

@@ -15,3 +15,18 @@ internal struct Frame
     public ulong R6, R7, R8, R9, R10;
     public long ReturnPc;
 }
+
+/// <summary>One frame array per thread, reused by every run on it (a nested run on the same thread gets its own).</summary>
+internal static class FramePool
+{
+    [ThreadStatic] private static Frame[]? t_frames;
+
+    public static Frame[] Rent(int count)
+    {
+        var frames = t_frames;
+        t_frames = null;
+        return frames is not null && frames.Length >= count ? frames : new Frame[count];
+    }
+
+    public static void Return(Frame[] frames) => t_frames = frames;
+}

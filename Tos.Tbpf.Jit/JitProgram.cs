@@ -65,68 +65,102 @@ public sealed unsafe class JitProgram : IDisposable
     /// <summary>The address the code is mapped at.</summary>
     public nint CodeAddress => _code.Address;
 
-    /// <summary>Runs the program over <paramref name="memory"/> with <paramref name="budget"/> compute units.</summary>
+    /// <summary>Runs the program over <paramref name="memory"/> with <paramref name="budget"/> compute units (any 64-bit
+    /// value). Allocates nothing unless the run fails. Holds a reference on the code for the whole run, so a concurrent
+    /// <see cref="Dispose"/> unmaps it only when the last run has left.</summary>
     public ExecutionResult Run(MemoryMap memory, ulong budget, SyscallContext? syscallContext = null)
     {
         ObjectDisposedException.ThrowIf(_code.IsClosed, this);
         var executable = Program.Executable;
-        syscallContext ??= new SyscallContext(memory);
-        var regions = memory.Regions.ToArray();
-        var highest = regions.Length == 0 ? 0 : regions.Max(r => r.Index);
-        if (highest >= JitContext.MaxRegions)
+        var slots = memory.SlotCount;
+        for (var index = JitContext.MaxRegions; index < slots; index++)
         {
-            throw new ArgumentException($"the JIT maps at most {JitContext.MaxRegions} regions; region {highest} is beyond", nameof(memory));
+            if (memory[index] is not null)
+            {
+                throw new ArgumentException($"the JIT maps at most {JitContext.MaxRegions} regions; region {index} is beyond", nameof(memory));
+            }
         }
 
-        // The meter is a signed register; no run reaches 2^63 units, so a larger budget is the same as 2^63 - 1.
-        var cap = (long)Math.Min(budget, long.MaxValue);
-        var state = new RunState(executable, syscallContext);
-        var stateHandle = GCHandle.Alloc(state);
-        var pins = regions.Select(r => GCHandle.Alloc(r.Data, GCHandleType.Pinned)).ToArray();
+        slots = Math.Min(slots, JitContext.MaxRegions);
+        syscallContext ??= new SyscallContext(memory);
+        var referenced = false;
+        Span<GCHandle> pins = stackalloc GCHandle[JitContext.MaxRegions];
         JitContext context = default;
+        RunState? state = null;
         try
         {
-            context.RegionCount = highest + 1;
-            for (var i = 0; i < regions.Length; i++)
+            _code.DangerousAddRef(ref referenced);
+            state = RunState.Enter(executable, syscallContext);
+            context.RegionCount = slots;
+            for (var index = 0; index < slots; index++)
             {
-                var region = regions[i];
+                if (memory[index] is not { } region)
+                {
+                    continue;
+                }
+
+                nint host;
+                if (region.IsPinned)
+                {
+                    host = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(region.Data));
+                }
+                else
+                {
+                    pins[index] = GCHandle.Alloc(region.Data, GCHandleType.Pinned);
+                    host = pins[index].AddrOfPinnedObject();
+                }
+
                 var length = (ulong)region.Length;
-                context.SetRegion(region.Index, pins[i].AddrOfPinnedObject(), length, region.Writable ? length : 0);
+                var writable = region.Writable;
+                context.SetRegion(index, host, length, writable ? (ulong)region.WrittenEnd : 0, writable ? length : 0);
             }
 
             context.Registers[1] = (ulong)MemoryMap.InputIndex << MemoryMap.RegionShift;
             context.Registers[2] = (ulong)(memory[MemoryMap.InputIndex]?.Length ?? 0);
             context.Registers[10] = ((ulong)MemoryMap.StackIndex << MemoryMap.RegionShift) + (ulong)executable.Profile.StackFrameSize;
-            context.Remaining = cap;
+            // The meter is a signed register; the part of a budget above 2^63 - 1 waits in the reserve, where syscalls
+            // and the hand-over to the interpreter still count it, so every 64-bit budget is exact.
+            context.Remaining = (long)Math.Min(budget, long.MaxValue);
+            context.Reserve = budget - (ulong)context.Remaining;
             context.SyscallShim = (nint)SyscallShim.Pointer;
             context.CallxTable = (nint)Unsafe.AsPointer(ref _callxTable.AsSpan().GetPinnableReference());
             context.CallxCharge = (nint)Unsafe.AsPointer(ref _callxCharge.AsSpan().GetPinnableReference());
-            context.ManagedState = GCHandle.ToIntPtr(stateHandle);
             context.TextAddress = executable.TextAddress;
             context.TextLength = (ulong)executable.TextLength;
 
             ((delegate* unmanaged<JitContext*, void>)_code.Address)(&context);
-            GC.KeepAlive(this);
-            return Finish(ref context, memory, budget, cap, state);
+            for (var index = 0; index < slots; index++)
+            {
+                memory[index]?.MarkWritten(context.Watermark(index));
+            }
+
+            return Finish(ref context, memory, budget, state);
         }
         finally
         {
-            foreach (var pin in pins)
+            for (var index = 0; index < slots; index++)
             {
-                pin.Free();
+                if (pins[index].IsAllocated)
+                {
+                    pins[index].Free();
+                }
             }
 
-            stateHandle.Free();
+            state?.Exit();
+            if (referenced)
+            {
+                _code.DangerousRelease();
+            }
         }
     }
 
-    private ExecutionResult Finish(ref JitContext context, MemoryMap memory, ulong budget, long cap, RunState state)
+    private ExecutionResult Finish(ref JitContext context, MemoryMap memory, ulong budget, RunState state)
     {
         var executable = Program.Executable;
         var metering = Options.Metering;
         var pc = (long)context.Pc;
-        var remaining = context.Remaining;
-        ulong Consumed(long tail) => metering ? (ulong)(cap - remaining - tail) : 0;
+        var left = (ulong)context.Remaining + context.Reserve;
+        ulong Consumed(long tail) => metering ? budget - left - (ulong)tail : 0;
         ulong ConsumedAt(long at) => Consumed(_unitsToEnd[at] - 1);
         switch (context.Status)
         {
@@ -135,14 +169,14 @@ public sealed unsafe class JitProgram : IDisposable
             case JitStatus.BudgetBoundary:
             {
                 // The block at pc does not fit: the interpreter runs what still fits and ends the run as it would.
-                var spent = (ulong)(cap - context.Remaining);
+                var spent = budget - left;
                 Span<ulong> registers = stackalloc ulong[11];
                 for (var r = 0; r <= 10; r++)
                 {
                     registers[r] = context.Registers[r];
                 }
 
-                var rest = Interpreter.Resume(Program, memory, (ulong)context.Remaining, state.Context, registers, pc);
+                var rest = Interpreter.Resume(Program, memory, left, state.Context, registers, pc, _unitsToEnd[pc]);
                 var total = spent + rest.ComputeUnits;
                 return rest.Error is { Kind: VmErrorKind.ComputeBudgetExceeded } exhausted
                     ? ExecutionResult.Fail(VmErrors.BudgetExceeded(exhausted.Pc, budget), total)

@@ -44,14 +44,19 @@ public sealed class MemoryMap
     {
         ArgumentOutOfRangeException.ThrowIfNegative(heapSize);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(heapSize, MaxHeapSize);
+        var stack = GC.AllocateArray<byte>(profile.StackSize, pinned: true);
+        var heap = GC.AllocateArray<byte>(heapSize, pinned: true);
         return new MemoryMap(
         [
-            new MemoryRegion("program", ProgramIndex, programRegion, writable: false),
-            new MemoryRegion("stack", StackIndex, GC.AllocateArray<byte>(profile.StackSize, pinned: true), writable: true),
-            new MemoryRegion("heap", HeapIndex, GC.AllocateArray<byte>(heapSize, pinned: true), writable: true),
-            new MemoryRegion("input", InputIndex, CopyPinned(input), profile.InputWritable),
+            new MemoryRegion("program", ProgramIndex, programRegion, programRegion.Length, writable: false, pinned: false),
+            new MemoryRegion("stack", StackIndex, stack, stack.Length, writable: true, pinned: true),
+            new MemoryRegion("heap", HeapIndex, heap, heap.Length, writable: true, pinned: true),
+            new MemoryRegion("input", InputIndex, CopyPinned(input), input.Length, profile.InputWritable, pinned: true),
         ]);
     }
+
+    /// <summary>The number of region slots (the highest index plus one); empty slots read as null.</summary>
+    public int SlotCount => _regions.Length;
 
     /// <summary>The region at <paramref name="index"/>, or null.</summary>
     public MemoryRegion? this[int index] => (uint)index < (uint)_regions.Length ? _regions[index] : null;
@@ -71,9 +76,14 @@ public sealed class MemoryMap
             && (kind == AccessKind.Load || region.Writable))
         {
             var inRegion = vaddr & 0xFFFF_FFFFUL;
-            var size = (ulong)region.Data.Length;
+            var size = (ulong)region.Length;
             if (length <= size && inRegion <= size - length)
             {
+                if (kind == AccessKind.Store)
+                {
+                    region.MarkWritten(inRegion + length);
+                }
+
                 data = region.Data;
                 offset = (int)inRegion;
                 return true;

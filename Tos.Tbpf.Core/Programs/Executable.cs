@@ -20,7 +20,9 @@ public sealed class Executable
         ArgumentOutOfRangeException.ThrowIfNegative(textOffset);
         ArgumentOutOfRangeException.ThrowIfNegative(textLength);
         ArgumentOutOfRangeException.ThrowIfGreaterThan((long)textOffset + textLength, programRegion.LongLength, nameof(textLength));
-        ProgramRegion = programRegion;
+        // On the pinned heap: the JIT maps it into every run without pinning it again.
+        ProgramRegion = GC.AllocateUninitializedArray<byte>(programRegion.Length, pinned: true);
+        programRegion.CopyTo(ProgramRegion, 0);
         TextOffset = textOffset;
         TextLength = textLength;
         EntryPc = entryPc;
@@ -28,7 +30,7 @@ public sealed class Executable
         Syscalls = syscalls;
         FunctionNames = functionNames ?? new Dictionary<long, string>();
         RelocationNotes = relocationNotes ?? new Dictionary<long, string>();
-        Instructions = Decoder.Decode(programRegion.AsSpan(textOffset, textLength));
+        Instructions = Decoder.Decode(ProgramRegion.AsSpan(textOffset, textLength));
     }
 
     /// <summary>An executable whose program region is just <paramref name="bytecode"/>, entered at slot 0.</summary>

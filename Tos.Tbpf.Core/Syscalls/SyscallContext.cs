@@ -20,10 +20,13 @@ public sealed class SyscallContext
     public MemoryMap Memory { get; }
 
     /// <summary>Whatever the host attached to the invocation (the contract host's overlay, say).</summary>
-    public object? HostState { get; }
+    public object? HostState { get; private set; }
 
     /// <summary>Units charged by the current call so far.</summary>
     public ulong Charged { get; private set; }
+
+    /// <summary>Attaches a pooled context to the next invocation's host state.</summary>
+    internal void Rebind(object? hostState) => HostState = hostState;
 
     /// <summary>Starts a call with <paramref name="available"/> units left in the budget.</summary>
     public void BeginCall(ulong available)

@@ -1,3 +1,4 @@
+using Iced.Intel;
 using Tos.Tbpf.Jit.Runtime;
 using static Iced.Intel.AssemblerRegisters;
 using static Tos.Tbpf.Jit.Compiler.RegisterMap;
@@ -29,8 +30,54 @@ internal sealed partial class X64Compiler
         _a.jmp(_blockEntry[_executable.EntryPc]);
     }
 
+    /// <summary>The shared routine behind every store's slow path, emitted once when some store needs it.</summary>
+    private Label RaiseWatermark()
+    {
+        if (_raiseWatermark is not { } label)
+        {
+            label = _a.CreateLabel("raise_watermark");
+            _raiseWatermark = label;
+        }
+
+        return label;
+    }
+
+    /// <summary>
+    /// In: rax = end offset of a store in the region whose table entry is at rdx. If the end is within the store limit,
+    /// the watermark becomes the end rounded up to 4 KiB (capped at the limit), rax is kept and CF is clear; else CF is set.
+    /// </summary>
+    private void EmitRaiseWatermark()
+    {
+        if (_raiseWatermark is not { } label)
+        {
+            return;
+        }
+
+        var limit = __qword_ptr[Context + rdx + (JitContext.RegionsOffset + JitContext.RegionStoreLimitOffset)];
+        var refuse = _a.CreateLabel();
+        var capped = _a.CreateLabel();
+        Bind(ref label);
+        _a.cmp(rax, limit);
+        _a.ja(refuse);
+        _a.mov(Field(JitContext.ScratchOffset), rax);
+        _a.add(rax, 4095);
+        _a.and(rax, -4096);
+        _a.cmp(rax, limit);
+        _a.jbe(capped);
+        _a.mov(rax, limit);
+        Bind(ref capped);
+        _a.mov(__qword_ptr[Context + rdx + (JitContext.RegionsOffset + JitContext.RegionWatermarkOffset)], rax);
+        _a.mov(rax, Field(JitContext.ScratchOffset));
+        _a.clc();
+        _a.ret();
+        Bind(ref refuse);
+        _a.stc();
+        _a.ret();
+    }
+
     private void EmitAnchors()
     {
+        EmitRaiseWatermark();
         // exit in frame 0: status Ok.
         Bind(ref _exitOk);
         _a.mov(__dword_ptr[Context + JitContext.StatusOffset], (int)JitStatus.Ok);

@@ -14,7 +14,9 @@ internal sealed partial class X64Compiler
     /// <c>rax = host address just past [vaddr, vaddr + size)</c> where <c>vaddr = base + offset</c>, or leave
     /// through an access-violation stub. Region = <c>vaddr &gt;&gt; 32</c>; then
     /// <c>(vaddr &amp; 0xffffffff) + size &lt;= length</c>, which cannot overflow (offset &lt; 2^32, size ≤ 8).
-    /// A read-only region has store length 0, so the same compare refuses stores.
+    /// Stores compare against the region's watermark instead: below it the store is known good; above it the shared
+    /// slow path raises the watermark if the store is within the region's store limit (0 for read-only regions) and
+    /// comes back, or the store faults. The watermark is how a pooled invocation knows what to zero.
     /// </summary>
     private void EmitTranslate(int pc, byte baseRegister, short offset, int size, bool store)
     {
@@ -32,9 +34,25 @@ internal sealed partial class X64Compiler
         _a.shl(edx, 5);
         _a.mov(eax, eax);
         _a.add(rax, size);
-        var length = store ? JitContext.RegionStoreLengthOffset : JitContext.RegionLoadLengthOffset;
+        var length = store ? JitContext.RegionWatermarkOffset : JitContext.RegionLoadLengthOffset;
         _a.cmp(rax, __qword_ptr[Context + rdx + (JitContext.RegionsOffset + length)]);
-        _a.ja(fault);
+        if (store)
+        {
+            var resume = _a.CreateLabel();
+            _a.ja(Deferred(() =>
+            {
+                // if (!raise_watermark(end)) fault; else resume
+                _a.call(RaiseWatermark());
+                _a.jc(fault);
+                _a.jmp(resume);
+            }));
+            Bind(ref resume);
+        }
+        else
+        {
+            _a.ja(fault);
+        }
+
         _a.add(rax, __qword_ptr[Context + rdx + (JitContext.RegionsOffset + JitContext.RegionHostOffset)]);
     }
 

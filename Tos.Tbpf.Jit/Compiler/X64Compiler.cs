@@ -42,6 +42,7 @@ internal sealed partial class X64Compiler
     private Label _exit;
     private Label _exitOk;
     private int _pendingLabelAt = -1;
+    private Label? _raiseWatermark;
 
     private X64Compiler(Executable executable, JitOptions options)
     {

@@ -22,14 +22,16 @@ internal unsafe struct JitContext
     public const int SyscallShimOffset = 136;    // delegate* unmanaged<JitContext*, int>
     public const int CallxTableOffset = 144;     // ulong*: native address per pc, 0 where callx may not land
     public const int CallxChargeOffset = 152;    // long*: units from a pc to the end of its block
-    public const int ManagedStateOffset = 160;   // GCHandle of the run's managed state
+    public const int ReserveOffset = 160;        // budget units above 2^63 - 1, which the signed meter cannot hold
     public const int SyscallKeyOffset = 168;     // the key a syscall or helper call passes to the shim
     public const int TextAddressOffset = 176;    // guest address of slot 0 of the text
     public const int TextLengthOffset = 184;     // text length in bytes
     public const int ScratchOffset = 192;        // one spare word for sequences that run out of scratch registers
     public const int RegionCountOffset = 200;    // entries in the region table
     public const int RegionsOffset = 256;        // RegionEntry[MaxRegions]
-    public const int RegionHostOffset = 0, RegionLoadLengthOffset = 8, RegionStoreLengthOffset = 16;
+    // Per region: host address, loadable length, the store watermark the fast path compares against (stores below it
+    // need no bookkeeping), and the store limit (the length if writable, else 0) that the slow path grows it up to.
+    public const int RegionHostOffset = 0, RegionLoadLengthOffset = 8, RegionWatermarkOffset = 16, RegionStoreLimitOffset = 24;
     public const int Size = RegionsOffset + MaxRegions * RegionEntrySize;
 
     [FieldOffset(RegistersOffset)] public fixed ulong Registers[11];
@@ -42,7 +44,7 @@ internal unsafe struct JitContext
     [FieldOffset(SyscallShimOffset)] public nint SyscallShim;
     [FieldOffset(CallxTableOffset)] public nint CallxTable;
     [FieldOffset(CallxChargeOffset)] public nint CallxCharge;
-    [FieldOffset(ManagedStateOffset)] public nint ManagedState;
+    [FieldOffset(ReserveOffset)] public ulong Reserve;
     [FieldOffset(SyscallKeyOffset)] public ulong SyscallKey;
     [FieldOffset(TextAddressOffset)] public ulong TextAddress;
     [FieldOffset(TextLengthOffset)] public ulong TextLength;
@@ -50,13 +52,17 @@ internal unsafe struct JitContext
     [FieldOffset(RegionCountOffset)] public long RegionCount;
     [FieldOffset(RegionsOffset)] public fixed ulong Regions[MaxRegions * RegionEntrySize / 8];
 
-    public void SetRegion(int index, nint host, ulong loadLength, ulong storeLength)
+    public void SetRegion(int index, nint host, ulong loadLength, ulong watermark, ulong storeLimit)
     {
         var at = index * RegionEntrySize / 8;
         Regions[at] = (ulong)host;
         Regions[at + 1] = loadLength;
-        Regions[at + 2] = storeLength;
+        Regions[at + 2] = watermark;
+        Regions[at + 3] = storeLimit;
     }
+
+    /// <summary>How far stores reached in region <paramref name="index"/> (rounded up, never past its length).</summary>
+    public ulong Watermark(int index) => Regions[index * RegionEntrySize / 8 + 2];
 }
 
 /// <summary>Why the generated code returned.</summary>

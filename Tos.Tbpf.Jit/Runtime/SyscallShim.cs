@@ -5,15 +5,50 @@ using Tos.Tbpf.Syscalls;
 
 namespace Tos.Tbpf.Jit.Runtime;
 
-/// <summary>What a run's syscalls need from managed code, reached from the generated code through a GCHandle.</summary>
-internal sealed class RunState(Programs.Executable executable, SyscallContext context)
+/// <summary>
+/// What a run's syscalls need from managed code. Generated code calls the shim on the thread that entered it, so the
+/// current run's state is a thread-static (saved and restored around nested runs); reusing one per thread keeps a run
+/// free of allocation.
+/// </summary>
+internal sealed class RunState
 {
-    public Programs.Executable Executable { get; } = executable;
+    [ThreadStatic] private static RunState? t_current;
+    [ThreadStatic] private static RunState? t_spare;
 
-    public SyscallContext Context { get; } = context;
+    private RunState? _outer;
+
+    public static RunState Current => t_current ?? throw new InvalidOperationException("no JIT run is active on this thread");
+
+    public Programs.Executable Executable { get; private set; } = null!;
+
+    public SyscallContext Context { get; private set; } = null!;
 
     /// <summary>The error of the syscall that failed, if one did.</summary>
     public VmError? Error { get; set; }
+
+    /// <summary>Makes a state current for a run on this thread.</summary>
+    public static RunState Enter(Programs.Executable executable, SyscallContext context)
+    {
+        var state = t_spare ?? new RunState();
+        t_spare = null;
+        state._outer = t_current;
+        state.Executable = executable;
+        state.Context = context;
+        state.Error = null;
+        t_current = state;
+        return state;
+    }
+
+    /// <summary>Ends the run: the outer run's state (if any) is current again.</summary>
+    public void Exit()
+    {
+        t_current = _outer;
+        _outer = null;
+        Executable = null!;
+        Context = null!;
+        Error = null;
+        t_spare = this;
+    }
 }
 
 /// <summary>
@@ -30,7 +65,7 @@ internal static unsafe class SyscallShim
         RunState? state = null;
         try
         {
-            state = (RunState)GCHandle.FromIntPtr(context->ManagedState).Target!;
+            state = RunState.Current;
             return Dispatch(context, state);
         }
         catch (Exception exception)
@@ -58,9 +93,12 @@ internal static unsafe class SyscallShim
 
         ReadOnlySpan<ulong> arguments = [context->Registers[1], context->Registers[2], context->Registers[3],
             context->Registers[4], context->Registers[5]];
-        var available = (ulong)Math.Max(context->Remaining, 0);
+        // The block charge leaves the meter non-negative here; the reserve holds what a 64-bit budget has beyond it.
+        var available = (ulong)context->Remaining + context->Reserve;
         var error = SyscallDispatch.Invoke(syscall, state.Context, available, pc, arguments, out var result, out var charged);
-        context->Remaining -= (long)charged;
+        var left = available - charged;
+        context->Remaining = (long)Math.Min(left, long.MaxValue);
+        context->Reserve = left - (ulong)context->Remaining;
         if (error is not null)
         {
             state.Error = error;
