@@ -31,7 +31,8 @@ public sealed class JitEngine
 
     /// <summary>The compiled form of <paramref name="program"/>, compiled on first use.</summary>
     public JitProgram Compile(VerifiedExecutable program) =>
-        _compiled.GetValue(program, p => JitProgram.Compile(p, Options));
+        // The lookup first: the factory closure is only allocated when the program is new.
+        _compiled.TryGetValue(program, out var compiled) ? compiled : _compiled.GetValue(program, p => JitProgram.Compile(p, Options));
 
     /// <summary>Runs <paramref name="program"/> over <paramref name="memory"/>.</summary>
     public ExecutionResult Run(VerifiedExecutable program, MemoryMap memory, ulong budget, SyscallContext? syscallContext = null) =>

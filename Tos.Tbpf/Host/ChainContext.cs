@@ -13,6 +13,17 @@ public sealed record ChainContext(Hash32 TxHash, Hash32 TxSource, Hash32 BlockHa
     public static ChainContext Offline { get; } = new(Hash32.Zero, Hash32.Zero, Hash32.Zero, 0);
 }
 
+/// <summary>The block a set of transactions runs in.</summary>
+/// <param name="Height">The block's height.</param>
+/// <param name="Hash">The block's hash.</param>
+public sealed record BlockContext(ulong Height, Hash32 Hash);
+
+/// <summary>One invocation of a block: who sends it and what it calls.</summary>
+/// <param name="Sender">The account that signs it and pays its deposits.</param>
+/// <param name="Payload">The call.</param>
+/// <param name="TxHash">The transaction's hash, which the contract can read.</param>
+public sealed record BlockTransaction(Hash32 Sender, Payloads.InvokeContractPayload Payload, Hash32 TxHash);
+
 /// <summary>An event a contract fired.</summary>
 public sealed record ContractEvent(byte[] Topic, byte[] Data);
 

@@ -1,110 +1,173 @@
 using System.Collections.Concurrent;
 using Tos.Tbpf.Elf;
-using Tos.Tbpf.Execution;
+using Tos.Tbpf.Payloads;
 using Tos.Tbpf.Programs;
 using Tos.Tbpf.State;
 using Tos.Tbpf.Syscalls;
 
 namespace Tos.Tbpf.Host;
 
-/// <summary>The outcome of one invocation.</summary>
-/// <param name="ExitCode">r0 at the final exit; null when the run ended with a VM error (or never started).</param>
-/// <param name="ComputeUnits">Units consumed.</param>
-/// <param name="Logs">Logged messages as text.</param>
-/// <param name="Events">Fired events.</param>
-/// <param name="Transfers">Asset movements (deposits first).</param>
-/// <param name="Refund">Budget − consumed.</param>
-/// <param name="Error">The VM error, if any.</param>
-/// <param name="Committed">Whether the state changes were committed (the run ended without error and with exit code 0).</param>
-/// <param name="Failure">Why the invocation did not start (a deposit the sender cannot pay), if it did not.</param>
-public sealed record InvocationResult(ulong? ExitCode, ulong ComputeUnits, IReadOnlyList<string> Logs, IReadOnlyList<ContractEvent> Events,
-    IReadOnlyList<AssetTransfer> Transfers, ulong Refund, VmError? Error, bool Committed, string? Failure = null);
-
 /// <summary>
-/// What the node links: deploy a contract once (verify, compile, cache by hash), then invoke it many times, each
-/// invocation over its own state overlay that is committed only when the run ends without error and with exit
-/// code 0. Otherwise nothing changes and the deposits stay with the sender. Thread-safe: invocations run in
-/// parallel over separate overlays; commits are serialised.
+/// What the node links: deploy a contract once (verify, compile, cache), then invoke it many times, each invocation over
+/// its own state overlay that is committed only when the run ends without error and with exit code 0; otherwise nothing
+/// changes and the deposits stay with the sender.
+/// <para>Thread-safe and serializable (DESIGN §9): concurrent invocations run optimistically, each recording what it
+/// read; at commit, under one lock, its reads are validated against the committed state and, if one changed, it is run
+/// again (after <see cref="OptimisticAttempts"/> conflicts it runs under the lock, so it always finishes). The results and
+/// the state are those of running the invocations one after another in commit order: no lost update, no double spend.
+/// <see cref="ExecuteBlock"/> runs a block's transactions on several threads with the results of its own order.</para>
 /// </summary>
 public sealed class ContractHost
 {
     /// <summary>The default and largest budget of one invocation.</summary>
     public const ulong DefaultBudget = 200_000, MaxBudget = 1_400_000;
 
+    /// <summary>Optimistic runs of one invocation before it runs under the commit lock.</summary>
+    public const int OptimisticAttempts = 3;
+
     private readonly IContractState _state;
-    private readonly EngineKind _engineKind;
-    private readonly IEngine _engine;
     private readonly SyscallRegistry _syscalls = TosSyscalls.Registry();
     private readonly ConcurrentDictionary<Hash32, VerifiedExecutable> _programs = new();
+    private readonly InvocationRunner _runner;
+    private readonly IEngine _engine;
     private readonly Lock _commit = new();
+    private readonly CommittedStateSource _committed;
 
-    /// <summary>A host over <paramref name="state"/> running contracts on <paramref name="engine"/>.</summary>
-    public ContractHost(IContractState state, EngineKind engine = EngineKind.Auto)
+    /// <summary>A host over <paramref name="state"/> running contracts on <paramref name="engine"/>, settling gas with
+    /// <paramref name="gasPolicy"/> (<see cref="GasPolicy.Default"/> when null).</summary>
+    public ContractHost(IContractState state, EngineKind engine = EngineKind.Auto, GasPolicy? gasPolicy = null)
     {
         _state = state;
-        _engineKind = engine;
+        _committed = new CommittedStateSource(state);
         _engine = Engines.Get(engine);
+        GasPolicy = gasPolicy ?? GasPolicy.Default;
+        _runner = new InvocationRunner(_engine, GasPolicy);
     }
 
     /// <summary>The engine invocations run on.</summary>
     public string EngineName => _engine.Name;
 
-    /// <summary>Loads, verifies and compiles <paramref name="elf"/> and stores it; returns its hash (SHA-256 of the file).
+    /// <summary>How used gas is split into burned and paid.</summary>
+    public GasPolicy GasPolicy { get; }
+
+    /// <summary>How parallel blocks handle contention; tests switch the serial fallback off and on.</summary>
+    internal Blocks.BlockStmOptions BlockOptions { get; set; } = Blocks.BlockStmOptions.Default;
+
+    /// <summary>How the last block went (re-executions, fallback), for tests and benchmarks.</summary>
+    internal Blocks.BlockOutcome? LastBlock { get; private set; }
+
+    /// <summary>The digest of the whole state (<see cref="StateDigest"/>).</summary>
+    public Hash32 StateDigest() => _state.Digest();
+
+    /// <summary>Deploys <paramref name="elf"/> without a constructor; returns its id (the SHA-256 of the object).
     /// Throws <see cref="ElfException"/> or <see cref="Verification.VerifierException"/> for a bad contract.</summary>
-    public Hash32 Deploy(byte[] elf)
+    public Hash32 Deploy(byte[] elf) => Deploy(new DeployContractPayload(elf)).Contract;
+
+    /// <summary>
+    /// Loads, verifies and compiles the payload's contract, runs its constructor if it has one, and stores it if the
+    /// constructor exits with 0 (with the constructor's state changes, in one commit). The id is the deploy
+    /// transaction's hash when <paramref name="chain"/> names one (as TOS addresses contracts), else the SHA-256 of the
+    /// object (and of the entry point's name, when one is given). Deploying an id that exists changes nothing.
+    /// Throws <see cref="ElfException"/> or <see cref="Verification.VerifierException"/> for a bad contract.
+    /// </summary>
+    public DeployResult Deploy(DeployContractPayload payload, ChainContext? chain = null)
     {
-        var program = Load(elf);
-        var hash = Hash32.Of(elf);
-        if (_state.Get(StateKeys.Code(hash)) is null)
+        chain ??= ChainContext.Offline;
+        var program = Load(payload.Elf, payload.EntryPoint);
+        var contract = !chain.TxHash.IsZero ? chain.TxHash
+            : payload.EntryPoint is null ? Hash32.Of(payload.Elf)
+            : Hash32.Of([.. payload.Elf, 0, .. System.Text.Encoding.UTF8.GetBytes(payload.EntryPoint)]);
+        var record = PayloadSerializer.Write(payload with { Constructor = null });
+        var codeKey = StateKeys.Code(contract);
+        var constructor = payload.Constructor;
+        var outcome = Serialized(overlay =>
         {
-            lock (_commit)
+            if (overlay.Get(codeKey) is not null)
             {
-                _state.Commit([new KeyValuePair<byte[], byte[]?>(StateKeys.Code(hash), elf)]);
+                return new DeployResult(contract, false, null);
             }
+
+            InvocationResult? result = null;
+            if (constructor is not null)
+            {
+                CheckBudget(constructor.MaxGas);
+                result = _runner.Run(program, contract, overlay, constructor.Input, constructor.Deposits, constructor.MaxGas, chain);
+            }
+
+            if (result is { Committed: false })
+            {
+                return new DeployResult(contract, false, result);
+            }
+
+            overlay.Put(codeKey, record);
+            return new DeployResult(contract, true, result);
+        });
+        if (outcome.Deployed || _state.Get(codeKey) is not null)
+        {
+            _programs.TryAdd(contract, program);
         }
 
-        _programs[hash] = program;
-        return hash;
+        return outcome;
     }
 
     /// <summary>Whether <paramref name="contract"/> is deployed.</summary>
     public bool IsDeployed(Hash32 contract) => _programs.ContainsKey(contract) || _state.Get(StateKeys.Code(contract)) is not null;
 
-    /// <summary>Runs <paramref name="contract"/> with <paramref name="input"/>; see the class summary for what is committed.</summary>
+    /// <summary>Runs <paramref name="contract"/> with <paramref name="input"/>; see the class summary for what is committed.
+    /// Throws <see cref="ArgumentOutOfRangeException"/> for a budget outside 1 to <see cref="MaxBudget"/> and
+    /// <see cref="ArgumentException"/> when no such contract is deployed.</summary>
     public InvocationResult Invoke(Hash32 contract, ReadOnlySpan<byte> input, IReadOnlyList<Deposit>? deposits = null,
         ulong budget = DefaultBudget, ChainContext? chain = null)
     {
-        if (budget is 0 or > MaxBudget)
+        CheckBudget(budget);
+        var program = Program(contract) ?? throw new ArgumentException($"no contract {contract} is deployed", nameof(contract));
+        return InvokeSerialized(program, contract, input, deposits ?? [], budget, chain ?? ChainContext.Offline);
+    }
+
+    /// <summary>Runs an invocation payload sent by <paramref name="chain"/>'s source; an unknown contract is a result
+    /// with <see cref="InvocationFailure.UnknownContract"/>, not an exception.</summary>
+    public InvocationResult Invoke(InvokeContractPayload payload, ChainContext chain)
+    {
+        CheckBudget(payload.MaxGas);
+        return InvokeSerialized(Program(payload.Contract), payload.Contract, payload.Input, payload.Deposits, payload.MaxGas, chain);
+    }
+
+    /// <summary>
+    /// Runs a block's transactions on up to <paramref name="threads"/> threads and commits their changes in one batch.
+    /// Returns, for each transaction in block order, exactly what running them one after another in that order returns,
+    /// and leaves exactly that state, whatever the thread count: optimistic parallel execution over multi-version state,
+    /// validated in block order, with conflicting transactions executed again (Block-STM; see <see cref="Blocks.BlockStm"/>).
+    /// </summary>
+    public IReadOnlyList<InvocationResult> ExecuteBlock(BlockContext block, IReadOnlyList<BlockTransaction> transactions, int threads = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        foreach (var transaction in transactions)
         {
-            throw new ArgumentOutOfRangeException(nameof(budget), budget, $"a budget is 1 to {MaxBudget} compute units");
+            CheckBudget(transaction.Payload.MaxGas);
         }
 
-        chain ??= ChainContext.Offline;
-        var program = Program(contract);
-        var invocation = new Invocation(contract, new StateOverlay(_state), chain);
-        foreach (var deposit in deposits ?? [])
+        var calls = new Blocks.BlockCall[transactions.Count];
+        for (var i = 0; i < calls.Length; i++)
         {
-            if (!invocation.Overlay.TryMove(chain.TxSource, contract, deposit.Asset, deposit.Amount))
+            var transaction = transactions[i];
+            calls[i] = new Blocks.BlockCall(transaction.Payload, Program(transaction.Payload.Contract),
+                new ChainContext(transaction.TxHash, transaction.Sender, block.Hash, block.Height));
+        }
+
+        // The block reads committed state throughout, so nothing else commits until it has.
+        lock (_commit)
+        {
+            var outcome = threads == 1 || calls.Length < 2
+                ? Blocks.SequentialBlock.Execute(_runner, _state, calls)
+                : Blocks.BlockStm.Execute(_runner, _state, calls, threads, BlockOptions);
+            if (outcome.Writes.Count > 0)
             {
-                return new InvocationResult(null, 0, [], [], [], budget, null, false,
-                    $"the sender cannot deposit {deposit.Amount} of asset {deposit.Asset}");
+                _state.Commit(outcome.Writes);
             }
 
-            invocation.Transfers.Add(new AssetTransfer(chain.TxSource, contract, deposit.Asset, deposit.Amount));
+            LastBlock = outcome;
+            return outcome.Results;
         }
-
-        var result = Vm.Run(program, input, budget, _engineKind, hostState: invocation).Result;
-        var commit = result.IsOk && result.R0 == 0;
-        if (commit)
-        {
-            lock (_commit)
-            {
-                _state.Commit(invocation.Overlay.Changes);
-            }
-        }
-
-        return new InvocationResult(result.IsOk ? result.R0 : null, result.ComputeUnits, invocation.LogLines.ToList(), invocation.Events,
-            invocation.Transfers, budget - result.ComputeUnits, result.Error, commit);
     }
 
     /// <summary>A contract's storage, in key order.</summary>
@@ -121,7 +184,8 @@ public sealed class ContractHost
         return _state.Scan(prefix).Select(e => (Hash32.From(e.Key.AsSpan(prefix.Length)), TosSyscalls.ReadU64(e.Value))).ToList();
     }
 
-    /// <summary>Credits an account outside any contract: how a devnet or a test funds the senders of deposits.</summary>
+    /// <summary>Credits an account outside any contract: how a devnet or a test funds the senders of deposits.
+    /// Throws <see cref="OverflowException"/> when the balance would pass 2^64 − 1.</summary>
     public void Credit(Hash32 account, Hash32 asset, ulong amount)
     {
         lock (_commit)
@@ -133,12 +197,100 @@ public sealed class ContractHost
         }
     }
 
-    private VerifiedExecutable Program(Hash32 contract) => _programs.GetOrAdd(contract, hash =>
-        Load(_state.Get(StateKeys.Code(hash)) ?? throw new ArgumentException($"no contract {hash} is deployed", nameof(contract))));
-
-    private VerifiedExecutable Load(byte[] elf)
+    /// <summary>One invocation, serializably (as <see cref="Serialized{T}"/>, written out so that the hot path allocates
+    /// no closure and the input span needs no copy).</summary>
+    private InvocationResult InvokeSerialized(VerifiedExecutable? program, Hash32 contract, ReadOnlySpan<byte> input,
+        IReadOnlyList<Deposit> deposits, ulong budget, ChainContext chain)
     {
-        var program = Vm.Load(ElfLoader.Load(elf, Profile.Tbpf, _syscalls));
+        for (var attempt = 1; attempt < OptimisticAttempts; attempt++)
+        {
+            var overlay = new StateOverlay(_committed);
+            var result = _runner.Run(program, contract, overlay, input, deposits, budget, chain);
+            lock (_commit)
+            {
+                if (overlay.ReadsStillHold(_state))
+                {
+                    CommitWrites(overlay);
+                    return result;
+                }
+            }
+        }
+
+        lock (_commit)
+        {
+            var overlay = new StateOverlay(_committed);
+            var result = _runner.Run(program, contract, overlay, input, deposits, budget, chain);
+            CommitWrites(overlay);
+            return result;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> over a fresh overlay and commits what it wrote, serializably: validate the overlay's
+    /// reads under the commit lock and commit, or run again; the last attempt runs under the lock and cannot conflict.
+    /// </summary>
+    private T Serialized<T>(Func<StateOverlay, T> body)
+    {
+        for (var attempt = 1; attempt < OptimisticAttempts; attempt++)
+        {
+            var overlay = new StateOverlay(_committed);
+            var result = body(overlay);
+            lock (_commit)
+            {
+                if (overlay.ReadsStillHold(_state))
+                {
+                    CommitWrites(overlay);
+                    return result;
+                }
+            }
+        }
+
+        lock (_commit)
+        {
+            var overlay = new StateOverlay(_committed);
+            var result = body(overlay);
+            CommitWrites(overlay);
+            return result;
+        }
+    }
+
+    private void CommitWrites(StateOverlay overlay)
+    {
+        if (overlay.WriteCount > 0)
+        {
+            _state.Commit(overlay.Changes);
+        }
+    }
+
+    private static void CheckBudget(ulong budget)
+    {
+        if (budget is 0 or > MaxBudget)
+        {
+            throw new ArgumentOutOfRangeException(nameof(budget), budget, $"a budget is 1 to {MaxBudget} compute units");
+        }
+    }
+
+    /// <summary>The verified program of a deployed contract, or null. Code is immutable once stored, so it is read
+    /// outside any overlay and cached.</summary>
+    private VerifiedExecutable? Program(Hash32 contract)
+    {
+        if (_programs.TryGetValue(contract, out var program))
+        {
+            return program;
+        }
+
+        if (_state.Get(StateKeys.Code(contract)) is not { } record)
+        {
+            return null;
+        }
+
+        var code = PayloadSerializer.ReadDeploy(record);
+        return _programs.GetOrAdd(contract, _ => Load(code.Elf, code.EntryPoint));
+    }
+
+    private VerifiedExecutable Load(byte[] elf, string? entryPoint)
+    {
+        var program = Vm.Load(ElfLoader.Load(elf, Profile.Tbpf, _syscalls, entryPoint ?? ElfLoader.DefaultEntrypoint));
         _engine.Prepare(program);
         return program;
     }

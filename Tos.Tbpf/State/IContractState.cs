@@ -4,6 +4,7 @@ namespace Tos.Tbpf.State;
 /// The chain state contracts read and change, as one ordered key-value space (the node provides its own
 /// implementation; <see cref="InMemoryContractState"/> and <see cref="RocksDbContractState"/> come with TBPF).
 /// <see cref="StateKeys"/> lays out the keys. Changes arrive as one batch that must be applied atomically.
+/// Implementations must be safe to call from several threads at once.
 /// </summary>
 public interface IContractState
 {
@@ -15,4 +16,8 @@ public interface IContractState
 
     /// <summary>Applies a batch atomically: a null value deletes its key.</summary>
     void Commit(IReadOnlyList<KeyValuePair<byte[], byte[]?>> changes);
+
+    /// <summary>The 32-byte digest of the whole contents, as <see cref="StateDigest"/> defines it: equal contents give
+    /// equal digests, whatever the history.</summary>
+    Hash32 Digest();
 }

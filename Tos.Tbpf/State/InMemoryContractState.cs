@@ -45,6 +45,15 @@ public sealed class InMemoryContractState : IContractState
         }
     }
 
+    /// <inheritdoc />
+    public Hash32 Digest()
+    {
+        lock (_lock)
+        {
+            return StateDigest.Compute(_entries);
+        }
+    }
+
     /// <summary>An independent copy (tests give each engine its own).</summary>
     public InMemoryContractState Clone()
     {
@@ -56,12 +65,4 @@ public sealed class InMemoryContractState : IContractState
 
         return copy;
     }
-}
-
-/// <summary>Orders byte strings lexicographically, as RocksDB does.</summary>
-internal sealed class ByteOrder : IComparer<byte[]>
-{
-    public static readonly ByteOrder Instance = new();
-
-    public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y);
 }

@@ -55,5 +55,22 @@ public sealed class RocksDbContractState : IContractState, IDisposable
     }
 
     /// <inheritdoc />
+    public Hash32 Digest()
+    {
+        // One iterator over a consistent snapshot, streamed into the hash without holding the whole state.
+        using var snapshot = _db.CreateSnapshot();
+        using var iterator = _db.NewIterator(readOptions: new ReadOptions().SetSnapshot(snapshot));
+        return StateDigest.Compute(Entries(iterator));
+    }
+
+    private static IEnumerable<KeyValuePair<byte[], byte[]>> Entries(Iterator iterator)
+    {
+        for (iterator.SeekToFirst(); iterator.Valid(); iterator.Next())
+        {
+            yield return new KeyValuePair<byte[], byte[]>(iterator.Key(), iterator.Value());
+        }
+    }
+
+    /// <inheritdoc />
     public void Dispose() => _db.Dispose();
 }

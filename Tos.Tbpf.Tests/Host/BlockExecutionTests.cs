@@ -1,0 +1,174 @@
+using NUnit.Framework;
+using Tos.Tbpf.Host;
+using Tos.Tbpf.Host.Blocks;
+using Tos.Tbpf.Payloads;
+using Tos.Tbpf.State;
+using Tos.Tbpf.Tests.Elf;
+
+namespace Tos.Tbpf.Tests.Host;
+
+/// <summary>
+/// <see cref="ContractHost.ExecuteBlock"/> returns exactly what invoking the block's transactions one after another in
+/// block order returns, and leaves the same state (digest), for 1, 2 and 8 threads: over random blocks mixing token
+/// transfers, counters, deposits and failing transactions; with the serial fallback off (pure Block-STM, every conflict
+/// re-executed) and forced (after ten executions); and over blocks where every transaction hits one counter.
+/// </summary>
+[Parallelizable(ParallelScope.All)]
+public sealed class BlockExecutionTests
+{
+    private static readonly Hash32 Gold = Hash32.Of("gold"u8), Admin = Hash32.Of("admin"u8);
+    private static readonly Hash32[] Users = Enumerable.Range(0, 6).Select(i => Hash32.Of([(byte)'u', (byte)i])).ToArray();
+    private static readonly BlockContext Block = new(42, Hash32.Of("block 42"u8));
+
+    public static IEnumerable<TestCaseData> Cases()
+    {
+        foreach (var engine in ContractHostTests.EngineKinds)
+        foreach (var seed in new[] { 1, 2, 3, 4 })
+        foreach (var fallback in new[] { "default", "off", "forced" })
+        {
+            yield return new TestCaseData(engine, seed, fallback).SetArgDisplayNames(engine.ToString(), $"seed {seed}", $"fallback {fallback}");
+        }
+    }
+
+    [TestCaseSource(nameof(Cases))]
+    public void A_random_block_gives_the_serial_results_and_state_for_every_thread_count(EngineKind engine, int seed, string fallback)
+    {
+        var (initial, contracts) = Genesis(engine);
+        var block = RandomBlock(new Random(seed), contracts, 120);
+        var (expected, expectedDigest) = Serially(initial, engine, block);
+
+        foreach (var threads in new[] { 1, 2, 8 })
+        {
+            var state = initial.Clone();
+            var host = new ContractHost(state, engine) { BlockOptions = Options(fallback) };
+            var results = host.ExecuteBlock(Block, block, threads);
+            Assert.That(results.Select(r => r.Describe()), Is.EqualTo(expected), $"{threads} thread(s): results");
+            Assert.That(state.Digest(), Is.EqualTo(expectedDigest), $"{threads} thread(s): state digest");
+            if (threads > 1)
+            {
+                Assert.That(host.LastBlock!.FellBackToSerial, fallback switch { "off" => Is.False, "forced" => Is.True, _ => Is.Not.Null });
+            }
+        }
+    }
+
+    [TestCaseSource(nameof(HotCases))]
+    public void A_block_where_every_transaction_hits_one_counter_counts_in_block_order(EngineKind engine, string fallback)
+    {
+        var (initial, contracts) = Genesis(engine);
+        var block = Enumerable.Range(0, 150)
+            .Select(i => Transaction(Users[i % Users.Length], new InvokeContractPayload(contracts.Counter, [1], [], 100_000), i)).ToList();
+        var (expected, expectedDigest) = Serially(initial, engine, block);
+        Assert.That(expected[149], Does.Contain(Hex("count = 150")), "the reference counts to 150");
+
+        foreach (var threads in new[] { 2, 8 })
+        {
+            var state = initial.Clone();
+            var host = new ContractHost(state, engine) { BlockOptions = Options(fallback) };
+            Assert.That(host.ExecuteBlock(Block, block, threads).Select(r => r.Describe()), Is.EqualTo(expected));
+            Assert.That(state.Digest(), Is.EqualTo(expectedDigest));
+            if (fallback == "off")
+            {
+                Assert.That(host.LastBlock!.FellBackToSerial, Is.False);
+            }
+        }
+    }
+
+    public static IEnumerable<TestCaseData> HotCases() =>
+        from engine in ContractHostTests.EngineKinds
+        from fallback in new[] { "default", "off" }
+        select new TestCaseData(engine, fallback).SetArgDisplayNames(engine.ToString(), $"fallback {fallback}");
+
+    [Test]
+    public void Transactions_that_only_read_never_abort()
+    {
+        var (initial, contracts) = Genesis(EngineKind.Interpreter);
+        var reads = Enumerable.Range(0, 200)
+            .Select(i => Transaction(Users[i % 6], new InvokeContractPayload(contracts.Token, Token.Balance(Users[i % 6]), [], 100_000), i))
+            .ToList();
+        var host = new ContractHost(initial.Clone(), EngineKind.Interpreter) { BlockOptions = new BlockStmOptions(MinAborts: 1) };
+        host.ExecuteBlock(Block, reads, 2);
+        Assert.That((host.LastBlock!.Executions, host.LastBlock.Aborts, host.LastBlock.FellBackToSerial), Is.EqualTo((200, 0, false)));
+    }
+
+    [Test]
+    public void An_empty_block_changes_nothing()
+    {
+        var (initial, _) = Genesis(EngineKind.Interpreter);
+        var before = initial.Digest();
+        var host = new ContractHost(initial, EngineKind.Interpreter);
+        Assert.That(host.ExecuteBlock(Block, [], 4), Is.Empty);
+        Assert.That(initial.Digest(), Is.EqualTo(before));
+    }
+
+    private static BlockStmOptions Options(string fallback) => fallback switch
+    {
+        "off" => new BlockStmOptions(SerialFallback: false),
+        "forced" => new BlockStmOptions(FallBackAfter: 10),
+        _ => BlockStmOptions.Default,
+    };
+
+    private sealed record Deployed(Hash32 Token, Hash32 Counter, Hash32 OtherCounter);
+
+    /// <summary>A state with a token (backed by gold), two counters, and funded users.</summary>
+    private static (InMemoryContractState State, Deployed Contracts) Genesis(EngineKind engine)
+    {
+        var state = new InMemoryContractState();
+        var host = new ContractHost(state, engine);
+        var token = host.Deploy(Contracts.Bytes("v3-O2", "token"));
+        var counter = host.Deploy(Contracts.Bytes("v3-O2", "counter"));
+        var other = host.Deploy(Contracts.Bytes("v4-O3", "counter"));
+        Assert.That(host.Invoke(token, Token.Init(Gold), chain: Token.From(Admin)).Committed, Is.True);
+        foreach (var user in Users)
+        {
+            Assert.That(host.Invoke(token, Token.Mint(user, 500), chain: Token.From(Admin)).Committed, Is.True);
+            host.Credit(user, Gold, 300);
+        }
+
+        return (state, new Deployed(token, counter, other));
+    }
+
+    /// <summary>What the block must give: each transaction invoked alone, in order, over its own copy of the state.</summary>
+    private static (List<string> Results, Hash32 Digest) Serially(InMemoryContractState initial, EngineKind engine,
+        IReadOnlyList<BlockTransaction> block)
+    {
+        var state = initial.Clone();
+        var host = new ContractHost(state, engine);
+        var results = block.Select(t => host.Invoke(t.Payload, new ChainContext(t.TxHash, t.Sender, Block.Hash, Block.Height)).Describe())
+            .ToList();
+        return (results, state.Digest());
+    }
+
+    private static List<BlockTransaction> RandomBlock(Random random, Deployed contracts, int size)
+    {
+        var block = new List<BlockTransaction>();
+        for (var i = 0; i < size; i++)
+        {
+            var sender = Users[random.Next(Users.Length)];
+            var to = Users[random.Next(Users.Length)];
+            var payload = random.Next(12) switch
+            {
+                0 or 1 or 2 => Call(contracts.Token, Token.Transfer(to, (ulong)random.Next(1, 400))),
+                3 => Call(contracts.Counter, [(byte)random.Next(1, 9)]),
+                4 => Call(contracts.OtherCounter, []),
+                5 => Call(contracts.Token, Token.Wrap(), new Deposit(Gold, (ulong)random.Next(1, 200))),
+                6 => Call(contracts.Token, Token.Unwrap((ulong)random.Next(1, 100))),
+                7 => Call(contracts.Token, Token.Balance(to)),
+                8 => Call(Hash32.Of([(byte)random.Next()]), [1]),
+                9 => Call(contracts.Counter, [1], budget: (ulong)random.Next(10, 400)),
+                10 => Call(contracts.Token, [9]),
+                _ => Call(contracts.Token, Token.Mint(to, 7)),
+            };
+            block.Add(Transaction(sender, payload, i));
+        }
+
+        return block;
+    }
+
+    private static InvokeContractPayload Call(Hash32 contract, byte[] input, Deposit? deposit = null, ulong budget = 200_000) =>
+        new(contract, input, deposit is null ? [] : [deposit], budget);
+
+    private static BlockTransaction Transaction(Hash32 sender, InvokeContractPayload payload, int index) =>
+        new(sender, payload, Hash32.Of([.. sender.ToBytes(), (byte)index, (byte)(index >> 8)]));
+
+    private static string Hex(string text) => Convert.ToHexStringLower(System.Text.Encoding.UTF8.GetBytes(text));
+}

@@ -1,0 +1,298 @@
+using Tos.Tbpf.State;
+
+namespace Tos.Tbpf.Host.Blocks;
+
+/// <summary>How a parallel block behaves under contention (tests force each path).</summary>
+/// <param name="SerialFallback">Whether a block whose transactions mostly conflict finishes serially.</param>
+/// <param name="MinAborts">Aborted incarnations before the fallback may start.</param>
+/// <param name="FallBackAfter">Fall back once this many incarnations have executed, contention or not (tests use it to
+/// take the fallback path whatever the timing).</param>
+internal sealed record BlockStmOptions(bool SerialFallback = true, int MinAborts = 16, int? FallBackAfter = null)
+{
+    public static BlockStmOptions Default { get; } = new();
+}
+
+/// <summary>
+/// A block executed in parallel with Block-STM: workers take tasks from <see cref="BlockScheduler"/>, run transactions
+/// over <see cref="MultiVersionState"/> (each reads the latest write of a lower transaction), record their read and
+/// write sets, and validate them; a transaction whose reads changed runs again. The result of every transaction is
+/// that of its last incarnation, which read exactly what the serial order gives it, so the results and the final writes
+/// equal <see cref="SequentialBlock"/>'s whatever the thread count or timing.
+/// <para>When most incarnations abort (every transaction touches one hot key, say), parallel execution only burns work:
+/// once at least a third of the executions so far were aborted, the workers stop, the longest prefix whose reads still
+/// validate is kept, and the rest of the block runs serially over it. This is a scheduling choice, not a semantic one:
+/// results are identical.</para>
+/// </summary>
+internal sealed class BlockStm
+{
+    private readonly InvocationRunner _runner;
+    private readonly IReadOnlyList<BlockCall> _calls;
+    private readonly BlockStmOptions _options;
+    private readonly MultiVersionState _state;
+    private readonly BlockScheduler _scheduler;
+    private readonly InvocationResult?[] _results;
+    private readonly byte[][]?[] _writtenKeys;
+    private readonly (byte[] Key, long Version)[]?[] _reads;
+    private int _executions, _aborts;
+    private volatile bool _fallback;
+    private Exception? _failure;
+
+    private BlockStm(InvocationRunner runner, IContractState storage, IReadOnlyList<BlockCall> calls, BlockStmOptions options)
+    {
+        _runner = runner;
+        _calls = calls;
+        _options = options;
+        _state = new MultiVersionState(storage);
+        _scheduler = new BlockScheduler(calls.Count);
+        _results = new InvocationResult?[calls.Count];
+        _writtenKeys = new byte[][]?[calls.Count];
+        _reads = new (byte[], long)[]?[calls.Count];
+    }
+
+    public static BlockOutcome Execute(InvocationRunner runner, IContractState storage, IReadOnlyList<BlockCall> calls,
+        int threads, BlockStmOptions? options = null)
+    {
+        var block = new BlockStm(runner, storage, calls, options ?? BlockStmOptions.Default);
+        block.Run(threads);
+        return new BlockOutcome(block._results.Select(r => r!).ToArray(), block._state.FinalWrites(), block._executions,
+            block._aborts, block._fallback);
+    }
+
+    private void Run(int threads)
+    {
+        var helpers = new Thread[Math.Min(threads, _calls.Count) - 1];
+        for (var i = 0; i < helpers.Length; i++)
+        {
+            helpers[i] = new Thread(Work) { IsBackground = true, Name = $"tbpf-block-{i + 1}" };
+            helpers[i].Start();
+        }
+
+        Work();
+        foreach (var helper in helpers)
+        {
+            helper.Join();
+        }
+
+        if (_failure is not null)
+        {
+            throw new InvalidOperationException($"a block worker failed: {_failure.Message}", _failure);
+        }
+
+        if (_fallback)
+        {
+            FinishSerially();
+        }
+    }
+
+    private void Work()
+    {
+        try
+        {
+            var task = BlockTask.None;
+            var idle = new SpinWait();
+            while (true)
+            {
+                switch (task.Kind)
+                {
+                    case BlockTaskKind.Execute:
+                        task = Execute(task.Transaction, task.Incarnation);
+                        continue;
+                    case BlockTaskKind.Validate:
+                        task = Validate(task.Transaction, task.Incarnation);
+                        continue;
+                }
+
+                if (_scheduler.Done || _fallback)
+                {
+                    return;
+                }
+
+                task = _scheduler.NextTask();
+                if (task.Kind == BlockTaskKind.None)
+                {
+                    idle.SpinOnce();
+                }
+            }
+        }
+        catch (Exception exception)
+        {
+            // Only a bug gets here (the runner turns contract failures into results); stop everyone and report it.
+            Interlocked.CompareExchange(ref _failure, exception, null);
+            _scheduler.Stop();
+        }
+    }
+
+    private BlockTask Execute(int transaction, int incarnation)
+    {
+        while (true)
+        {
+            var source = new MultiVersionSource(_state, transaction);
+            var overlay = new StateOverlay(source);
+            InvocationResult? result = null;
+            try
+            {
+                result = _calls[transaction].Run(_runner, overlay);
+            }
+            catch (ReadDependencyException)
+            {
+                // A deposit read an estimate before the VM started; handled below like a read inside a syscall.
+            }
+
+            if (source.BlockedOn >= 0)
+            {
+                CountAbort();
+                if (_scheduler.AddDependency(transaction, source.BlockedOn))
+                {
+                    return BlockTask.None;
+                }
+
+                continue;
+            }
+
+            _results[transaction] = result;
+            var wroteNewKey = Record(transaction, incarnation, overlay);
+            if (Interlocked.Increment(ref _executions) >= _options.FallBackAfter)
+            {
+                _fallback = true;
+            }
+
+            return _scheduler.FinishExecution(transaction, incarnation, wroteNewKey);
+        }
+    }
+
+    private BlockTask Validate(int transaction, int incarnation)
+    {
+        var aborted = !ReadsHold(transaction) && _scheduler.TryValidationAbort(transaction, incarnation);
+        if (aborted)
+        {
+            // Later transactions that read these keys now wait for the next incarnation instead of reading stale values.
+            foreach (var key in _writtenKeys[transaction] ?? [])
+            {
+                _state.MarkEstimate(key, transaction);
+            }
+
+            CountAbort();
+        }
+
+        return _scheduler.FinishValidation(transaction, aborted);
+    }
+
+    /// <summary>Puts an incarnation's writes in the multi-version state, removes what the previous one wrote and this
+    /// one did not, and keeps its read set. True when it wrote a key the previous incarnation had not.</summary>
+    private bool Record(int transaction, int incarnation, StateOverlay overlay)
+    {
+        var previous = _writtenKeys[transaction] ?? [];
+        var keys = new byte[overlay.WriteCount][];
+        var count = 0;
+        var wroteNewKey = false;
+        foreach (var (key, value) in overlay.UnorderedWrites)
+        {
+            _state.Write(key, transaction, incarnation, value);
+            keys[count++] = key;
+            wroteNewKey |= !Contains(previous, key);
+        }
+
+        foreach (var key in previous)
+        {
+            if (!Contains(keys, key))
+            {
+                _state.Remove(key, transaction);
+            }
+        }
+
+        _writtenKeys[transaction] = keys;
+        _reads[transaction] = overlay.Reads.Select(r => (r.Key, r.Value.Version)).ToArray();
+        return wroteNewKey;
+    }
+
+    private bool ReadsHold(int transaction)
+    {
+        foreach (var (key, version) in _reads[transaction] ?? [])
+        {
+            var now = _state.ReadVersion(key, transaction);
+            if (now.IsDependency || now.Version != version)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private void CountAbort()
+    {
+        var aborts = Interlocked.Increment(ref _aborts);
+        if (_options.SerialFallback && !_fallback && aborts >= _options.MinAborts && aborts * 3 >= Volatile.Read(ref _executions))
+        {
+            _fallback = true;
+        }
+    }
+
+    /// <summary>
+    /// Runs after every worker has stopped. Keeps the longest prefix of executed transactions whose reads still hold (each
+    /// checked against the final writes of the ones before it, so the prefix is exactly serial), drops everything the
+    /// rest wrote, and runs the rest one after another in block order.
+    /// </summary>
+    private void FinishSerially()
+    {
+        var kept = 0;
+        while (kept < _calls.Count && _results[kept] is not null && _scheduler.IsExecuted(kept, out _) && ReadsHold(kept))
+        {
+            kept++;
+        }
+
+        for (var transaction = kept; transaction < _calls.Count; transaction++)
+        {
+            foreach (var key in _writtenKeys[transaction] ?? [])
+            {
+                _state.Remove(key, transaction);
+            }
+
+            _writtenKeys[transaction] = null;
+        }
+
+        for (var transaction = kept; transaction < _calls.Count; transaction++)
+        {
+            // Everything below is final now, so no read can meet an estimate.
+            var overlay = new StateOverlay(new MultiVersionSource(_state, transaction));
+            _results[transaction] = _calls[transaction].Run(_runner, overlay);
+            Record(transaction, _scheduler.Incarnation(transaction) + 1, overlay);
+        }
+    }
+
+    private static bool Contains(byte[][] keys, byte[] key)
+    {
+        foreach (var candidate in keys)
+        {
+            if (candidate.AsSpan().SequenceEqual(key))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Reads for one transaction; meeting an estimate records the blocking transaction and stops the run.</summary>
+    private sealed class MultiVersionSource(MultiVersionState state, int transaction) : IStateSource
+    {
+        public int BlockedOn { get; private set; } = -1;
+
+        public VersionedValue Read(byte[] key)
+        {
+            var read = state.Read(key, transaction);
+            if (read.IsDependency)
+            {
+                BlockedOn = read.BlockingTransaction;
+                throw new ReadDependencyException(read.BlockingTransaction);
+            }
+
+            return new VersionedValue(read.Value, read.Version);
+        }
+    }
+}
+
+/// <summary>Ends a speculative run that read a value an aborted transaction may still change. The syscall boundary
+/// turns it into an error that stops the VM; the block executor discards that run.</summary>
+internal sealed class ReadDependencyException(int blocking)
+    : Exception($"the value depends on transaction {blocking}, which is running again");

@@ -1,0 +1,24 @@
+namespace Tos.Tbpf.State;
+
+/// <summary>Compares byte strings by content: equality and hashing for dictionaries keyed by state keys.</summary>
+internal sealed class ByteKeyEquality : IEqualityComparer<byte[]>
+{
+    public static readonly ByteKeyEquality Instance = new();
+
+    public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+    public int GetHashCode(byte[] key)
+    {
+        var hash = new HashCode();
+        hash.AddBytes(key);
+        return hash.ToHashCode();
+    }
+}
+
+/// <summary>Orders byte strings lexicographically, as RocksDB does.</summary>
+internal sealed class ByteOrder : IComparer<byte[]>
+{
+    public static readonly ByteOrder Instance = new();
+
+    public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y);
+}
