@@ -22,15 +22,9 @@ public sealed record Workload(string Name, int MemorySize, ulong ExpectedR0, ulo
 
     private static string BenchFolder()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "..", "shared", "bench");
-            if (File.Exists(Path.Combine(dir.FullName, "Tos.Tbpf.slnx")) && Directory.Exists(candidate))
-            {
-                return Path.GetFullPath(candidate);
-            }
-        }
-
-        throw new DirectoryNotFoundException("../shared/bench not found beside the repository");
+        var candidate = Path.Combine(Repository.Root, "..", "shared", "bench");
+        return Directory.Exists(candidate)
+            ? Path.GetFullPath(candidate)
+            : throw new DirectoryNotFoundException("../shared/bench not found beside the repository");
     }
 }

@@ -18,7 +18,7 @@ namespace Tos.Tbpf.Jit;
 /// </summary>
 public sealed unsafe class JitProgram : IDisposable
 {
-    private readonly ExecutableMemory _code;
+    private readonly CodeLease _lease;
     private readonly ulong[] _callxTable;   // pinned: native address per pc, 0 where callx may not land
     private readonly long[] _callxCharge;   // pinned: units from a pc to the end of its block
     private readonly long[] _unitsToEnd;
@@ -27,7 +27,8 @@ public sealed unsafe class JitProgram : IDisposable
     {
         Program = program;
         Options = options;
-        _code = ExecutableMemory.Create(compiled.Code);
+        _lease = new CodeLease(ExecutableMemory.Create(compiled.Code));
+        var code = _lease.Code;
         CodeSize = compiled.Code.Length;
         _unitsToEnd = compiled.UnitsToEnd;
         _callxTable = GC.AllocateArray<ulong>(compiled.InstructionOffsets.Length, pinned: true);
@@ -35,7 +36,7 @@ public sealed unsafe class JitProgram : IDisposable
         for (var pc = 0; pc < _callxTable.Length; pc++)
         {
             var offset = compiled.InstructionOffsets[pc];
-            _callxTable[pc] = offset < 0 ? 0 : (ulong)_code.Address + (ulong)offset;
+            _callxTable[pc] = offset < 0 ? 0 : (ulong)code.Address + (ulong)offset;
             _callxCharge[pc] = compiled.UnitsToEnd[pc];
         }
     }
@@ -57,20 +58,19 @@ public sealed unsafe class JitProgram : IDisposable
     }
 
     /// <summary>The machine code, for inspection (tests decode it with Iced).</summary>
-    public ReadOnlySpan<byte> Code => new((void*)_code.Address, CodeSize);
+    public ReadOnlySpan<byte> Code => new((void*)_lease.Code.Address, CodeSize);
 
     /// <summary>True once <see cref="Dispose"/> has unmapped the code.</summary>
-    internal bool IsReleased => _code.IsClosed;
+    internal bool IsReleased => _lease.IsReleased;
 
     /// <summary>The address the code is mapped at.</summary>
-    public nint CodeAddress => _code.Address;
+    public nint CodeAddress => _lease.Code.Address;
 
     /// <summary>Runs the program over <paramref name="memory"/> with <paramref name="budget"/> compute units (any 64-bit
-    /// value). Allocates nothing unless the run fails. Holds a reference on the code for the whole run, so a concurrent
-    /// <see cref="Dispose"/> unmaps it only when the last run has left.</summary>
+    /// value). Allocates nothing unless the run fails. Holds the code for the whole run, so a concurrent <see cref="Dispose"/>
+    /// unmaps it only when the last run has left; a run started after disposal throws <see cref="ObjectDisposedException"/>.</summary>
     public ExecutionResult Run(MemoryMap memory, ulong budget, SyscallContext? syscallContext = null)
     {
-        ObjectDisposedException.ThrowIf(_code.IsClosed, this);
         var executable = Program.Executable;
         var slots = memory.SlotCount;
         for (var index = JitContext.MaxRegions; index < slots; index++)
@@ -83,13 +83,16 @@ public sealed unsafe class JitProgram : IDisposable
 
         slots = Math.Min(slots, JitContext.MaxRegions);
         syscallContext ??= new SyscallContext(memory);
-        var referenced = false;
+        if (!_lease.TryEnter(out var stripe))
+        {
+            throw new ObjectDisposedException(nameof(JitProgram), "the compiled program was disposed");
+        }
+
         Span<GCHandle> pins = stackalloc GCHandle[JitContext.MaxRegions];
         JitContext context = default;
         RunState? state = null;
         try
         {
-            _code.DangerousAddRef(ref referenced);
             state = RunState.Enter(executable, syscallContext);
             context.RegionCount = slots;
             for (var index = 0; index < slots; index++)
@@ -128,7 +131,7 @@ public sealed unsafe class JitProgram : IDisposable
             context.TextAddress = executable.TextAddress;
             context.TextLength = (ulong)executable.TextLength;
 
-            ((delegate* unmanaged<JitContext*, void>)_code.Address)(&context);
+            ((delegate* unmanaged<JitContext*, void>)_lease.Code.Address)(&context);
             for (var index = 0; index < slots; index++)
             {
                 memory[index]?.MarkWritten(context.Watermark(index));
@@ -147,10 +150,7 @@ public sealed unsafe class JitProgram : IDisposable
             }
 
             state?.Exit();
-            if (referenced)
-            {
-                _code.DangerousRelease();
-            }
+            _lease.Exit(stripe);
         }
     }
 
@@ -210,5 +210,5 @@ public sealed unsafe class JitProgram : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _code.Dispose();
+    public void Dispose() => _lease.Dispose();
 }

@@ -110,6 +110,10 @@ public sealed class ContractHost
         return outcome;
     }
 
+    /// <summary>Loads, verifies and compiles a deployed contract now rather than at its first invocation (a node does it
+    /// for its contracts at start-up). False when no such contract is deployed.</summary>
+    public bool Preload(Hash32 contract) => Program(contract) is not null;
+
     /// <summary>Whether <paramref name="contract"/> is deployed.</summary>
     public bool IsDeployed(Hash32 contract) => _programs.ContainsKey(contract) || _state.Get(StateKeys.Code(contract)) is not null;
 
@@ -162,7 +166,7 @@ public sealed class ContractHost
                 : Blocks.BlockStm.Execute(_runner, _state, calls, threads, BlockOptions);
             if (outcome.Writes.Count > 0)
             {
-                _state.Commit(outcome.Writes);
+                StateAccess.CommitOwned(_state, outcome.Writes);
             }
 
             LastBlock = outcome;
@@ -214,6 +218,8 @@ public sealed class ContractHost
                     return result;
                 }
             }
+
+            overlay.Recycle();
         }
 
         lock (_commit)
@@ -243,6 +249,8 @@ public sealed class ContractHost
                     return result;
                 }
             }
+
+            overlay.Recycle();
         }
 
         lock (_commit)
@@ -254,12 +262,15 @@ public sealed class ContractHost
         }
     }
 
+    /// <summary>Commits an overlay's writes (the arrays are the overlay's own, handed over) and recycles its tables.</summary>
     private void CommitWrites(StateOverlay overlay)
     {
         if (overlay.WriteCount > 0)
         {
-            _state.Commit(overlay.Changes);
+            StateAccess.CommitOwned(_state, overlay.WriteBatch);
         }
+
+        overlay.Recycle();
     }
 
     private static void CheckBudget(ulong budget)

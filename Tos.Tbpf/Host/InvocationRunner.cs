@@ -42,7 +42,9 @@ internal sealed class InvocationRunner(IEngine engine, GasPolicy gas)
         try
         {
             var map = memory.Prepare(program.Executable, input, invocation);
+            var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
             result = engine.Run(program, map, budget, memory.Syscalls);
+            Interlocked.Add(ref Blocks.BlockStm.VmTicks, System.Diagnostics.Stopwatch.GetTimestamp() - t0);
         }
         finally
         {
@@ -55,14 +57,15 @@ internal sealed class InvocationRunner(IEngine engine, GasPolicy gas)
             overlay.DiscardWrites();
         }
 
-        var logs = invocation.Logs.Count == 0 ? [] : new string[invocation.Logs.Count];
+        var logged = invocation.LogsSoFar;
+        var logs = logged.Count == 0 ? [] : new string[logged.Count];
         for (var i = 0; i < logs.Length; i++)
         {
-            logs[i] = Encoding.UTF8.GetString(invocation.Logs[i]);
+            logs[i] = Encoding.UTF8.GetString(logged[i]);
         }
 
         return new InvocationResult(result.IsOk ? result.R0 : null, result.ComputeUnits, logs,
-            committed ? invocation.Events : [], committed ? invocation.Transfers : [], budget - result.ComputeUnits,
+            committed ? invocation.EventsSoFar : [], committed ? invocation.TransfersSoFar : [], budget - result.ComputeUnits,
             result.Error, committed, committed ? [] : deposits, gas.Settle(result.ComputeUnits));
     }
 

@@ -50,14 +50,17 @@ public static class TosSyscalls
         .Register("tos_get_balance", (c, account, asset, _, _, _) =>
         {
             c.Charge(Cost.GetBalance);
-            return Of(c).Overlay.GetU64(StateKeys.Balance(ReadHash(c, account), ReadHash(c, asset)));
+            Span<byte> key = stackalloc byte[StateKeys.BalanceLength];
+            StateKeys.Balance(key, ReadHash(c, account), ReadHash(c, asset));
+            return Of(c).Overlay.GetU64(key);
         })
         .Register("tos_transfer", (c, to, asset, amount, _, _) =>
         {
             c.Charge(Cost.Transfer);
             var invocation = Of(c);
             var (destination, assetId) = (ReadHash(c, to), ReadHash(c, asset));
-            var from = StateKeys.Balance(invocation.Contract, assetId);
+            Span<byte> from = stackalloc byte[StateKeys.BalanceLength];
+            StateKeys.Balance(from, invocation.Contract, assetId);
             if (invocation.Overlay.GetU64(from) < amount)
             {
                 return InsufficientBalance;
@@ -76,7 +79,8 @@ public static class TosSyscalls
             c.Charge(Cost.Burn);
             var invocation = Of(c);
             var assetId = ReadHash(c, asset);
-            var key = StateKeys.Balance(invocation.Contract, assetId);
+            Span<byte> key = stackalloc byte[StateKeys.BalanceLength];
+            StateKeys.Balance(key, invocation.Contract, assetId);
             var balance = invocation.Overlay.GetU64(key);
             if (balance < amount)
             {
@@ -91,7 +95,8 @@ public static class TosSyscalls
         {
             Limit("key", keyLength, MaxKeyLength, minimum: 1);
             var invocation = Of(c);
-            var stored = invocation.Overlay.Get(StateKeys.Storage(invocation.Contract, c.Read(key, keyLength)));
+            Span<byte> storageKey = stackalloc byte[StateKeys.StoragePrefixLength + MaxKeyLength];
+            var stored = invocation.Overlay.Get(StateKeys.Storage(storageKey, invocation.Contract, c.Read(key, keyLength)));
             var copied = stored is null ? 0 : Math.Min((ulong)stored.Length, capacity);
             c.Charge(Cost.StorageLoad + keyLength + copied);
             if (stored is null)
@@ -108,7 +113,8 @@ public static class TosSyscalls
             Limit("value", valueLength, MaxValueLength);
             c.Charge(Cost.StorageStore + keyLength + valueLength);
             var invocation = Of(c);
-            invocation.Overlay.Put(StateKeys.Storage(invocation.Contract, c.Read(key, keyLength)), c.Read(value, valueLength).ToArray());
+            Span<byte> storageKey = stackalloc byte[StateKeys.StoragePrefixLength + MaxKeyLength];
+            invocation.Overlay.Put(StateKeys.Storage(storageKey, invocation.Contract, c.Read(key, keyLength)), c.Read(value, valueLength).ToArray());
             return Success;
         })
         .Register("tos_storage_delete", (c, key, keyLength, _, _, _) =>
@@ -116,7 +122,8 @@ public static class TosSyscalls
             Limit("key", keyLength, MaxKeyLength, minimum: 1);
             c.Charge(Cost.StorageDelete + keyLength);
             var invocation = Of(c);
-            var storageKey = StateKeys.Storage(invocation.Contract, c.Read(key, keyLength));
+            Span<byte> buffer = stackalloc byte[StateKeys.StoragePrefixLength + MaxKeyLength];
+            var storageKey = StateKeys.Storage(buffer, invocation.Contract, c.Read(key, keyLength));
             if (invocation.Overlay.Get(storageKey) is null)
             {
                 return NotFound;
@@ -162,7 +169,8 @@ public static class TosSyscalls
                 return NotCreator;
             }
 
-            var key = StateKeys.Balance(invocation.Contract, assetId);
+            Span<byte> key = stackalloc byte[StateKeys.BalanceLength];
+            StateKeys.Balance(key, invocation.Contract, assetId);
             var balance = invocation.Overlay.GetU64(key);
             if (balance + amount < balance)
             {
@@ -185,7 +193,7 @@ public static class TosSyscalls
     private static ulong WriteHash(SyscallContext c, ulong output, Hash32 hash)
     {
         c.Charge(Cost.Hash);
-        hash.ToBytes().CopyTo(c.Write(output, Hash32.Length));
+        hash.CopyTo(c.Write(output, Hash32.Length));
         return Success;
     }
 

@@ -1,18 +1,24 @@
 namespace Tos.Tbpf.State;
 
 /// <summary>Compares byte strings by content: equality and hashing for dictionaries keyed by state keys.</summary>
-internal sealed class ByteKeyEquality : IEqualityComparer<byte[]>
+internal sealed class ByteKeyEquality : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
 {
     public static readonly ByteKeyEquality Instance = new();
 
     public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
 
-    public int GetHashCode(byte[] key)
+    public int GetHashCode(byte[] key) => GetHashCode(key.AsSpan());
+
+    public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
+
+    public int GetHashCode(ReadOnlySpan<byte> alternate)
     {
         var hash = new HashCode();
-        hash.AddBytes(key);
+        hash.AddBytes(alternate);
         return hash.ToHashCode();
     }
+
+    public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
 }
 
 /// <summary>Orders byte strings lexicographically, as RocksDB does.</summary>

@@ -7,6 +7,8 @@ namespace Tos.Tbpf.State;
 /// state until <see cref="Changes"/> is committed, and discarding the overlay undoes everything. It also records the
 /// first value (and version) of every key it read from below, which is what validation checks before a commit: the
 /// invocation is serializable at the commit point exactly when every recorded read still holds there.
+/// <para>Keys may be looked up as spans (the syscalls build them on the stack); a key is copied into an array once,
+/// when the overlay first records it. The host recycles an overlay's tables once it is done with them.</para>
 /// </summary>
 public sealed class StateOverlay
 {
@@ -22,35 +24,34 @@ public sealed class StateOverlay
     internal StateOverlay(IStateSource source) => _source = source;
 
     /// <summary>The value at <paramref name="key"/> as this invocation sees it. A key is read from below at most once,
-    /// so the invocation sees one consistent value for it however often it asks.</summary>
-    public byte[]? Get(byte[] key)
-    {
-        if (_writes is not null && _writes.TryGetValue(key, out var written))
-        {
-            return written;
-        }
+    /// so the invocation sees one consistent value for it however often it asks. The array must not be changed.</summary>
+    public byte[]? Get(byte[] key) => Get(key, key);
 
-        if (_reads is not null && _reads.TryGetValue(key, out var read))
-        {
-            return read.Value;
-        }
-
-        var value = _source.Read(key);
-        (_reads ??= new Dictionary<byte[], VersionedValue>(ByteKeyEquality.Instance))[key] = value;
-        return value.Value;
-    }
+    /// <summary>As <see cref="Get(byte[])"/>, for a key in a span.</summary>
+    internal byte[]? Get(ReadOnlySpan<byte> key) => Get(key, null);
 
     /// <summary>Sets a value.</summary>
-    public void Put(byte[] key, byte[] value) => Writes[key] = value;
+    public void Put(byte[] key, byte[] value) => Set(key, key, value);
+
+    /// <summary>As <see cref="Put(byte[], byte[])"/>, for a key in a span.</summary>
+    internal void Put(ReadOnlySpan<byte> key, byte[] value) => Set(key, null, value);
 
     /// <summary>Deletes a key.</summary>
-    public void Delete(byte[] key) => Writes[key] = null;
+    public void Delete(byte[] key) => Set(key, key, null);
+
+    /// <summary>As <see cref="Delete(byte[])"/>, for a key in a span.</summary>
+    internal void Delete(ReadOnlySpan<byte> key) => Set(key, null, null);
 
     /// <summary>A u64 value (0 when absent).</summary>
-    public ulong GetU64(byte[] key) => Get(key) is { Length: 8 } value ? BinaryPrimitives.ReadUInt64LittleEndian(value) : 0;
+    public ulong GetU64(byte[] key) => GetU64(key.AsSpan());
 
     /// <summary>Sets a u64 value.</summary>
-    public void PutU64(byte[] key, ulong value)
+    public void PutU64(byte[] key, ulong value) => PutU64(key.AsSpan(), value);
+
+    internal ulong GetU64(ReadOnlySpan<byte> key) =>
+        Get(key) is { Length: 8 } value ? BinaryPrimitives.ReadUInt64LittleEndian(value) : 0;
+
+    internal void PutU64(ReadOnlySpan<byte> key, ulong value)
     {
         var bytes = new byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(bytes, value);
@@ -61,7 +62,8 @@ public sealed class StateOverlay
     /// too little or the destination would overflow.</summary>
     public bool TryMove(Hash32 from, Hash32 to, Hash32 asset, ulong amount)
     {
-        var fromKey = StateKeys.Balance(from, asset);
+        Span<byte> fromKey = stackalloc byte[StateKeys.BalanceLength];
+        StateKeys.Balance(fromKey, from, asset);
         var balance = GetU64(fromKey);
         if (balance < amount)
         {
@@ -70,7 +72,8 @@ public sealed class StateOverlay
 
         if (from != to)
         {
-            var toKey = StateKeys.Balance(to, asset);
+            Span<byte> toKey = stackalloc byte[StateKeys.BalanceLength];
+            StateKeys.Balance(toKey, to, asset);
             var destination = GetU64(toKey);
             if (destination + amount < destination)
             {
@@ -101,25 +104,36 @@ public sealed class StateOverlay
     }
 
     /// <summary>Keys read from below, with what they held.</summary>
-    internal IEnumerable<KeyValuePair<byte[], VersionedValue>> Reads =>
-        _reads ?? Enumerable.Empty<KeyValuePair<byte[], VersionedValue>>();
+    internal Dictionary<byte[], VersionedValue> Reads => _reads ?? OverlayTables.EmptyReads;
+
+    /// <summary>The number of keys read from below.</summary>
+    internal int ReadCount => _reads?.Count ?? 0;
 
     /// <summary>The number of keys written.</summary>
     internal int WriteCount => _writes?.Count ?? 0;
 
-    /// <summary>The writes, unordered.</summary>
-    internal IEnumerable<KeyValuePair<byte[], byte[]?>> UnorderedWrites =>
-        _writes ?? Enumerable.Empty<KeyValuePair<byte[], byte[]?>>();
+    /// <summary>The writes, unordered (a batch of distinct keys).</summary>
+    internal Dictionary<byte[], byte[]?> UnorderedWrites => _writes ?? OverlayTables.EmptyWrites;
+
+    /// <summary>The writes as a batch to commit, unordered.</summary>
+    internal KeyValuePair<byte[], byte[]?>[] WriteBatch => _writes is { Count: > 0 } writes ? [.. writes] : [];
 
     /// <summary>Forgets every write (a failed invocation commits nothing) but keeps the reads, which still decided its outcome.</summary>
     internal void DiscardWrites() => _writes?.Clear();
+
+    /// <summary>Gives the overlay's tables back for the next overlay on this thread; the overlay must not be used again.</summary>
+    internal void Recycle()
+    {
+        OverlayTables.Return(ref _reads);
+        OverlayTables.Return(ref _writes);
+    }
 
     /// <summary>True when every key read still holds the value it had when read (compared by content).</summary>
     internal bool ReadsStillHold(IContractState state)
     {
         foreach (var (key, read) in Reads)
         {
-            var now = state.Get(key);
+            var now = StateAccess.GetShared(state, key);
             if (now is null ? read.Value is not null : read.Value is null || !now.AsSpan().SequenceEqual(read.Value))
             {
                 return false;
@@ -129,7 +143,44 @@ public sealed class StateOverlay
         return true;
     }
 
-    private Dictionary<byte[], byte[]?> Writes => _writes ??= new Dictionary<byte[], byte[]?>(ByteKeyEquality.Instance);
+    private byte[]? Get(ReadOnlySpan<byte> key, byte[]? keyArray)
+    {
+        if (_writes is not null && _writes.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(key, out var written))
+        {
+            return written;
+        }
+
+        var reads = _reads ??= OverlayTables.RentReads();
+        var lookup = reads.GetAlternateLookup<ReadOnlySpan<byte>>();
+        if (lookup.TryGetValue(key, out var read))
+        {
+            return read.Value;
+        }
+
+        keyArray ??= key.ToArray();
+        var value = _source.Read(keyArray);
+        reads[keyArray] = value;
+        return value.Value;
+    }
+
+    private void Set(ReadOnlySpan<byte> key, byte[]? keyArray, byte[]? value)
+    {
+        var writes = _writes ??= OverlayTables.RentWrites();
+        var lookup = writes.GetAlternateLookup<ReadOnlySpan<byte>>();
+        if (lookup.TryGetValue(key, out var existing, out _))
+        {
+            writes[existing] = value;
+            return;
+        }
+
+        // Share the array the read set already holds for this key rather than copying the key again.
+        if (keyArray is null && _reads is not null && _reads.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(key, out var readKey, out _))
+        {
+            keyArray = readKey;
+        }
+
+        writes[keyArray ?? key.ToArray()] = value;
+    }
 }
 
 /// <summary>A value read from below an overlay, and the version validation compares (0 for committed state, which
@@ -145,5 +196,51 @@ internal interface IStateSource
 /// <summary>Reads straight from committed state.</summary>
 internal sealed class CommittedStateSource(IContractState state) : IStateSource
 {
-    public VersionedValue Read(byte[] key) => new(state.Get(key), 0);
+    public VersionedValue Read(byte[] key) => new(StateAccess.GetShared(state, key), 0);
+}
+
+/// <summary>
+/// The overlays' hash tables, reused per thread: an invocation's read and write sets are small and short-lived, and
+/// allocating them fresh for every invocation is most of what a host would otherwise allocate.
+/// </summary>
+internal static class OverlayTables
+{
+    private const int MaxPooledEntries = 1024;
+
+    public static readonly Dictionary<byte[], VersionedValue> EmptyReads = new(ByteKeyEquality.Instance);
+    public static readonly Dictionary<byte[], byte[]?> EmptyWrites = new(ByteKeyEquality.Instance);
+
+    [ThreadStatic] private static Stack<Dictionary<byte[], VersionedValue>>? t_reads;
+    [ThreadStatic] private static Stack<Dictionary<byte[], byte[]?>>? t_writes;
+
+    public static Dictionary<byte[], VersionedValue> RentReads() =>
+        t_reads is { Count: > 0 } pool ? pool.Pop() : new Dictionary<byte[], VersionedValue>(ByteKeyEquality.Instance);
+
+    public static Dictionary<byte[], byte[]?> RentWrites() =>
+        t_writes is { Count: > 0 } pool ? pool.Pop() : new Dictionary<byte[], byte[]?>(ByteKeyEquality.Instance);
+
+    public static void Return(ref Dictionary<byte[], VersionedValue>? table) => Return(ref table, ref t_reads);
+
+    public static void Return(ref Dictionary<byte[], byte[]?>? table) => Return(ref table, ref t_writes);
+
+    private static void Return<TValue>(ref Dictionary<byte[], TValue>? table, ref Stack<Dictionary<byte[], TValue>>? pool)
+    {
+        if (table is null)
+        {
+            return;
+        }
+
+        // A table that grew large would hold its memory for good; let it go.
+        if (table.Count <= MaxPooledEntries)
+        {
+            table.Clear();
+            pool ??= new Stack<Dictionary<byte[], TValue>>();
+            if (pool.Count < 4)
+            {
+                pool.Push(table);
+            }
+        }
+
+        table = null;
+    }
 }

@@ -33,7 +33,10 @@ internal sealed class BlockStm
     private readonly InvocationResult?[] _results;
     private readonly byte[][]?[] _writtenKeys;
     private readonly (byte[] Key, long Version)[]?[] _reads;
+    private const int Closed = -1;
     private int _executions, _aborts;
+    private int _helpers;
+    public static long RunTicks, RecordTicks, ValidateTicks, WorkTicks, VmTicks, SchedTicks, TailTicks;
     private volatile bool _fallback;
     private Exception? _failure;
 
@@ -42,7 +45,7 @@ internal sealed class BlockStm
         _runner = runner;
         _calls = calls;
         _options = options;
-        _state = new MultiVersionState(storage);
+        _state = new MultiVersionState(storage, Math.Max(16, calls.Count * 4));
         _scheduler = new BlockScheduler(calls.Count);
         _results = new InvocationResult?[calls.Count];
         _writtenKeys = new byte[][]?[calls.Count];
@@ -60,17 +63,19 @@ internal sealed class BlockStm
 
     private void Run(int threads)
     {
-        var helpers = new Thread[Math.Min(threads, _calls.Count) - 1];
-        for (var i = 0; i < helpers.Length; i++)
+        // Helpers come from the thread pool (long-lived threads keep their pooled invocation memory). A helper that
+        // starts late, or never, costs nothing: this thread alone can finish the block, and it waits only for helpers
+        // that did start.
+        for (var i = Math.Min(threads, _calls.Count) - 1; i > 0; i--)
         {
-            helpers[i] = new Thread(Work) { IsBackground = true, Name = $"tbpf-block-{i + 1}" };
-            helpers[i].Start();
+            ThreadPool.UnsafeQueueUserWorkItem(static block => block.Help(), this, preferLocal: false);
         }
 
         Work();
-        foreach (var helper in helpers)
+        var wait = new SpinWait();
+        while (Interlocked.CompareExchange(ref _helpers, Closed, 0) != 0)
         {
-            helper.Join();
+            wait.SpinOnce();
         }
 
         if (_failure is not null)
@@ -81,6 +86,32 @@ internal sealed class BlockStm
         if (_fallback)
         {
             FinishSerially();
+        }
+    }
+
+    private void Help()
+    {
+        while (true)
+        {
+            var running = Volatile.Read(ref _helpers);
+            if (running == Closed)
+            {
+                return;
+            }
+
+            if (Interlocked.CompareExchange(ref _helpers, running + 1, running) == running)
+            {
+                break;
+            }
+        }
+
+        try
+        {
+            Work();
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _helpers);
         }
     }
 
@@ -108,9 +139,14 @@ internal sealed class BlockStm
                 }
 
                 task = _scheduler.NextTask();
-                if (task.Kind == BlockTaskKind.None)
+                if (task.Kind != BlockTaskKind.None)
                 {
-                    idle.SpinOnce();
+                    idle.Reset();
+                }
+                else
+                {
+                    // Another worker holds the next task for a moment: spin and yield, never sleep a whole millisecond.
+                    idle.SpinOnce(sleep1Threshold: -1);
                 }
             }
         }
@@ -140,6 +176,7 @@ internal sealed class BlockStm
 
             if (source.BlockedOn >= 0)
             {
+                overlay.Recycle();
                 CountAbort();
                 if (_scheduler.AddDependency(transaction, source.BlockedOn))
                 {
@@ -151,6 +188,7 @@ internal sealed class BlockStm
 
             _results[transaction] = result;
             var wroteNewKey = Record(transaction, incarnation, overlay);
+            overlay.Recycle();
             if (Interlocked.Increment(ref _executions) >= _options.FallBackAfter)
             {
                 _fallback = true;
@@ -201,7 +239,14 @@ internal sealed class BlockStm
         }
 
         _writtenKeys[transaction] = keys;
-        _reads[transaction] = overlay.Reads.Select(r => (r.Key, r.Value.Version)).ToArray();
+        var reads = new (byte[] Key, long Version)[overlay.ReadCount];
+        count = 0;
+        foreach (var (key, read) in overlay.Reads)
+        {
+            reads[count++] = (key, read.Version);
+        }
+
+        _reads[transaction] = reads;
         return wroteNewKey;
     }
 
@@ -257,6 +302,7 @@ internal sealed class BlockStm
             var overlay = new StateOverlay(new MultiVersionSource(_state, transaction));
             _results[transaction] = _calls[transaction].Run(_runner, overlay);
             Record(transaction, _scheduler.Incarnation(transaction) + 1, overlay);
+            overlay.Recycle();
         }
     }
 

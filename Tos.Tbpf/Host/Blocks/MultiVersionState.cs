@@ -15,12 +15,14 @@ internal readonly record struct MultiVersionRead(byte[]? Value, long Version, in
 /// ordered by transaction index. Transaction <c>t</c> reads the write of the highest index below <c>t</c>, or the committed
 /// state when there is none (committed state does not change during a block). Thread-safe: one lock per key.
 /// </summary>
-internal sealed class MultiVersionState(IContractState storage)
+internal sealed class MultiVersionState(IContractState storage, int expectedKeys)
 {
     /// <summary>The version of a value read from committed state.</summary>
     public const long StorageVersion = 0;
 
-    private readonly ConcurrentDictionary<byte[], KeyVersions> _keys = new(ByteKeyEquality.Instance);
+    // Sized for the block up front: growing a concurrent dictionary takes every one of its locks.
+    // Many lock stripes, so that two workers adding different keys rarely wait for each other.
+    private readonly ConcurrentDictionary<byte[], KeyVersions> _keys = new(64, expectedKeys, ByteKeyEquality.Instance);
 
     /// <summary>A version names the writing transaction and incarnation; it never equals <see cref="StorageVersion"/>.</summary>
     public static long Version(int transaction, int incarnation) => ((long)(transaction + 1) << 32) | (uint)incarnation;
@@ -34,7 +36,7 @@ internal sealed class MultiVersionState(IContractState storage)
                 : new MultiVersionRead(entry.Value, Version(entry.Transaction, entry.Incarnation), -1);
         }
 
-        return new MultiVersionRead(storage.Get(key), StorageVersion, -1);
+        return new MultiVersionRead(StateAccess.GetShared(storage, key), StorageVersion, -1);
     }
 
     /// <summary>The version <see cref="Read"/> would report, without reading committed state: what validation compares.</summary>
@@ -69,7 +71,7 @@ internal sealed class MultiVersionState(IContractState storage)
         }
     }
 
-    /// <summary>After the block: the last write of every key (what the block commits), in key order.</summary>
+    /// <summary>After the block: the last write of every key (what the block commits).</summary>
     public IReadOnlyList<KeyValuePair<byte[], byte[]?>> FinalWrites()
     {
         var writes = new List<KeyValuePair<byte[], byte[]?>>(_keys.Count);
@@ -81,20 +83,21 @@ internal sealed class MultiVersionState(IContractState storage)
             }
         }
 
-        return SequentialBlock.Sorted(writes);
+        return writes;
     }
 
     private readonly record struct Entry(int Transaction, int Incarnation, byte[]? Value, bool Estimate);
 
-    /// <summary>The entries of one key, sorted by transaction.</summary>
+    /// <summary>The entries of one key, sorted by transaction. Most keys of a block have one writer, so the array
+    /// starts at one entry; the object is its own lock.</summary>
     private sealed class KeyVersions
     {
-        private readonly Lock _lock = new();
-        private readonly List<Entry> _entries = [];
+        private Entry[] _entries = new Entry[1];
+        private int _count;
 
         public Entry? Below(int transaction)
         {
-            lock (_lock)
+            lock (this)
             {
                 var at = Find(transaction);
                 var below = at >= 0 ? at - 1 : ~at - 1;
@@ -104,31 +107,38 @@ internal sealed class MultiVersionState(IContractState storage)
 
         public Entry? Last()
         {
-            lock (_lock)
+            lock (this)
             {
-                return _entries.Count > 0 ? _entries[^1] : null;
+                return _count > 0 ? _entries[_count - 1] : null;
             }
         }
 
         public void Set(Entry entry)
         {
-            lock (_lock)
+            lock (this)
             {
                 var at = Find(entry.Transaction);
                 if (at >= 0)
                 {
                     _entries[at] = entry;
+                    return;
                 }
-                else
+
+                at = ~at;
+                if (_count == _entries.Length)
                 {
-                    _entries.Insert(~at, entry);
+                    Array.Resize(ref _entries, _count * 2);
                 }
+
+                Array.Copy(_entries, at, _entries, at + 1, _count - at);
+                _entries[at] = entry;
+                _count++;
             }
         }
 
         public void MarkEstimate(int transaction)
         {
-            lock (_lock)
+            lock (this)
             {
                 var at = Find(transaction);
                 if (at >= 0)
@@ -140,12 +150,13 @@ internal sealed class MultiVersionState(IContractState storage)
 
         public void Remove(int transaction)
         {
-            lock (_lock)
+            lock (this)
             {
                 var at = Find(transaction);
                 if (at >= 0)
                 {
-                    _entries.RemoveAt(at);
+                    Array.Copy(_entries, at + 1, _entries, at, _count - at - 1);
+                    _entries[--_count] = default;
                 }
             }
         }
@@ -153,7 +164,7 @@ internal sealed class MultiVersionState(IContractState storage)
         // Binary search by transaction: the index, or the complement of where it would go.
         private int Find(int transaction)
         {
-            int low = 0, high = _entries.Count - 1;
+            int low = 0, high = _count - 1;
             while (low <= high)
             {
                 var middle = (low + high) >>> 1;

@@ -2,7 +2,8 @@ using Tos.Tbpf.State;
 
 namespace Tos.Tbpf.Host.Blocks;
 
-/// <summary>What executing a block produced: each transaction's result, the writes to commit, and how it went
+/// <summary>What executing a block produced: each transaction's result, the writes to commit (distinct keys, so their
+/// order does not matter to the batch), and how it went
 /// (executions include re-executions; aborts count failed validations and reads that met an estimate).</summary>
 internal sealed record BlockOutcome(InvocationResult[] Results, IReadOnlyList<KeyValuePair<byte[], byte[]?>> Writes,
     int Executions, int Aborts, bool FellBackToSerial);
@@ -13,7 +14,8 @@ internal static class SequentialBlock
 {
     public static BlockOutcome Execute(InvocationRunner runner, IContractState state, IReadOnlyList<BlockCall> calls)
     {
-        var block = new Dictionary<byte[], byte[]?>(ByteKeyEquality.Instance);
+        // Sized like the parallel path's table: a table that grows past 85 KB lands on the large object heap.
+        var block = new Dictionary<byte[], byte[]?>(calls.Count * 2, ByteKeyEquality.Instance);
         var source = new BlockPrefixSource(state, block);
         var results = new InvocationResult[calls.Count];
         for (var i = 0; i < results.Length; i++)
@@ -24,21 +26,17 @@ internal static class SequentialBlock
             {
                 block[key] = value;
             }
+
+            overlay.Recycle();
         }
 
-        return new BlockOutcome(results, Sorted(block), results.Length, 0, false);
-    }
-
-    public static IReadOnlyList<KeyValuePair<byte[], byte[]?>> Sorted(IEnumerable<KeyValuePair<byte[], byte[]?>> writes)
-    {
-        var sorted = writes.ToArray();
-        Array.Sort(sorted, (a, b) => ByteOrder.Instance.Compare(a.Key, b.Key));
-        return sorted;
+        return new BlockOutcome(results, block.ToArray(), results.Length, 0, false);
     }
 
     /// <summary>Committed state with the writes of the block's earlier transactions on top.</summary>
     private sealed class BlockPrefixSource(IContractState state, Dictionary<byte[], byte[]?> block) : IStateSource
     {
-        public VersionedValue Read(byte[] key) => new(block.TryGetValue(key, out var value) ? value : state.Get(key), 0);
+        public VersionedValue Read(byte[] key) =>
+            new(block.TryGetValue(key, out var value) ? value : StateAccess.GetShared(state, key), 0);
     }
 }
