@@ -27,7 +27,9 @@ public static class SyscallDispatch
         {
             result = syscall.Handler(context, arguments[0], arguments[1], arguments[2], arguments[3], arguments[4]);
             charged = context.Charged;
-            return null;
+            return context.HostState is IRunInterruption { StopRequested: true }
+                ? new VmError(VmErrorKind.SyscallError, pc, $"{syscall.Name}: the host stopped the run")
+                : null;
         }
         catch (VmFaultException fault)
         {

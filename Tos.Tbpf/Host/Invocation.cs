@@ -8,7 +8,7 @@ namespace Tos.Tbpf.Host;
 /// which contract runs, the chain context, and what the run produced (logs, events, transfers). The lists are created
 /// when first used, so an invocation that logs nothing allocates no log list.
 /// </summary>
-public sealed class Invocation(Hash32 contract, StateOverlay overlay, ChainContext chain)
+public sealed class Invocation(Hash32 contract, StateOverlay overlay, ChainContext chain) : Syscalls.IRunInterruption
 {
     private List<byte[]>? _logs;
     private List<ContractEvent>? _events;
@@ -31,6 +31,10 @@ public sealed class Invocation(Hash32 contract, StateOverlay overlay, ChainConte
 
     /// <summary>Asset movements, in order.</summary>
     public List<AssetTransfer> Transfers => _transfers ??= [];
+
+    /// <summary>True once the overlay has read a value that a parallel block is about to change: the run is speculative
+    /// and will be discarded, so it stops after the current syscall.</summary>
+    public bool StopRequested => Overlay.Blocked;
 
     /// <summary>The logs as text (invalid UTF-8 replaced).</summary>
     public IEnumerable<string> LogLines => Logs.Select(l => Encoding.UTF8.GetString(l));

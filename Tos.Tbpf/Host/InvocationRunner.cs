@@ -27,7 +27,7 @@ internal sealed class InvocationRunner(IEngine engine, GasPolicy gas)
         var invocation = new Invocation(contract, overlay, chain);
         foreach (var deposit in deposits)
         {
-            if (!overlay.TryMove(chain.TxSource, contract, deposit.Asset, deposit.Amount))
+            if (!overlay.TryMove(chain.TxSource, contract, deposit.Asset, deposit.Amount) || overlay.Blocked)
             {
                 overlay.DiscardWrites();
                 return NotStarted(InvocationFailure.InsufficientDeposit,

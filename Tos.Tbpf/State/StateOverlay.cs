@@ -103,6 +103,10 @@ public sealed class StateOverlay
         }
     }
 
+    /// <summary>True when a read met a value that is about to change (in a parallel block): what this overlay saw since
+    /// is not to be trusted, and its run will be discarded.</summary>
+    internal bool Blocked => _source.Blocked;
+
     /// <summary>Keys read from below, with what they held.</summary>
     internal Dictionary<byte[], VersionedValue> Reads => _reads ?? OverlayTables.EmptyReads;
 
@@ -191,6 +195,9 @@ internal readonly record struct VersionedValue(byte[]? Value, long Version);
 internal interface IStateSource
 {
     VersionedValue Read(byte[] key);
+
+    /// <summary>True once a read returned a placeholder because its value is about to change.</summary>
+    bool Blocked => false;
 }
 
 /// <summary>Reads straight from committed state.</summary>

@@ -314,16 +314,11 @@ internal sealed class BlockScheduler
         Aborting,
     }
 
-    /// <summary>One transaction's incarnation and phase; the object is its lock. Padded to two cache lines, because
-    /// neighbouring transactions usually run on different workers and would otherwise share a line.</summary>
-    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+    /// <summary>One transaction's incarnation and phase; the object is its lock.</summary>
     private sealed class TransactionStatus
     {
         public int Incarnation;
         public Phase Phase;
         public List<int>? Dependents;
-#pragma warning disable CS0169 // padding, never read
-        private readonly long _pad0, _pad1, _pad2, _pad3, _pad4, _pad5, _pad6, _pad7, _pad8, _pad9, _pad10, _pad11, _pad12;
-#pragma warning restore CS0169
     }
 }

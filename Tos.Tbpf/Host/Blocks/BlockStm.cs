@@ -7,7 +7,7 @@ namespace Tos.Tbpf.Host.Blocks;
 /// <param name="MinAborts">Aborted incarnations before the fallback may start.</param>
 /// <param name="FallBackAfter">Fall back once this many incarnations have executed, contention or not (tests use it to
 /// take the fallback path whatever the timing).</param>
-internal sealed record BlockStmOptions(bool SerialFallback = true, int MinAborts = 16, int? FallBackAfter = null)
+internal sealed record BlockStmOptions(bool SerialFallback = true, int MinAborts = 4, int? FallBackAfter = null)
 {
     public static BlockStmOptions Default { get; } = new();
 }
@@ -39,13 +39,14 @@ internal sealed class BlockStm
     public static long RunTicks, RecordTicks, ValidateTicks, WorkTicks, VmTicks, SchedTicks, TailTicks;
     private volatile bool _fallback;
     private Exception? _failure;
+    private Dictionary<byte[], byte[]?>? _tail;
 
     private BlockStm(InvocationRunner runner, IContractState storage, IReadOnlyList<BlockCall> calls, BlockStmOptions options)
     {
         _runner = runner;
         _calls = calls;
         _options = options;
-        _state = new MultiVersionState(storage, Math.Max(16, calls.Count * 4));
+        _state = new MultiVersionState(storage, Math.Max(16, calls.Count * 2));
         _scheduler = new BlockScheduler(calls.Count);
         _results = new InvocationResult?[calls.Count];
         _writtenKeys = new byte[][]?[calls.Count];
@@ -57,19 +58,15 @@ internal sealed class BlockStm
     {
         var block = new BlockStm(runner, storage, calls, options ?? BlockStmOptions.Default);
         block.Run(threads);
-        return new BlockOutcome(block._results.Select(r => r!).ToArray(), block._state.FinalWrites(), block._executions,
+        return new BlockOutcome(block._results.Select(r => r!).ToArray(), block.FinalWrites(), block._executions,
             block._aborts, block._fallback);
     }
 
     private void Run(int threads)
     {
-        // Helpers come from the thread pool (long-lived threads keep their pooled invocation memory). A helper that
-        // starts late, or never, costs nothing: this thread alone can finish the block, and it waits only for helpers
-        // that did start.
-        for (var i = Math.Min(threads, _calls.Count) - 1; i > 0; i--)
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(static block => block.Help(), this, preferLocal: false);
-        }
+        // A helper that starts late, or never, costs nothing: this thread alone can finish the block, and it waits only
+        // for helpers that did start.
+        BlockHelpers.Start(Help, Math.Min(threads, _calls.Count) - 1);
 
         Work();
         var wait = new SpinWait();
@@ -85,7 +82,7 @@ internal sealed class BlockStm
 
         if (_fallback)
         {
-            FinishSerially();
+            _tail = FinishSerially();
         }
     }
 
@@ -123,6 +120,12 @@ internal sealed class BlockStm
             var idle = new SpinWait();
             while (true)
             {
+                // After a fallback, stop at once: a task left undone only shortens the prefix the serial tail keeps.
+                if (_fallback)
+                {
+                    return;
+                }
+
                 switch (task.Kind)
                 {
                     case BlockTaskKind.Execute:
@@ -133,7 +136,7 @@ internal sealed class BlockStm
                         continue;
                 }
 
-                if (_scheduler.Done || _fallback)
+                if (_scheduler.Done)
                 {
                     return;
                 }
@@ -164,16 +167,8 @@ internal sealed class BlockStm
         {
             var source = new MultiVersionSource(_state, transaction);
             var overlay = new StateOverlay(source);
-            InvocationResult? result = null;
-            try
-            {
-                result = _calls[transaction].Run(_runner, overlay);
-            }
-            catch (ReadDependencyException)
-            {
-                // A deposit read an estimate before the VM started; handled below like a read inside a syscall.
-            }
-
+            // A read that meets an estimate stops the run at once (see IRunInterruption); its result is discarded.
+            var result = _calls[transaction].Run(_runner, overlay);
             if (source.BlockedOn >= 0)
             {
                 overlay.Recycle();
@@ -276,9 +271,10 @@ internal sealed class BlockStm
     /// <summary>
     /// Runs after every worker has stopped. Keeps the longest prefix of executed transactions whose reads still hold (each
     /// checked against the final writes of the ones before it, so the prefix is exactly serial), drops everything the
-    /// rest wrote, and runs the rest one after another in block order.
+    /// rest wrote, and runs the rest one after another in block order, as <see cref="SequentialBlock"/> does, over the
+    /// prefix's writes. Returns the writes of that serial tail.
     /// </summary>
-    private void FinishSerially()
+    private Dictionary<byte[], byte[]?> FinishSerially()
     {
         var kept = 0;
         while (kept < _calls.Count && _results[kept] is not null && _scheduler.IsExecuted(kept, out _) && ReadsHold(kept))
@@ -296,14 +292,38 @@ internal sealed class BlockStm
             _writtenKeys[transaction] = null;
         }
 
+        var tail = new Dictionary<byte[], byte[]?>((_calls.Count - kept) * 2, ByteKeyEquality.Instance);
+        var source = new SerialTailSource(_state, kept, tail);
         for (var transaction = kept; transaction < _calls.Count; transaction++)
         {
-            // Everything below is final now, so no read can meet an estimate.
-            var overlay = new StateOverlay(new MultiVersionSource(_state, transaction));
+            var overlay = new StateOverlay(source);
             _results[transaction] = _calls[transaction].Run(_runner, overlay);
-            Record(transaction, _scheduler.Incarnation(transaction) + 1, overlay);
+            foreach (var (key, value) in overlay.UnorderedWrites)
+            {
+                tail[key] = value;
+            }
+
             overlay.Recycle();
         }
+
+        return tail;
+    }
+
+    /// <summary>The last write of every key: the multi-version state's, with the serial tail's (if any) on top.</summary>
+    private IReadOnlyList<KeyValuePair<byte[], byte[]?>> FinalWrites()
+    {
+        var writes = _state.FinalWrites();
+        if (_tail is null)
+        {
+            return writes;
+        }
+
+        foreach (var (key, value) in writes)
+        {
+            _tail.TryAdd(key, value);
+        }
+
+        return [.. _tail];
     }
 
     private static bool Contains(byte[][] keys, byte[] key)
@@ -319,10 +339,30 @@ internal sealed class BlockStm
         return false;
     }
 
-    /// <summary>Reads for one transaction; meeting an estimate records the blocking transaction and stops the run.</summary>
+    /// <summary>Reads for the serial tail: its own earlier writes, else the kept prefix's final writes (no estimates remain
+    /// below <paramref name="kept"/>), else committed state.</summary>
+    private sealed class SerialTailSource(MultiVersionState state, int kept, Dictionary<byte[], byte[]?> tail) : IStateSource
+    {
+        public VersionedValue Read(byte[] key)
+        {
+            if (tail.TryGetValue(key, out var written))
+            {
+                return new VersionedValue(written, 0);
+            }
+
+            var read = state.Read(key, kept);
+            return new VersionedValue(read.Value, read.Version);
+        }
+    }
+
+    /// <summary>Reads for one transaction. Meeting an estimate records the blocking transaction and returns a placeholder;
+    /// the run stops at its next syscall boundary and is discarded (no exception: aborts are frequent under contention,
+    /// and unwinding one would cost more than the transaction).</summary>
     private sealed class MultiVersionSource(MultiVersionState state, int transaction) : IStateSource
     {
         public int BlockedOn { get; private set; } = -1;
+
+        public bool Blocked => BlockedOn >= 0;
 
         public VersionedValue Read(byte[] key)
         {
@@ -330,15 +370,10 @@ internal sealed class BlockStm
             if (read.IsDependency)
             {
                 BlockedOn = read.BlockingTransaction;
-                throw new ReadDependencyException(read.BlockingTransaction);
+                return new VersionedValue(null, MultiVersionState.StorageVersion);
             }
 
             return new VersionedValue(read.Value, read.Version);
         }
     }
 }
-
-/// <summary>Ends a speculative run that read a value an aborted transaction may still change. The syscall boundary
-/// turns it into an error that stops the VM; the block executor discards that run.</summary>
-internal sealed class ReadDependencyException(int blocking)
-    : Exception($"the value depends on transaction {blocking}, which is running again");
