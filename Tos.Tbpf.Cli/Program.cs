@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Tos.Tbpf.Cli;
 using Tos.Tbpf.Cli.Commands;
+using Tos.Tbpf.Cli.Commands.Devnet;
 
 var root = new RootCommand("tbpf: the TOS contract VM. Assemble, disassemble, verify and run eBPF programs.");
 root.Subcommands.Add(AsmCommand.Create());
@@ -9,9 +10,11 @@ root.Subcommands.Add(VerifyCommand.Create());
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(ConformancePluginCommand.Create());
-root.Subcommands.Add(DevnetCommands.Deploy());
-root.Subcommands.Add(DevnetCommands.Invoke());
-root.Subcommands.Add(DevnetCommands.State());
+root.Subcommands.Add(DeployCommand.Create());
+root.Subcommands.Add(CreditCommand.Create());
+root.Subcommands.Add(InvokeCommand.Create());
+root.Subcommands.Add(BlockCommand.Create());
+root.Subcommands.Add(StateCommand.Create());
 root.Subcommands.Add(TokenDemoCommand.Create());
 
 var parse = root.Parse(args);

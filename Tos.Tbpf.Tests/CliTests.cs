@@ -20,8 +20,8 @@ public sealed class CliTests
     [Test]
     public void Successful_run_prints_one_json_line()
     {
-        var output = RunJson("mov r0, 40\nadd r0, 2\nexit");
-        Assert.That(output.StdOut, Is.EqualTo("{\"ok\":true,\"r0\":\"0x2a\",\"cu\":3}\n"));
+        var output = RunJson("mov r0, 40\nadd r0, 2\nexit", "--engine", "interpreter");
+        Assert.That(output.StdOut, Is.EqualTo("{\"ok\":true,\"r0\":\"0x2a\",\"cu\":3,\"engine\":\"interpreter\",\"logs\":[],\"events\":[],\"transfers\":[]}\n"));
         Assert.That(output.ExitCode, Is.EqualTo(0));
     }
 
@@ -39,6 +39,20 @@ public sealed class CliTests
         Assert.That(output.StdOut, Does.StartWith($"{{\"ok\":false,\"error\":\"{kind}\",\"pc\":{pc},\"cu\":{cu},\"message\":\""));
         Assert.That(output.StdOut.Count(c => c == '\n'), Is.EqualTo(1), "exactly one line");
         Assert.That(output.ExitCode, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void A_run_reports_its_logs_events_and_transfers()
+    {
+        // Logs "hi" (from the input) and fires an event with topic "t" and data "hi".
+        var asm = "mov r6, r1\nmov r2, 2\nsyscall tos_log\nstb [r10-1], 0x74\nmov r1, r10\nadd r1, -1\nmov r2, 1\nmov r3, r6\nmov r4, 2\nsyscall tos_fire_event\nmov r0, 0\nexit";
+        var output = RunJson(asm, "--input-hex", "6869");
+        using var json = System.Text.Json.JsonDocument.Parse(output.StdOut);
+        var root = json.RootElement;
+        Assert.That(root.GetProperty("logs")[0].GetString(), Is.EqualTo("hi"));
+        Assert.That(root.GetProperty("events")[0].GetProperty("topic").GetString(), Is.EqualTo("74"));
+        Assert.That(root.GetProperty("events")[0].GetProperty("data").GetString(), Is.EqualTo("6869"));
+        Assert.That(root.GetProperty("transfers").GetArrayLength(), Is.Zero);
     }
 
     [Test]
@@ -72,7 +86,7 @@ public sealed class CliTests
     public void Every_engine_runs_from_the_command_line(string engine)
     {
         var output = RunJson("mov r0, 1\nlsh r0, 40\nexit", "--engine", engine);
-        Assert.That(output.StdOut, Is.EqualTo("{\"ok\":true,\"r0\":\"0x10000000000\",\"cu\":3}\n"));
+        Assert.That(output.StdOut, Does.StartWith("{\"ok\":true,\"r0\":\"0x10000000000\",\"cu\":3,\"engine\":\""));
     }
 
     [Test]

@@ -59,7 +59,7 @@ internal static class RunCommand
                 var stopwatch = Stopwatch.StartNew();
                 var outcome = Vm.Run(verified, bytes, parse.GetValue(budget), kind, hostState: host);
                 stopwatch.Stop();
-                return report.Result(outcome.Result, engineToUse.Name, stopwatch.Elapsed, host.LogLines);
+                return report.Result(outcome.Result, engineToUse.Name, stopwatch.Elapsed, host);
             }
             catch (CliFailure failure)
             {
@@ -86,6 +86,13 @@ internal static class RunCommand
             differences.Add("the logs differ");
         }
 
+        if (!interpreterHost.Events.Select(e => Convert.ToHexString(e.Topic) + ":" + Convert.ToHexString(e.Data))
+                .SequenceEqual(jitHost.Events.Select(e => Convert.ToHexString(e.Topic) + ":" + Convert.ToHexString(e.Data)))
+            || !interpreterHost.Transfers.SequenceEqual(jitHost.Transfers))
+        {
+            differences.Add("the events or transfers differ");
+        }
+
         if (!interpreterHost.Overlay.Changes.Select(Describe).SequenceEqual(jitHost.Overlay.Changes.Select(Describe)))
         {
             differences.Add("the state changes differ");
@@ -93,7 +100,7 @@ internal static class RunCommand
 
         if (differences.Count == 0)
         {
-            return report.Result(jit.Result, "interpreter and jit agree", TimeSpan.Zero, jitHost.LogLines);
+            return report.Result(jit.Result, "interpreter and jit agree", TimeSpan.Zero, jitHost);
         }
 
         Console.Error.WriteLine("DIVERGENCE between the interpreter and the JIT:");
@@ -158,14 +165,30 @@ internal static class RunCommand
     /// <summary>Prints an outcome as text or as the one JSON line of <c>--json</c>.</summary>
     private sealed class OutcomeReporter(bool json)
     {
-        public int Result(ExecutionResult result, string engine, TimeSpan elapsed, IEnumerable<string> logs)
+        public int Result(ExecutionResult result, string engine, TimeSpan elapsed, Invocation host)
         {
             if (!json)
             {
-                foreach (var line in logs)
+                foreach (var line in host.LogLines)
                 {
                     Console.WriteLine($"log: {line}");
                 }
+
+                foreach (var e in host.Events)
+                {
+                    Console.WriteLine($"event: {Devnet.InvocationJson.Printable(e.Topic)} {Convert.ToHexStringLower(e.Data)}");
+                }
+
+                foreach (var t in host.Transfers)
+                {
+                    Console.WriteLine($"transfer: {t.Amount} of {t.Asset} from {t.From} to {t.To}");
+                }
+            }
+
+            void Effects(System.Text.Json.Utf8JsonWriter w)
+            {
+                w.WriteString("engine", engine);
+                Devnet.InvocationJson.WriteEffects(w, host.LogLines, host.Events, host.Transfers);
             }
 
             if (result.Error is { } error)
@@ -179,6 +202,7 @@ internal static class RunCommand
                         w.WriteNumber("pc", error.Pc);
                         w.WriteNumber("cu", result.ComputeUnits);
                         w.WriteString("message", error.Message);
+                        Effects(w);
                     }));
                 }
                 else
@@ -197,6 +221,7 @@ internal static class RunCommand
                     w.WriteBoolean("ok", true);
                     w.WriteString("r0", $"0x{result.R0:x}");
                     w.WriteNumber("cu", result.ComputeUnits);
+                    Effects(w);
                 }));
             }
             else

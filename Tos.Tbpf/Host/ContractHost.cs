@@ -137,6 +137,47 @@ public sealed class ContractHost
     }
 
     /// <summary>
+    /// Runs an invocation without committing it: the result and the changes it would commit, over a snapshot of what it
+    /// read. <see cref="TryCommit"/> commits it later if nothing it read has changed meanwhile. Differential runs use it
+    /// (one simulation per engine, compared, then one commit); a node can use it to pre-execute.
+    /// </summary>
+    public SimulatedInvocation Simulate(Hash32 contract, ReadOnlySpan<byte> input, IReadOnlyList<Deposit>? deposits = null,
+        ulong budget = DefaultBudget, ChainContext? chain = null)
+    {
+        CheckBudget(budget);
+        var program = Program(contract) ?? throw new ArgumentException($"no contract {contract} is deployed", nameof(contract));
+        var overlay = new StateOverlay(_committed);
+        var result = _runner.Run(program, contract, overlay, input, deposits ?? [], budget, chain ?? ChainContext.Offline);
+        return new SimulatedInvocation(this, result, overlay);
+    }
+
+    /// <summary>Commits a simulation of this host if every key it read still holds what it read; false (and nothing
+    /// committed) otherwise. A simulation commits at most once.</summary>
+    public bool TryCommit(SimulatedInvocation simulation)
+    {
+        if (!ReferenceEquals(simulation.Host, this))
+        {
+            throw new ArgumentException("the simulation belongs to another host", nameof(simulation));
+        }
+
+        lock (_commit)
+        {
+            if (simulation.Finished || !simulation.Overlay.ReadsStillHold(_state))
+            {
+                return false;
+            }
+
+            simulation.Finished = true;
+            if (simulation.Overlay.WriteCount > 0)
+            {
+                _state.Commit(simulation.Overlay.Changes);
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>
     /// Runs a block's transactions on up to <paramref name="threads"/> threads and commits their changes in one batch.
     /// Returns, for each transaction in block order, exactly what running them one after another in that order returns,
     /// and leaves exactly that state, whatever the thread count: optimistic parallel execution over multi-version state,
