@@ -29,6 +29,32 @@ public sealed class SyscallTests
         })
         .Register("explode", (_, _, _, _, _, _) => throw new InvalidOperationException("host bug"));
 
+    private sealed class StopAfterFlag : IRunInterruption
+    {
+        public bool StopRequested { get; set; }
+    }
+
+    [Test]
+    public void A_host_that_asks_to_stop_ends_the_run_after_the_syscall_on_every_engine()
+    {
+        var syscalls = new SyscallRegistry()
+            .Register("charge_then_stop", (context, _, _, _, _, _) =>
+            {
+                context.Charge(5);
+                ((StopAfterFlag)context.HostState!).StopRequested = true;
+                return 1;
+            });
+        var program = Vm.Load(Programs.Executable.FromAssembly("mov r6, 9\nsyscall charge_then_stop\nmov r6, 10\nexit", Profile.Tbpf, syscalls));
+        foreach (var engine in Engines.Available)
+        {
+            var memory = Memory.MemoryMap.Standard(program.Executable.ProgramRegion, [], Profile.Tbpf);
+            var result = engine.Run(program, memory, 100, new SyscallContext(memory, new StopAfterFlag()));
+            // mov (1) + call (1) + its 5 units; nothing after the call runs.
+            Assert.That(result.Describe(), Is.EqualTo("SyscallError at pc 1, cu 7"), engine.Name);
+            Assert.That(result.Error!.Message, Does.Contain("charge_then_stop: the host stopped the run"));
+        }
+    }
+
     [Test]
     public void Syscall_cost_is_added_to_the_call()
     {

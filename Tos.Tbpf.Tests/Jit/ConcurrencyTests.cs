@@ -44,3 +44,67 @@ public sealed class ConcurrencyTests
         Assert.That(failures, Is.Zero);
     }
 }
+
+/// <summary>Disposing compiled code while runs are inside it: the code stays mapped until the last run leaves, and a
+/// run that starts after disposal is refused. (Unmapping live code would crash the process.)</summary>
+public sealed class CodeLifetimeTests
+{
+    [Test]
+    public void Dispose_from_inside_a_run_waits_for_the_run_to_leave()
+    {
+        Assume.That(Engines.Jit, Is.Not.Null, "this host cannot run the JIT");
+        Tos.Tbpf.Jit.JitProgram? compiled = null;
+        var syscalls = new Syscalls.SyscallRegistry().Register("dispose_me", (_, _, _, _, _, _) =>
+        {
+            compiled!.Dispose();
+            return 7;
+        });
+        var program = Vm.Load(Executable.FromAssembly("syscall dispose_me\nadd r0, 1\nmov r1, 0\nloop:\nadd r1, 1\njne r1, 1000, loop\nexit",
+            Profile.Tbpf, syscalls));
+        compiled = Tos.Tbpf.Jit.JitProgram.Compile(program);
+
+        var result = compiled.Run(MemoryMap.Standard(program.Executable.ProgramRegion, [], Profile.Tbpf), 1_000_000);
+
+        Assert.That(result.Describe(), Is.EqualTo("Ok 0x8, cu 2004"), "the rest of the code ran after Dispose");
+        Assert.That(compiled.IsReleased, Is.True, "and the last run out unmapped it");
+        Assert.Throws<ObjectDisposedException>(() => compiled.Run(MemoryMap.Standard(program.Executable.ProgramRegion, [], Profile.Tbpf), 10));
+    }
+
+    [Test]
+    public void Disposing_while_many_threads_run_never_unmaps_live_code()
+    {
+        Assume.That(Engines.Jit, Is.Not.Null, "this host cannot run the JIT");
+        var program = Vm.Load(Executable.FromAssembly("mov r0, 0\nloop:\nadd r0, 1\njne r0, 20000, loop\nexit", Profile.Tbpf));
+        for (var round = 0; round < 20; round++)
+        {
+            var compiled = Tos.Tbpf.Jit.JitProgram.Compile(program);
+            var ran = 0;
+            var refused = 0;
+            using var start = new Barrier(5);
+            var threads = Enumerable.Range(0, 4).Select(_ => new Thread(() =>
+            {
+                start.SignalAndWait();
+                for (var i = 0; i < 50; i++)
+                {
+                    try
+                    {
+                        var result = compiled.Run(MemoryMap.Standard(program.Executable.ProgramRegion, [], Profile.Tbpf), 1_000_000);
+                        Assert.That(result.Describe(), Is.EqualTo("Ok 0x4e20, cu 40002"));
+                        Interlocked.Increment(ref ran);
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        Interlocked.Increment(ref refused);
+                    }
+                }
+            })).ToList();
+            threads.ForEach(t => t.Start());
+            start.SignalAndWait();
+            Thread.Sleep(round % 3);
+            compiled.Dispose();
+            threads.ForEach(t => t.Join());
+            Assert.That(ran + refused, Is.EqualTo(200), "every run either completed or was refused; none crashed");
+            Assert.That(compiled.IsReleased, Is.True);
+        }
+    }
+}
