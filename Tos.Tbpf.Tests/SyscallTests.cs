@@ -29,6 +29,22 @@ public sealed class SyscallTests
         })
         .Register("explode", (_, _, _, _, _, _) => throw new InvalidOperationException("host bug"));
 
+    [TestCase(ulong.MaxValue, 0x8000_0000_0000_0005UL, "Ok 0x0, cu 9223372036854775816", TestName = "A 2^64-1 budget covers a charge above 2^63")]
+    [TestCase(0x8000_0000_0000_0006UL, 0x8000_0000_0000_0005UL, "ComputeBudgetExceeded at pc 2, cu 9223372036854775814",
+        TestName = "A charge one unit past a budget above 2^63 runs out at the call")]
+    [TestCase(0x8000_0000_0000_0008UL, 0x8000_0000_0000_0005UL, "Ok 0x0, cu 9223372036854775816", TestName = "A budget above 2^63 with units to spare")]
+    public void Budgets_above_two_to_the_63_are_exact_on_every_engine(ulong budget, ulong charge, string expected)
+    {
+        // lddw (1) + call (1) + the charge + exit (1): the meter must count past 2^63 exactly on every engine.
+        var syscalls = new SyscallRegistry().Register("charge_r1", (context, r1, _, _, _, _) =>
+        {
+            context.Charge(r1);
+            return 0;
+        });
+        var asm = $"lddw r1, 0x{charge:x}\nsyscall charge_r1\nexit";
+        Assert.That(AllEngines.Describe(asm, Profile.Tbpf, budget, syscalls), Is.EqualTo(expected));
+    }
+
     private sealed class StopAfterFlag : IRunInterruption
     {
         public bool StopRequested { get; set; }

@@ -45,6 +45,8 @@ public enum ElfErrorKind
     UnknownSyscall,
     /// <summary>The entrypoint symbol is missing or not a function in the text.</summary>
     NoEntrypoint,
+    /// <summary>A loaded section (code or data) has no bytes in the file (NOBITS) but claims a size.</summary>
+    SectionWithoutData,
 }
 
 /// <summary>A malformed or unsupported ELF file: the kind of problem and a message naming what and where.</summary>

@@ -124,6 +124,13 @@ internal sealed class ElfFile
                     $"section {i}: bytes [0x{section.Offset:x}, +0x{section.Size:x}) lie outside the {file.Length}-byte file");
             }
 
+            // A section without bytes in the file (NOBITS, NULL) still claims a size: hold it to the same limit.
+            if (!section.HasFileData && section.Size > MaxFileSize)
+            {
+                throw new ElfException(ElfErrorKind.SectionOutOfBounds,
+                    $"section {i} claims 0x{section.Size:x} bytes without file data; a contract may have at most {MaxFileSize}");
+            }
+
             raw.Add((U32(file, at), section));
         }
 

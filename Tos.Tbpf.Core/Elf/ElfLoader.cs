@@ -31,6 +31,7 @@ public static class ElfLoader
         var elf = ElfFile.Parse(file);
         var text = FindText(elf);
         RejectWritableData(elf);
+        RejectSectionsWithoutData(elf);
         var layout = Layout(elf, text);
         var region = new byte[layout.Size];
         foreach (var (section, at) in layout.Placement)
@@ -72,6 +73,12 @@ public static class ElfLoader
     private static ElfSection FindText(ElfFile elf)
     {
         var texts = elf.Sections.Where(s => s.IsExecutable && s.Size > 0).ToList();
+        if (texts.FirstOrDefault(t => !t.HasFileData) is { } empty)
+        {
+            throw new ElfException(ElfErrorKind.SectionWithoutData,
+                $"executable section {empty.Name} claims {empty.Size} bytes but has none in the file (type NOBITS)");
+        }
+
         if (texts.Count == 0)
         {
             throw new ElfException(ElfErrorKind.NoText, "no executable section with instructions");
@@ -99,6 +106,18 @@ public static class ElfLoader
         {
             throw new ElfException(ElfErrorKind.WritableData,
                 $"section {writable.Name} is writable data ({writable.Size} bytes): contracts cannot have mutable globals; make them const, or keep state in storage with the storage syscalls");
+        }
+    }
+
+    /// <summary>A loaded section must bring its bytes: one without file data (NOBITS) would make the loader allocate and
+    /// decode what the file never paid for. (The writable ones, .bss, were refused above with their own advice.)</summary>
+    private static void RejectSectionsWithoutData(ElfFile elf)
+    {
+        var empty = elf.Sections.FirstOrDefault(s => s.IsAlloc && !s.HasFileData && s.Size > 0);
+        if (empty is not null)
+        {
+            throw new ElfException(ElfErrorKind.SectionWithoutData,
+                $"section {empty.Name} is loaded but has no bytes in the file ({empty.Size} claimed, type NOBITS); give it contents or drop it");
         }
     }
 

@@ -64,7 +64,8 @@ internal sealed partial class X64Compiler
     /// the caller-saved ones are reloaded after (the shim may have changed r0 and the meter).</summary>
     private void EmitShimCall(int pc)
     {
-        _a.mov(__dword_ptr[Context + JitContext.PcOffset], pc);
+        LoadImmediate32(eax, pc);
+        _a.mov(__dword_ptr[Context + JitContext.PcOffset], eax);
         for (var r = 0; r <= 10; r++)
         {
             _a.mov(Field(JitContext.RegistersOffset + r * 8), R64[r]);

@@ -67,6 +67,20 @@ internal sealed partial class X64Compiler
         return key;
     }
 
+    /// <summary>A split key for a 16-bit offset: neither the key nor <c>offset - key</c> equals the offset or fits in 16
+    /// bits, so no program-chosen 16-bit pattern lands in the code.</summary>
+    private int OffsetKey(short offset)
+    {
+        int key;
+        do
+        {
+            key = _random.Next(1 << 20, 1 << 29) * (_random.Next(2) == 0 ? 1 : -1);
+        }
+        while (key == offset || offset - key == offset);
+
+        return key;
+    }
+
     private long Key64(long value)
     {
         long key;

@@ -23,10 +23,10 @@ internal sealed partial class X64Compiler
         var b = R64[baseRegister];
         var fault = Stub(JitStatus.AccessViolation, pc, () =>
         {
-            _a.lea(rax, __[b + offset]);
+            EmitAddress(b, offset);
             _a.mov(Field(JitContext.FaultAddressOffset), rax);
         });
-        _a.lea(rax, __[b + offset]);
+        EmitAddress(b, offset);
         _a.mov(rdx, rax);
         _a.shr(rdx, 32);
         _a.cmp(rdx, Field(JitContext.RegionCountOffset));
@@ -54,6 +54,21 @@ internal sealed partial class X64Compiler
         }
 
         _a.add(rax, __qword_ptr[Context + rdx + (JitContext.RegionsOffset + JitContext.RegionHostOffset)]);
+    }
+
+    /// <summary><c>rax = base + offset</c>. The offset is the program's: with blinding on it never appears as such in the
+    /// code, only split into a random part and the rest (<c>lea rax, [base + (offset - key)]; add rax, key</c>).</summary>
+    private void EmitAddress(AssemblerRegister64 b, short offset)
+    {
+        if (!_options.BlindConstants)
+        {
+            _a.lea(rax, __[b + offset]);
+            return;
+        }
+
+        var key = OffsetKey(offset);
+        _a.lea(rax, __[b + (offset - key)]);
+        _a.add(rax, key);
     }
 
     private void EmitLoadStore(int pc, Instruction ins)

@@ -182,7 +182,7 @@ internal sealed partial class X64Compiler
     private Label Stub(JitStatus status, long pc, Action? before = null) => Deferred(() =>
     {
         before?.Invoke();
-        _a.mov(edx, (int)pc);
+        LoadImmediate32(edx, (int)pc);
         _a.jmp(Anchor(status));
     });
 

@@ -38,6 +38,28 @@ public sealed class ElfLoaderTests
         Assert.That(executable.Instructions.Any(i => i.Op == Op.Call), Is.True, "tos_log linked as a syscall");
     }
 
+    [TestCase(0x7fff_ffff_ffffUL, ElfErrorKind.SectionOutOfBounds, TestName = "NOBITS text claiming 128 TiB")]
+    [TestCase(0x8_0000UL, ElfErrorKind.SectionWithoutData, TestName = "NOBITS text claiming 512 KiB")]
+    public void A_section_without_file_data_is_refused_before_anything_is_allocated(ulong size, ElfErrorKind kind)
+    {
+        var file = Object();
+        var text = Header(file, Section(file, ".text"));
+        BinaryPrimitives.WriteUInt32LittleEndian(text[4..], 8); // SHT_NOBITS
+        Set64(text, 32, size);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.That(Refuse(file).Kind, Is.EqualTo(kind));
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.LessThan(64 * 1024), "nothing in proportion to the claimed size");
+    }
+
+    [Test]
+    public void A_read_only_data_section_without_file_data_is_refused()
+    {
+        var file = Object();
+        var rodata = Header(file, ElfFile.Parse(file).Sections.First(s => s.Name.StartsWith(".rodata", StringComparison.Ordinal)).Index);
+        BinaryPrimitives.WriteUInt32LittleEndian(rodata[4..], 8);
+        Assert.That(Refuse(file).Kind, Is.EqualTo(ElfErrorKind.SectionWithoutData));
+    }
+
     [Test]
     public void Truncated_header()
     {

@@ -108,3 +108,21 @@ public sealed class CodeLifetimeTests
         }
     }
 }
+
+/// <summary>The interpreter's hand-over entry point (where the JIT resumes a block that does not fit its budget) is
+/// internal and checks its invariant instead of trusting its caller.</summary>
+public sealed class ResumeInvariantTests
+{
+    [TestCase(100_000L, 0UL, 1L, TestName = "A pc far past the text")]
+    [TestCase(-1L, 0UL, 1L, TestName = "A negative pc")]
+    [TestCase(1L, 0UL, 1L, TestName = "The second half of an lddw")]
+    [TestCase(0L, 5UL, 3L, TestName = "A budget that covers the whole block")]
+    [TestCase(0L, 0UL, 9L, TestName = "A block longer than the text")]
+    public void A_resume_that_breaks_the_hand_over_invariant_is_refused(long pc, ulong budget, long blockUnits)
+    {
+        var program = Vm.Load(Executable.FromAssembly("lddw r0, 5\nexit", Profile.Tbpf));
+        var memory = MemoryMap.Standard(program.Executable.ProgramRegion, [], Profile.Tbpf);
+        Assert.Throws<InvalidOperationException>(() =>
+            Tos.Tbpf.Interpretation.Interpreter.Resume(program, memory, budget, null, new ulong[11], pc, blockUnits));
+    }
+}

@@ -80,6 +80,58 @@ public sealed class JitCodeShapeTests
         Assert.That(Contains(bytes, 0x11223344, 4), Is.False, "the high half of the lddw constant");
     }
 
+    /// <summary>Every operation of the table with a distinctive value in each field the program controls: no immediate,
+    /// displacement or 4-byte run of the code may carry it. Offsets are planted both positive and negative (−0x3c3d
+    /// would plant <c>C3 C3 FF FF</c>: two <c>ret</c>s).</summary>
+    [TestCase(0)]
+    [TestCase(1)]
+    [TestCase(2)]
+    public void With_blinding_no_planted_immediate_or_offset_appears_for_any_operation(int seed)
+    {
+        var random = new Random(seed);
+        var planted = Syscalls.Murmur3.HashName("planted_syscall");
+        var syscalls = new Syscalls.SyscallRegistry().Register("planted_syscall", (_, _, _, _, _, _) => 0);
+        foreach (var row in Isa.OpcodeTable.All)
+        {
+            var imm = (long)(0x3c000000 | random.Next(0x10000, 0xffffff));
+            var offset = (short)(random.Next(2) == 0 ? -0x3c3d + random.Next(0x100) : 0x3c3d + random.Next(0x100));
+            var fields = row.UsedFields;
+            var profile = row.Shape == Isa.OperandShape.DstImm && row.Mnemonic.Contains("sh", StringComparison.Ordinal) ? Profile.Rfc9669 : Profile.Tbpf;
+            var hasOffset = fields.HasFlag(Isa.InstructionFields.Offset) && row.Shape is Isa.OperandShape.Load or Isa.OperandShape.StoreImm or Isa.OperandShape.StoreReg;
+            var hasImm = fields.HasFlag(Isa.InstructionFields.Imm) && row.Shape is Isa.OperandShape.DstImm or Isa.OperandShape.DstImm64
+                or Isa.OperandShape.StoreImm or Isa.OperandShape.JumpImm or Isa.OperandShape.Call && row.Discriminant != Isa.Discriminant.Imm;
+            var value = row.Op switch
+            {
+                Isa.Op.Call => planted,
+                Isa.Op.Lddw => 0x3c5a_7e91_0000_0000L | (uint)imm,
+                _ => imm,
+            };
+            // Only the fields the operation reads may be non-zero; the discriminant is the table's.
+            var instruction = Isa.Encoder.Make(row.Op,
+                dst: fields.HasFlag(Isa.InstructionFields.Dst) ? (byte)1 : (byte)0,
+                src: fields.HasFlag(Isa.InstructionFields.Src) ? (byte)2 : (byte)0,
+                offset: hasOffset ? offset : (short)0,
+                imm: hasImm || row.Op == Isa.Op.Call ? value : 0);
+
+            var code = Isa.Encoder.Encode([instruction, Isa.Encoder.Make(Isa.Op.Exit)]);
+            using var compiled = JitProgram.Compile(Vm.Load(Executable.FromBytecode(code, profile, syscalls)), new JitOptions(Seed: seed));
+            var operands = Decode(compiled).SelectMany(Immediates).ToHashSet();
+            var bytes = compiled.Code.ToArray();
+            var what = $"{row.Op} (imm 0x{value:x}, offset {offset})";
+            if (hasImm || row.Op == Isa.Op.Call)
+            {
+                Assert.That(operands, Does.Not.Contain((ulong)value).And.Not.Contain((ulong)(uint)value).And.Not.Contain((ulong)(long)(int)value), what);
+                Assert.That(Contains(bytes, value, 4), Is.False, $"{what}: the low 4 bytes");
+            }
+
+            if (hasOffset)
+            {
+                Assert.That(operands, Does.Not.Contain((ulong)(long)offset).And.Not.Contain((ulong)(ushort)offset), what);
+                Assert.That(Contains(bytes, offset, 4), Is.False, $"{what}: the offset as a 32-bit displacement");
+            }
+        }
+    }
+
     [Test]
     public void Without_blinding_the_constants_are_there()
     {
