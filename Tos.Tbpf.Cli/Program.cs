@@ -16,6 +16,7 @@ root.Subcommands.Add(InvokeCommand.Create());
 root.Subcommands.Add(BlockCommand.Create());
 root.Subcommands.Add(StateCommand.Create());
 root.Subcommands.Add(TokenDemoCommand.Create());
+root.Subcommands.Add(FuzzCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -22,14 +22,20 @@ public static partial class Interpreter
     /// <param name="budget">Compute units available: exactly this many instructions can run.</param>
     /// <param name="syscallContext">The context handed to syscalls; one is made when null.</param>
     public static ExecutionResult Run(VerifiedExecutable program, MemoryMap memory, ulong budget,
-        SyscallContext? syscallContext = null)
+        SyscallContext? syscallContext = null) => Run(program, memory, budget, syscallContext, []);
+
+    /// <summary>As <see cref="Run(VerifiedExecutable, MemoryMap, ulong, SyscallContext?)"/>, also writing r0–r10 as
+    /// they are when the run ends (at the exit, or at the fault) to <paramref name="finalRegisters"/>, if it has room for
+    /// them: what differential testing compares.</summary>
+    public static ExecutionResult Run(VerifiedExecutable program, MemoryMap memory, ulong budget,
+        SyscallContext? syscallContext, Span<ulong> finalRegisters)
     {
         var executable = program.Executable;
         Span<ulong> entry = stackalloc ulong[11];
         entry[1] = (ulong)MemoryMap.InputIndex << MemoryMap.RegionShift;
         entry[2] = (ulong)(memory[MemoryMap.InputIndex]?.Length ?? 0);
         entry[10] = ((ulong)MemoryMap.StackIndex << MemoryMap.RegionShift) + (ulong)executable.Profile.StackFrameSize;
-        return Execute(program, memory, budget, syscallContext, entry, executable.EntryPc);
+        return Execute(program, memory, budget, syscallContext, entry, executable.EntryPc, finalRegisters);
     }
 
     /// <summary>
@@ -40,7 +46,7 @@ public static partial class Interpreter
     /// invariant is what makes resuming without the JIT's call frames sound, so it is checked, not trusted.
     /// </summary>
     internal static ExecutionResult Resume(VerifiedExecutable program, MemoryMap memory, ulong budget,
-        SyscallContext? syscallContext, ReadOnlySpan<ulong> registers, long pc, long blockUnits)
+        SyscallContext? syscallContext, ReadOnlySpan<ulong> registers, long pc, long blockUnits, Span<ulong> finalRegisters = default)
     {
         var code = program.Executable.Instructions;
         if ((ulong)pc >= (ulong)code.Length || code[pc].Op is Op.LddwTail or Op.Invalid || budget >= (ulong)blockUnits
@@ -50,30 +56,34 @@ public static partial class Interpreter
                 $"resume at pc {pc} with {budget} units for a block of {blockUnits} breaks the hand-over invariant");
         }
 
-        return Execute(program, memory, budget, syscallContext, registers, pc);
+        return Execute(program, memory, budget, syscallContext, registers, pc, finalRegisters);
     }
 
     private static ExecutionResult Execute(VerifiedExecutable program, MemoryMap memory, ulong budget,
-        SyscallContext? syscallContext, ReadOnlySpan<ulong> initial, long pc)
+        SyscallContext? syscallContext, ReadOnlySpan<ulong> initial, long pc, Span<ulong> finalRegisters)
     {
         var frames = FramePool.Rent(program.Executable.Profile.MaxCallFrames);
+        var registers = new Registers();
         try
         {
-            return Loop(program, memory, budget, syscallContext, initial, pc, frames);
+            return Loop(program, memory, budget, syscallContext, initial, pc, frames, ref registers);
         }
         finally
         {
             FramePool.Return(frames);
+            for (var r = 0; r <= 10 && r < finalRegisters.Length; r++)
+            {
+                finalRegisters[r] = registers[r];
+            }
         }
     }
 
     private static ExecutionResult Loop(VerifiedExecutable program, MemoryMap memory, ulong budget,
-        SyscallContext? syscallContext, ReadOnlySpan<ulong> initial, long pc, Frame[] frames)
+        SyscallContext? syscallContext, ReadOnlySpan<ulong> initial, long pc, Frame[] frames, ref Registers registers)
     {
         var executable = program.Executable;
         var profile = executable.Profile;
         var code = executable.Instructions;
-        var registers = new Registers();
         ref var r0 = ref registers[0];
         ref var code0 = ref MemoryMarshal.GetArrayDataReference(code);
         for (var i = 0; i < initial.Length && i <= 10; i++)

@@ -37,4 +37,8 @@ public sealed class JitEngine
     /// <summary>Runs <paramref name="program"/> over <paramref name="memory"/>.</summary>
     public ExecutionResult Run(VerifiedExecutable program, MemoryMap memory, ulong budget, SyscallContext? syscallContext = null) =>
         Compile(program).Run(memory, budget, syscallContext);
+
+    /// <summary>Runs <paramref name="program"/>, writing the final r0–r10 to <paramref name="finalRegisters"/>.</summary>
+    public ExecutionResult Run(VerifiedExecutable program, MemoryMap memory, ulong budget, SyscallContext? syscallContext,
+        Span<ulong> finalRegisters) => Compile(program).Run(memory, budget, syscallContext, finalRegisters);
 }

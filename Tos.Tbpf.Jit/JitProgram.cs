@@ -69,7 +69,12 @@ public sealed unsafe class JitProgram : IDisposable
     /// <summary>Runs the program over <paramref name="memory"/> with <paramref name="budget"/> compute units (any 64-bit
     /// value). Allocates nothing unless the run fails. Holds the code for the whole run, so a concurrent <see cref="Dispose"/>
     /// unmaps it only when the last run has left; a run started after disposal throws <see cref="ObjectDisposedException"/>.</summary>
-    public ExecutionResult Run(MemoryMap memory, ulong budget, SyscallContext? syscallContext = null)
+    public ExecutionResult Run(MemoryMap memory, ulong budget, SyscallContext? syscallContext = null) =>
+        Run(memory, budget, syscallContext, []);
+
+    /// <summary>As <see cref="Run(MemoryMap, ulong, SyscallContext?)"/>, also writing r0–r10 as they are when the run ends
+    /// to <paramref name="finalRegisters"/>, if it has room for them.</summary>
+    public ExecutionResult Run(MemoryMap memory, ulong budget, SyscallContext? syscallContext, Span<ulong> finalRegisters)
     {
         var executable = Program.Executable;
         var slots = memory.SlotCount;
@@ -137,7 +142,12 @@ public sealed unsafe class JitProgram : IDisposable
                 memory[index]?.MarkWritten(context.Watermark(index));
             }
 
-            return Finish(ref context, memory, budget, state);
+            for (var r = 0; r <= 10 && r < finalRegisters.Length; r++)
+            {
+                finalRegisters[r] = context.Registers[r];
+            }
+
+            return Finish(ref context, memory, budget, state, finalRegisters);
         }
         finally
         {
@@ -154,7 +164,7 @@ public sealed unsafe class JitProgram : IDisposable
         }
     }
 
-    private ExecutionResult Finish(ref JitContext context, MemoryMap memory, ulong budget, RunState state)
+    private ExecutionResult Finish(ref JitContext context, MemoryMap memory, ulong budget, RunState state, Span<ulong> finalRegisters)
     {
         var executable = Program.Executable;
         var metering = Options.Metering;
@@ -176,7 +186,7 @@ public sealed unsafe class JitProgram : IDisposable
                     registers[r] = context.Registers[r];
                 }
 
-                var rest = Interpreter.Resume(Program, memory, left, state.Context, registers, pc, _unitsToEnd[pc]);
+                var rest = Interpreter.Resume(Program, memory, left, state.Context, registers, pc, _unitsToEnd[pc], finalRegisters);
                 var total = spent + rest.ComputeUnits;
                 return rest.Error is { Kind: VmErrorKind.ComputeBudgetExceeded } exhausted
                     ? ExecutionResult.Fail(VmErrors.BudgetExceeded(exhausted.Pc, budget), total)

@@ -19,7 +19,8 @@ public sealed class TableTests
     [TestCaseSource(nameof(Cases))]
     public void Table_test_passes(DataFile test)
     {
-        var executable = Executable.FromAssembly(test.Asm!, test.Profile);
+        // The CLI's syscalls for the profile, so that a finding tbpf fuzz writes here runs as it is.
+        var executable = Executable.FromAssembly(test.Asm!, test.Profile, Cli.StandardSyscalls.For(test.Profile));
 
         var result = AllEngines.Run(executable, test.Memory, test.Budget ?? DefaultBudget).Result;
 

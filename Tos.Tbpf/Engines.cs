@@ -46,6 +46,9 @@ public static class Engines
         public ExecutionResult Run(VerifiedExecutable program, MemoryMap memory, ulong budget, SyscallContext? syscallContext) =>
             Tos.Tbpf.Interpretation.Interpreter.Run(program, memory, budget, syscallContext);
 
+        public ExecutionResult Run(VerifiedExecutable program, MemoryMap memory, ulong budget, SyscallContext? syscallContext,
+            Span<ulong> finalRegisters) => Tos.Tbpf.Interpretation.Interpreter.Run(program, memory, budget, syscallContext, finalRegisters);
+
         public void Prepare(VerifiedExecutable program)
         {
             // The interpreter runs the decoded instructions as they are.
@@ -58,6 +61,9 @@ public static class Engines
 
         public ExecutionResult Run(VerifiedExecutable program, MemoryMap memory, ulong budget, SyscallContext? syscallContext) =>
             engine.Run(program, memory, budget, syscallContext);
+
+        public ExecutionResult Run(VerifiedExecutable program, MemoryMap memory, ulong budget, SyscallContext? syscallContext,
+            Span<ulong> finalRegisters) => engine.Run(program, memory, budget, syscallContext, finalRegisters);
 
         public void Prepare(VerifiedExecutable program) => engine.Compile(program);
     }

@@ -14,6 +14,10 @@ public interface IEngine
     /// <summary>Runs <paramref name="program"/> over <paramref name="memory"/> (changed in place) with <paramref name="budget"/> compute units.</summary>
     ExecutionResult Run(VerifiedExecutable program, MemoryMap memory, ulong budget, SyscallContext? syscallContext = null);
 
+    /// <summary>As <see cref="Run(VerifiedExecutable, MemoryMap, ulong, SyscallContext?)"/>, also writing r0–r10 as they
+    /// are when the run ends to <paramref name="finalRegisters"/> (differential testing compares them).</summary>
+    ExecutionResult Run(VerifiedExecutable program, MemoryMap memory, ulong budget, SyscallContext? syscallContext, Span<ulong> finalRegisters);
+
     /// <summary>Does once what every run of <paramref name="program"/> needs (the JIT compiles it); later runs share it.</summary>
     void Prepare(VerifiedExecutable program);
 }

@@ -1,0 +1,25 @@
+using Tos.Tbpf.Host;
+using Tos.Tbpf.Syscalls;
+
+namespace Tos.Tbpf.Fuzzing;
+
+/// <summary>What generated programs may call: the same registries the CLI and the table tests use, so that a finding
+/// written as a <c>.data</c> test runs as it is.</summary>
+public static class FuzzSyscalls
+{
+    /// <summary>The conformance helper the RFC 9669 profile registers (returns r1).</summary>
+    public const uint Helper = 5;
+
+    /// <summary>The registry for <paramref name="profile"/>: the TOS syscalls, or helper 5.</summary>
+    public static SyscallRegistry For(Profile profile) => profile.Calls == CallEncoding.HelperNumber
+        ? new SyscallRegistry().RegisterHelper(Helper, "helper_5", (_, r1, _, _, _, _) => r1)
+        : TosSyscalls.Registry();
+
+    /// <summary>The TOS syscalls generated programs call, with how many pointer arguments each takes first.</summary>
+    public static readonly (string Name, int Pointers)[] Tos =
+    [
+        ("tos_log", 1), ("tos_get_contract_hash", 1), ("tos_get_tx_hash", 1), ("tos_get_tx_source", 1), ("tos_get_block_hash", 1),
+        ("tos_get_block_height", 0), ("tos_get_balance", 2), ("tos_transfer", 2), ("tos_burn", 1), ("tos_storage_load", 1),
+        ("tos_storage_store", 1), ("tos_storage_delete", 1), ("tos_asset_create", 1), ("tos_asset_mint", 1), ("tos_fire_event", 1),
+    ];
+}

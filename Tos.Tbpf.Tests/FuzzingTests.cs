@@ -1,0 +1,104 @@
+using NUnit.Framework;
+using Tos.Tbpf.Fuzzing;
+using Tos.Tbpf.Isa;
+using Tos.Tbpf.Programs;
+using Tos.Tbpf.Tests.Support;
+
+namespace Tos.Tbpf.Tests;
+
+/// <summary>The fuzz harness itself: it generates programs the verifier takes, it is reproducible from its seed, its
+/// differential check sees a planted disagreement, a finding becomes a table test that runs, and the ELF mode refuses
+/// mutants only with the loader's and verifier's own errors.</summary>
+[Parallelizable(ParallelScope.All)]
+public sealed class FuzzingTests
+{
+    [TestCase("tbpf")]
+    [TestCase("rfc9669")]
+    public void Generated_programs_mostly_verify_and_reach_every_operation(string name)
+    {
+        var profile = Profile.ByName(name)!;
+        var generator = new ProgramGenerator(profile);
+        var syscalls = FuzzSyscalls.For(profile);
+        var seen = new HashSet<Op>();
+        var accepted = 0;
+        for (var seed = 0; seed < 600; seed++)
+        {
+            var program = generator.Generate(new Random(seed));
+            try
+            {
+                var verified = Vm.Load(Executable.FromBytecode(program.Bytecode, profile, syscalls));
+                accepted++;
+                seen.UnionWith(verified.Executable.Instructions.Select(i => i.Op));
+            }
+            catch (Verification.VerifierException)
+            {
+                // A miss of the generator; counted below.
+            }
+        }
+
+        Assert.That(accepted, Is.GreaterThan(480), "at least 80 % verify");
+        var expected = OpcodeTable.All.Where(r => (r.Requires & profile.Features) == r.Requires).Select(r => r.Op);
+        Assert.That(seen, Is.SupersetOf(expected), "every operation of the profile appears");
+    }
+
+    [Test]
+    public void A_seed_reproduces_its_program()
+    {
+        var generator = new ProgramGenerator(Profile.Tbpf);
+        var seed = DifferentialFuzzer.ProgramSeed(42, 1, 7);
+        var first = generator.Generate(new Random(seed)).Bytecode;
+        var again = new ProgramGenerator(Profile.Tbpf).Generate(new Random(seed)).Bytecode;
+        Assert.That(again, Is.EqualTo(first));
+        Assert.That(generator.Generate(new Random(seed + 1)).Bytecode, Is.Not.EqualTo(first), "another seed, another program");
+    }
+
+    [Test]
+    public void The_differential_check_finds_no_mismatch_in_a_few_hundred_programs()
+    {
+        Assume.That(DifferentialRunner.JitAvailable, "this host cannot run the JIT");
+        var statistics = new FuzzStatistics();
+        foreach (var profile in new[] { Profile.Tbpf, Profile.Rfc9669 })
+        {
+            var fuzzer = new DifferentialFuzzer(profile);
+            for (var i = 0; i < 150; i++)
+            {
+                Assert.That(fuzzer.Check(DifferentialFuzzer.ProgramSeed(99, 0, i), statistics), Is.Empty);
+            }
+        }
+
+        Assert.That(statistics.Runs, Is.GreaterThan(1000));
+        Assert.That(statistics.Outcomes.Keys, Is.SupersetOf(new[] { "Ok", "AccessViolation", "ComputeBudgetExceeded" }));
+    }
+
+    [Test]
+    public void A_disagreement_is_seen_minimized_and_written_as_a_table_test_that_runs()
+    {
+        // Two snapshots that differ in r0 make a mismatch; the writer turns the interpreter's side into the expectation.
+        var bytecode = Assembly.Assembler.AssembleBytes("mov r0, 7\nmov r1, 3\nadd r0, r1\nexit");
+        var interpreter = new RunSnapshot("Ok 0xa, cu 4 r0=0xa", "r0=0xa", "", "");
+        var jit = new RunSnapshot("Ok 0xb, cu 4 r0=0xb", "r0=0xb", "", "");
+        var mismatch = new Mismatch(bytecode, [], Profile.Tbpf, new FuzzRun(100, new Tos.Tbpf.Jit.JitOptions(Seed: 1)), interpreter, jit);
+        Assert.That(mismatch.Fields, Is.EqualTo("result, registers"));
+
+        using var temp = new TempFolder();
+        var path = FindingWriter.Write(temp.Path, "finding", mismatch, 5);
+        var test = DataFile.Parse("finding", File.ReadAllText(path));
+        Assert.That((test.Result, test.ComputeUnits, test.Budget, test.ProfileName), Is.EqualTo(((ulong?)0xa, (ulong?)4, (ulong?)100, "tbpf")));
+        var executable = Executable.FromAssembly(test.Asm!, test.Profile, Cli.StandardSyscalls.For(test.Profile));
+        Assert.That(AllEngines.Run(executable, test.Memory, test.Budget!.Value).Result.Describe(), Is.EqualTo("Ok 0xa, cu 4"));
+    }
+
+    [Test]
+    public void Mutated_objects_give_only_loader_and_verifier_errors()
+    {
+        var seeds = Elf.Contracts.Variants.Select(v => Elf.Contracts.Bytes(v, "token")).ToList();
+        var fuzzer = new ElfFuzzer(seeds);
+        var random = new Random(3);
+        for (var i = 0; i < 3000; i++)
+        {
+            var file = fuzzer.Mutate(random);
+            var outcome = fuzzer.Check(file);
+            Assert.That(outcome.Finding, Is.Null, $"input {i} ({file.Length} bytes) at {outcome.Stage}");
+        }
+    }
+}
