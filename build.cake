@@ -120,6 +120,35 @@ Task("Demo")
         new DotNetRunSettings { Configuration = configuration, NoBuild = true });
 });
 
+Task("Fuzz")
+    .Description("The SharpFuzz targets (elf, verify, diff) under AFL++, a short run each (fuzzSeconds, default 60); installs afl++ when missing.")
+    .Does(() =>
+{
+    if (StartProcess("sh", "-c \"command -v afl-fuzz >/dev/null\"") != 0)
+    {
+        if (StartProcess("sh", "-c \"command -v apt-get >/dev/null\"") != 0)
+        {
+            throw new Exception("afl-fuzz is not installed: install AFL++ (Debian: apt-get install afl++)");
+        }
+
+        Information("installing afl++ with apt-get");
+        var sudo = StartProcess("sh", "-c \"[ $(id -u) -eq 0 ]\"") == 0 ? "" : "sudo ";
+        if (StartProcess("sh", $"-c \"{sudo}apt-get update -qq && {sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq afl++\"") != 0)
+        {
+            throw new Exception("apt-get could not install afl++");
+        }
+    }
+
+    var seconds = Argument("fuzzSeconds", 60);
+    foreach (var target in new[] { "elf", "verify", "diff" })
+    {
+        if (StartProcess("bash", $"fuzz/afl.sh {target} {seconds}") != 0)
+        {
+            throw new Exception($"the {target} target found a crash or AFL++ failed (see artifacts/afl/{target})");
+        }
+    }
+});
+
 Task("Bench")
     .Description("BenchmarkDotNet: the canonical workloads of ../shared/bench on every engine.")
     .Does(() =>

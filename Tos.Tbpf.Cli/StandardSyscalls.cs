@@ -7,11 +7,9 @@ namespace Tos.Tbpf.Cli;
 public static class StandardSyscalls
 {
     /// <summary>The conformance suite's helper 5: returns r1 (uBPF's plugin registers the same).</summary>
-    public const uint ConformanceHelper = 5;
+    public const uint ConformanceHelper = Fuzzing.FuzzSyscalls.Helper;
 
     /// <summary>The registry for <paramref name="profile"/>: helper 5 under RFC 9669; under TBPF the TOS syscalls
     /// (run over an offline <see cref="Invocation"/>: in-memory state, zero hashes).</summary>
-    public static SyscallRegistry For(Profile profile) => profile.Calls == CallEncoding.HelperNumber
-        ? new SyscallRegistry().RegisterHelper(ConformanceHelper, "helper_5", (_, r1, _, _, _, _) => r1)
-        : TosSyscalls.Registry();
+    public static SyscallRegistry For(Profile profile) => Fuzzing.FuzzSyscalls.For(profile);
 }

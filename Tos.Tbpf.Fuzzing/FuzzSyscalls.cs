@@ -3,8 +3,9 @@ using Tos.Tbpf.Syscalls;
 
 namespace Tos.Tbpf.Fuzzing;
 
-/// <summary>What generated programs may call: the same registries the CLI and the table tests use, so that a finding
-/// written as a <c>.data</c> test runs as it is.</summary>
+/// <summary>What programs outside a contract host may call, per profile: the TOS syscalls, or the conformance suite's
+/// helper. The CLI, the table tests and the fuzzer share this one choice, so a finding written as a <c>.data</c> test
+/// runs as it is.</summary>
 public static class FuzzSyscalls
 {
     /// <summary>The conformance helper the RFC 9669 profile registers (returns r1).</summary>

@@ -269,7 +269,7 @@ public sealed class ProgramGenerator(Profile profile)
             if (instruction.Info.IsJump)
             {
                 // No explicit target: a short hop forward, staying inside the program.
-                var target = jump >= 0 ? jump : Math.Min(i + 1 + (int)(uint)instruction.Imm32 % 4, items.Count - 1);
+                var target = jump >= 0 ? jump : Math.Min(i + 1 + (int)((uint)instruction.Imm32 % 4), items.Count - 1);
                 var distance = slot[target] - slot[i] - 1;
                 instruction = instruction.Op == Op.Ja32
                     ? instruction with { Imm = distance }

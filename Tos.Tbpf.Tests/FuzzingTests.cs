@@ -93,6 +93,7 @@ public sealed class FuzzingTests
     {
         var seeds = Elf.Contracts.Variants.Select(v => Elf.Contracts.Bytes(v, "token")).ToList();
         var fuzzer = new ElfFuzzer(seeds);
+        fuzzer.Check(seeds[0]);
         var random = new Random(3);
         for (var i = 0; i < 3000; i++)
         {

@@ -97,7 +97,27 @@ internal static class FuzzSession
                 var fuzzer = fuzzers[index % fuzzers.Length];
                 var programSeed = DifferentialFuzzer.ProgramSeed(settings.Seed, job, index);
                 var coverageBefore = statistics.Operations.Count;
-                foreach (var mismatch in fuzzer.Check(programSeed, statistics).Take(1))
+                List<Mismatch> mismatches;
+                try
+                {
+                    mismatches = fuzzer.Check(programSeed, statistics);
+                }
+                catch (Exception exception)
+                {
+                    // The harness itself (or an engine) threw: a finding too, reproducible from the program seed.
+                    lock (gate)
+                    {
+                        findings++;
+                        Directory.CreateDirectory(settings.Out);
+                        var path = Path.Combine(settings.Out, $"exception-{fuzzer.Profile.Name}-{(uint)programSeed:x8}.txt");
+                        File.WriteAllText(path, $"profile {fuzzer.Profile.Name}, program seed {programSeed}\n{exception}\n");
+                        Console.Error.WriteLine($"EXCEPTION {exception.GetType().Name}: {exception.Message} (written to {path})");
+                    }
+
+                    continue;
+                }
+
+                foreach (var mismatch in mismatches.Take(1))
                 {
                     var smallest = Minimizer.Minimize(fuzzer, mismatch);
                     lock (gate)
@@ -132,6 +152,7 @@ internal static class FuzzSession
                 w.WriteNumber("programs", statistics.Programs);
                 w.WriteNumber("runs", statistics.Runs);
                 w.WriteNumber("mismatches", statistics.Mismatches);
+                w.WriteNumber("exceptions", findings - Math.Min(findings, statistics.Mismatches));
                 w.WriteNumber("seconds", Math.Round(elapsed, 1));
                 w.WriteNumber("opcodes", statistics.Operations.Count);
                 w.WriteNumber("errorKinds", statistics.Outcomes.Keys.Count(k => k != "Ok"));
@@ -160,6 +181,9 @@ internal static class FuzzSession
         void Worker(int job)
         {
             var random = new Random(HashCode.Combine(settings.Seed, job));
+            // One unmeasured input first: the first load on a thread pays one-time initialization (tables, pools) that
+            // the allocation bound must not blame on an input.
+            fuzzer.Check(fuzzer.Mutate(new Random(job)));
             while (clock.Elapsed < deadline)
             {
                 var file = fuzzer.Mutate(random);

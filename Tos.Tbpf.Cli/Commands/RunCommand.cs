@@ -169,20 +169,7 @@ internal static class RunCommand
         {
             if (!json)
             {
-                foreach (var line in host.LogLines)
-                {
-                    Console.WriteLine($"log: {line}");
-                }
-
-                foreach (var e in host.Events)
-                {
-                    Console.WriteLine($"event: {Devnet.InvocationJson.Printable(e.Topic)} {Convert.ToHexStringLower(e.Data)}");
-                }
-
-                foreach (var t in host.Transfers)
-                {
-                    Console.WriteLine($"transfer: {t.Amount} of {t.Asset} from {t.From} to {t.To}");
-                }
+                Devnet.InvocationJson.PrintEffects(host.LogLines, host.Events, host.Transfers);
             }
 
             void Effects(System.Text.Json.Utf8JsonWriter w)

@@ -130,7 +130,9 @@ public static class ElfLoader
         var size = (long)text.Size;
         foreach (var section in elf.Sections.Where(s => s.IsAlloc && !s.IsExecutable && s.Size > 0))
         {
-            var alignment = (long)Math.Clamp(section.Alignment, 1UL, 4096UL);
+            // Alignment beyond 64 buys nothing in the VM (every access may be unaligned) and would let a small file claim a
+            // large region through padding alone.
+            var alignment = (long)Math.Clamp(section.Alignment, 1UL, 64UL);
             size = (size + alignment - 1) / alignment * alignment;
             placement[section] = (int)Math.Min(size, int.MaxValue);
             size += (long)Math.Min(section.Size, (ulong)int.MaxValue);

@@ -52,6 +52,20 @@ public sealed class ElfLoaderTests
     }
 
     [Test]
+    public void A_huge_alignment_does_not_grow_the_program_region()
+    {
+        // Found by tbpf fuzz --elf: every section could claim 4 KiB of padding, so a 2 KiB file mapped far more.
+        var file = Object();
+        var plain = ElfLoader.Load(file, Profile.Tbpf, TosSyscalls.Registry()).ProgramRegion.Length;
+        foreach (var section in ElfFile.Parse(file).Sections.Where(s => s.IsAlloc))
+        {
+            Set64(Header(file, section.Index), 48, 1UL << 40);
+        }
+
+        Assert.That(ElfLoader.Load(file, Profile.Tbpf, TosSyscalls.Registry()).ProgramRegion.Length, Is.LessThanOrEqualTo(plain + 64 * 8));
+    }
+
+    [Test]
     public void A_read_only_data_section_without_file_data_is_refused()
     {
         var file = Object();

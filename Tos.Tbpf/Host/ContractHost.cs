@@ -80,7 +80,7 @@ public sealed class ContractHost
         var record = PayloadSerializer.Write(payload with { Constructor = null });
         var codeKey = StateKeys.Code(contract);
         var constructor = payload.Constructor;
-        var outcome = Serialized(overlay =>
+        var work = new DelegateWork<DeployResult>(overlay =>
         {
             if (overlay.Get(codeKey) is not null)
             {
@@ -102,6 +102,7 @@ public sealed class ContractHost
             overlay.Put(codeKey, record);
             return new DeployResult(contract, true, result);
         });
+        var outcome = Serialized<DelegateWork<DeployResult>, DeployResult>(ref work);
         if (outcome.Deployed || _state.Get(codeKey) is not null)
         {
             _programs.TryAdd(contract, program);
@@ -242,15 +243,25 @@ public sealed class ContractHost
         }
     }
 
-    /// <summary>One invocation, serializably (as <see cref="Serialized{T}"/>, written out so that the hot path allocates
-    /// no closure and the input span needs no copy).</summary>
+    /// <summary>One invocation, serializably. The work is a ref struct, so the input span needs no copy and the hot path
+    /// allocates no closure.</summary>
     private InvocationResult InvokeSerialized(VerifiedExecutable? program, Hash32 contract, ReadOnlySpan<byte> input,
         IReadOnlyList<Deposit> deposits, ulong budget, ChainContext chain)
+    {
+        var work = new InvokeWork(_runner, program, contract, input, deposits, budget, chain);
+        return Serialized<InvokeWork, InvocationResult>(ref work);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> over a fresh overlay and commits what it wrote, serializably: validate the overlay's
+    /// reads under the commit lock and commit, or run again; the last attempt runs under the lock and cannot conflict.
+    /// </summary>
+    private T Serialized<TWork, T>(ref TWork work) where TWork : IOverlayWork<T>, allows ref struct
     {
         for (var attempt = 1; attempt < OptimisticAttempts; attempt++)
         {
             var overlay = new StateOverlay(_committed);
-            var result = _runner.Run(program, contract, overlay, input, deposits, budget, chain);
+            var result = work.Run(overlay);
             lock (_commit)
             {
                 if (overlay.ReadsStillHold(_state))
@@ -266,41 +277,29 @@ public sealed class ContractHost
         lock (_commit)
         {
             var overlay = new StateOverlay(_committed);
-            var result = _runner.Run(program, contract, overlay, input, deposits, budget, chain);
+            var result = work.Run(overlay);
             CommitWrites(overlay);
             return result;
         }
     }
 
-    /// <summary>
-    /// Runs <paramref name="body"/> over a fresh overlay and commits what it wrote, serializably: validate the overlay's
-    /// reads under the commit lock and commit, or run again; the last attempt runs under the lock and cannot conflict.
-    /// </summary>
-    private T Serialized<T>(Func<StateOverlay, T> body)
+    /// <summary>Something run over an overlay: an invocation, a deploy.</summary>
+    private interface IOverlayWork<out T>
     {
-        for (var attempt = 1; attempt < OptimisticAttempts; attempt++)
-        {
-            var overlay = new StateOverlay(_committed);
-            var result = body(overlay);
-            lock (_commit)
-            {
-                if (overlay.ReadsStillHold(_state))
-                {
-                    CommitWrites(overlay);
-                    return result;
-                }
-            }
+        T Run(StateOverlay overlay);
+    }
 
-            overlay.Recycle();
-        }
+    private readonly ref struct InvokeWork(InvocationRunner runner, VerifiedExecutable? program, Hash32 contract, ReadOnlySpan<byte> input,
+        IReadOnlyList<Deposit> deposits, ulong budget, ChainContext chain) : IOverlayWork<InvocationResult>
+    {
+        private readonly ReadOnlySpan<byte> _input = input;
 
-        lock (_commit)
-        {
-            var overlay = new StateOverlay(_committed);
-            var result = body(overlay);
-            CommitWrites(overlay);
-            return result;
-        }
+        public InvocationResult Run(StateOverlay overlay) => runner.Run(program, contract, overlay, _input, deposits, budget, chain);
+    }
+
+    private readonly struct DelegateWork<T>(Func<StateOverlay, T> body) : IOverlayWork<T>
+    {
+        public T Run(StateOverlay overlay) => body(overlay);
     }
 
     /// <summary>Commits an overlay's writes (the arrays are the overlay's own, handed over) and recycles its tables.</summary>

@@ -91,26 +91,32 @@ internal static class InvocationJson
     /// <summary>The text form of a result, for people.</summary>
     public static void Print(InvocationResult result, string engine)
     {
-        foreach (var log in result.Logs)
-        {
-            Console.WriteLine($"log: {log}");
-        }
-
-        foreach (var e in result.Events)
-        {
-            Console.WriteLine($"event: {Printable(e.Topic)} {Convert.ToHexStringLower(e.Data)}");
-        }
-
-        foreach (var t in result.Transfers)
-        {
-            Console.WriteLine($"transfer: {t.Amount} of {t.Asset} from {t.From} to {t.To}");
-        }
+        PrintEffects(result.Logs, result.Events, result.Transfers);
 
         Console.WriteLine(result.Error is { } error ? $"error: {error.Kind} at pc {error.Pc}: {error.Message}"
             : result.FailureKind != InvocationFailure.None ? $"not run: {result.FailureKind}: {result.Failure}"
             : $"exit code: {result.ExitCode}");
         Console.WriteLine($"compute units: {result.ComputeUnits} (refund {result.Refund}; burned {result.Gas.Burned}, paid {result.Gas.Paid}; {engine}); "
             + (result.Committed ? "committed" : "nothing committed"));
+    }
+
+    /// <summary>Logs, events and transfers as text lines.</summary>
+    public static void PrintEffects(IEnumerable<string> logs, IEnumerable<ContractEvent> events, IEnumerable<AssetTransfer> transfers)
+    {
+        foreach (var log in logs)
+        {
+            Console.WriteLine($"log: {log}");
+        }
+
+        foreach (var e in events)
+        {
+            Console.WriteLine($"event: {Printable(e.Topic)} {Convert.ToHexStringLower(e.Data)}");
+        }
+
+        foreach (var t in transfers)
+        {
+            Console.WriteLine($"transfer: {t.Amount} of {t.Asset} from {t.From} to {t.To}");
+        }
     }
 
     public static string Printable(byte[] bytes) =>
