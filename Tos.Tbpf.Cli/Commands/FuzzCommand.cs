@@ -186,8 +186,20 @@ internal static class FuzzSession
             fuzzer.Check(fuzzer.Mutate(new Random(job)));
             while (clock.Elapsed < deadline)
             {
-                var file = fuzzer.Mutate(random);
-                var outcome = fuzzer.Check(file);
+                byte[] file;
+                ElfOutcome outcome;
+                try
+                {
+                    file = fuzzer.Mutate(random);
+                    outcome = fuzzer.Check(file);
+                }
+                catch (Exception exception)
+                {
+                    // Check contains the API's exceptions itself: one out here is the harness's own bug, still a finding.
+                    file = [];
+                    outcome = new ElfOutcome($"the harness threw {exception}", "mutate");
+                }
+
                 Interlocked.Increment(ref inputs);
                 stages.AddOrUpdate(outcome.Stage, 1, (_, n) => n + 1);
                 if (outcome.Finding is { } finding)
