@@ -78,7 +78,10 @@ public sealed class DifferentialFuzzer(Profile profile)
         statistics.Program();
         foreach (var instruction in program.Executable.Instructions)
         {
-            statistics.Operations.TryAdd(instruction.Op, true);
+            if (instruction.Op is not (Op.LddwTail or Op.Invalid))
+            {
+                statistics.Operations.TryAdd(instruction.Op, true);
+            }
         }
 
         var full = (ulong)random.Next(200, 20_000);
