@@ -42,9 +42,7 @@ internal sealed class InvocationRunner(IEngine engine, GasPolicy gas)
         try
         {
             var map = memory.Prepare(program.Executable, input, invocation);
-            var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
             result = engine.Run(program, map, budget, memory.Syscalls);
-            Interlocked.Add(ref Blocks.BlockStm.VmTicks, System.Diagnostics.Stopwatch.GetTimestamp() - t0);
         }
         finally
         {

@@ -49,22 +49,12 @@ internal sealed class BlockScheduler
     public void Stop() => _done = true;
 
     /// <summary>Whether the latest incarnation of <paramref name="transaction"/> has executed (no re-run is pending).</summary>
-    public bool IsExecuted(int transaction, out int incarnation)
+    public bool IsExecuted(int transaction)
     {
         var status = _status[transaction];
         lock (status)
         {
-            incarnation = status.Incarnation;
             return status.Phase == Phase.Executed;
-        }
-    }
-
-    public int Incarnation(int transaction)
-    {
-        var status = _status[transaction];
-        lock (status)
-        {
-            return status.Incarnation;
         }
     }
 

@@ -36,7 +36,6 @@ internal sealed class BlockStm
     private const int Closed = -1;
     private int _executions, _aborts;
     private int _helpers;
-    public static long RunTicks, RecordTicks, ValidateTicks, WorkTicks, VmTicks, SchedTicks, TailTicks;
     private volatile bool _fallback;
     private Exception? _failure;
     private Dictionary<byte[], byte[]?>? _tail;
@@ -277,7 +276,7 @@ internal sealed class BlockStm
     private Dictionary<byte[], byte[]?> FinishSerially()
     {
         var kept = 0;
-        while (kept < _calls.Count && _results[kept] is not null && _scheduler.IsExecuted(kept, out _) && ReadsHold(kept))
+        while (kept < _calls.Count && _results[kept] is not null && _scheduler.IsExecuted(kept) && ReadsHold(kept))
         {
             kept++;
         }
