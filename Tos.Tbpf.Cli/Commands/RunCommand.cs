@@ -103,15 +103,11 @@ internal static class RunCommand
             return report.Result(jit.Result, "interpreter and jit agree", TimeSpan.Zero, jitHost);
         }
 
-        Console.Error.WriteLine("DIVERGENCE between the interpreter and the JIT:");
-        Console.Error.WriteLine($"  interpreter: {interpreter.Result.Describe()} {interpreter.Result.Error?.Message}");
-        Console.Error.WriteLine($"  jit:         {jit.Result.Describe()} {jit.Result.Error?.Message}");
-        foreach (var difference in differences)
-        {
-            Console.Error.WriteLine($"  {difference}");
-        }
-
-        return ExitCodes.Divergence;
+        return DivergenceReport.Print(
+            "",
+            $"{interpreter.Result.Describe()} {interpreter.Result.Error?.Message}",
+            $"{jit.Result.Describe()} {jit.Result.Error?.Message}",
+            differences);
     }
 
     private static string Describe(KeyValuePair<byte[], byte[]?> change) =>

@@ -78,15 +78,7 @@ internal static class InvokeCommand
 
         if (differences.Count > 0)
         {
-            Console.Error.WriteLine("DIVERGENCE between the interpreter and the JIT (nothing committed):");
-            Console.Error.WriteLine($"  interpreter: {reference.Result.Describe()}");
-            Console.Error.WriteLine($"  jit:         {candidate.Result.Describe()}");
-            foreach (var difference in differences)
-            {
-                Console.Error.WriteLine($"  {difference}");
-            }
-
-            return ExitCodes.Divergence;
+            return DivergenceReport.Print(" (nothing committed)", reference.Result.Describe(), candidate.Result.Describe(), differences);
         }
 
         // One commit, of the interpreter's run (the JIT's is identical); the folder is held, so nothing moved meanwhile.
