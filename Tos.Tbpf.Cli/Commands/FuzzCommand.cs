@@ -186,7 +186,7 @@ internal static class FuzzSession
             fuzzer.Check(fuzzer.Mutate(new Random(job)));
             while (clock.Elapsed < deadline)
             {
-                byte[] file;
+                byte[]? file = null;
                 ElfOutcome outcome;
                 try
                 {
@@ -195,9 +195,10 @@ internal static class FuzzSession
                 }
                 catch (Exception exception)
                 {
-                    // Check contains the API's exceptions itself: one out here is the harness's own bug, still a finding.
-                    file = [];
-                    outcome = new ElfOutcome($"the harness threw {exception}", "mutate");
+                    // Check contains the API's exceptions itself: one out here is the harness's own bug, still a finding,
+                    // kept with the input that provoked it when there is one.
+                    outcome = new ElfOutcome($"the harness threw {exception}", file is null ? "mutate" : "check");
+                    file ??= [];
                 }
 
                 Interlocked.Increment(ref inputs);
