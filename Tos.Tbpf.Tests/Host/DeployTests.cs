@@ -52,6 +52,21 @@ public sealed class DeployTests
     }
 
     [Test]
+    public void A_deploy_refused_because_its_id_is_taken_leaves_the_stored_code_in_place()
+    {
+        var state = new InMemoryContractState();
+        var chain = new ChainContext(Hash32.Of("one tx"u8), Deployer, Hash32.Zero, 1);
+        var counter = new ContractHost(state, EngineKind.Interpreter).Deploy(new DeployContractPayload(Contracts.Bytes("v3-O2", "counter")), chain);
+
+        // A second host over the same state has nothing cached; the same transaction hash now carries another object.
+        var host = new ContractHost(state, EngineKind.Interpreter);
+        var refused = host.Deploy(new DeployContractPayload(Contracts.Bytes("v3-O2", "hello_world")), chain);
+
+        Assert.That((refused.Deployed, refused.Contract), Is.EqualTo((false, counter.Contract)));
+        Assert.That(host.Invoke(counter.Contract, [3]).Logs, Is.EqualTo(new[] { "count = 3" }), "the counter still answers under its id");
+    }
+
+    [Test]
     public void Without_a_transaction_the_id_is_the_hash_of_the_object_and_of_a_named_entry_point()
     {
         var host = new ContractHost(new InMemoryContractState(), EngineKind.Interpreter);

@@ -103,7 +103,9 @@ public sealed class ContractHost
             return new DeployResult(contract, true, result);
         });
         var outcome = Serialized<DelegateWork<DeployResult>, DeployResult>(ref work);
-        if (outcome.Deployed || _state.Get(codeKey) is not null)
+        // Only this deploy's own code may be cached under the id: an id that was taken (a transaction hash names any
+        // object) keeps the code stored under it, loaded from state at its first invocation.
+        if (outcome.Deployed)
         {
             _programs.TryAdd(contract, program);
         }
