@@ -89,14 +89,23 @@ internal static partial class SchedulingPriority
             return null;
         }
 
-        Marshal.SetLastPInvokeError(0);
-        var nice = getpriority(PrioProcess, gettid());
-        return nice == -1 && Marshal.GetLastPInvokeError() != 0 ? null : nice;
+        try
+        {
+            Marshal.SetLastPInvokeError(0);
+            var nice = getpriority(PrioProcess, gettid());
+            return nice == -1 && Marshal.GetLastPInvokeError() != 0 ? null : nice;
+        }
+        catch (Exception exception) when (exception is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // A C library without these calls (or under another name): the helpers keep their default priority.
+            return null;
+        }
     }
 
     /// <summary>Best effort: raising a priority needs the right to, and a refusal changes nothing.</summary>
     public static void SetCurrentThread(int? nice)
     {
+        // A value is only ever known where OfCurrentThread could call the C library, so these calls resolve here too.
         if (nice is { } value && OperatingSystem.IsLinux())
         {
             _ = setpriority(PrioProcess, gettid(), value);
