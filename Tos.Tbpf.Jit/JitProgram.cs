@@ -27,9 +27,9 @@ public sealed unsafe class JitProgram : IDisposable
     {
         Program = program;
         Options = options;
-        _lease = new CodeLease(ExecutableMemory.Create(compiled.Code));
+        _lease = new CodeLease(compiled.Code);
         var code = _lease.Code;
-        CodeSize = compiled.Code.Length;
+        CodeSize = compiled.CodeSize;
         _unitsToEnd = compiled.UnitsToEnd;
         _callxTable = GC.AllocateArray<ulong>(compiled.InstructionOffsets.Length, pinned: true);
         _callxCharge = GC.AllocateArray<long>(compiled.UnitsToEnd.Length, pinned: true);

@@ -1,4 +1,5 @@
 using Iced.Intel;
+using Tos.Tbpf.Jit.Compiler.Emission;
 using Tos.Tbpf.Isa;
 using Instruction = Tos.Tbpf.Isa.Instruction;
 using Tos.Tbpf.Jit.Runtime;
@@ -160,7 +161,7 @@ internal sealed partial class X64Compiler
             _a.jmp(done);
         }
 
-        Bind(ref nonZero);
+        _a.Bind(nonZero);
         if (signed)
         {
             var normal = _a.CreateLabel();
@@ -168,11 +169,11 @@ internal sealed partial class X64Compiler
             _a.jne(normal);
             EmitDivisionByMinusOne(pc, remainder, is64, d, d32);
             _a.jmp(done);
-            Bind(ref normal);
+            _a.Bind(normal);
         }
 
         EmitDivide(signed, remainder, is64, d, d32, s, s32);
-        Bind(ref done);
+        _a.Bind(done);
     }
 
     private void EmitDivide(bool signed, bool remainder, bool is64, AssemblerRegister64 d, AssemblerRegister32 d32,
@@ -186,7 +187,7 @@ internal sealed partial class X64Compiler
         {
             case AssemblerRegister64 r: if (signed) _a.idiv(r); else _a.div(r); break;
             case AssemblerRegister32 r: if (signed) _a.idiv(r); else _a.div(r); break;
-            case AssemblerMemoryOperand m: if (signed) _a.idiv(m); else _a.div(m); break;
+            case Mem m: if (signed) _a.idiv(m); else _a.div(m); break;
         }
 
         if (is64) _a.mov(d, remainder ? rdx : rax); else _a.mov(d32, remainder ? edx : eax);

@@ -1,4 +1,5 @@
 using Iced.Intel;
+using Tos.Tbpf.Jit.Compiler.Emission;
 using Tos.Tbpf.Jit.Runtime;
 using static Iced.Intel.AssemblerRegisters;
 using static Tos.Tbpf.Jit.Compiler.RegisterMap;
@@ -31,11 +32,11 @@ internal sealed partial class X64Compiler
     }
 
     /// <summary>The shared routine behind every store's slow path, emitted once when some store needs it.</summary>
-    private Label RaiseWatermark()
+    private CodeLabel RaiseWatermark()
     {
         if (_raiseWatermark is not { } label)
         {
-            label = _a.CreateLabel("raise_watermark");
+            label = _a.CreateLabel();
             _raiseWatermark = label;
         }
 
@@ -56,7 +57,7 @@ internal sealed partial class X64Compiler
         var limit = __qword_ptr[Context + rdx + (JitContext.RegionsOffset + JitContext.RegionStoreLimitOffset)];
         var refuse = _a.CreateLabel();
         var capped = _a.CreateLabel();
-        Bind(ref label);
+        _a.Bind(label);
         _a.cmp(rax, limit);
         _a.ja(refuse);
         _a.mov(Field(JitContext.ScratchOffset), rax);
@@ -65,12 +66,12 @@ internal sealed partial class X64Compiler
         _a.cmp(rax, limit);
         _a.jbe(capped);
         _a.mov(rax, limit);
-        Bind(ref capped);
+        _a.Bind(capped);
         _a.mov(__qword_ptr[Context + rdx + (JitContext.RegionsOffset + JitContext.RegionWatermarkOffset)], rax);
         _a.mov(rax, Field(JitContext.ScratchOffset));
         _a.clc();
         _a.ret();
-        Bind(ref refuse);
+        _a.Bind(refuse);
         _a.stc();
         _a.ret();
     }
@@ -79,7 +80,7 @@ internal sealed partial class X64Compiler
     {
         EmitRaiseWatermark();
         // exit in frame 0: status Ok.
-        Bind(ref _exitOk);
+        _a.Bind(_exitOk);
         _a.mov(__dword_ptr[Context + JitContext.StatusOffset], (int)JitStatus.Ok);
         _a.jmp(_exit);
 
@@ -87,14 +88,14 @@ internal sealed partial class X64Compiler
         foreach (var (status, label) in _anchors.ToList())
         {
             var anchor = label;
-            Bind(ref anchor);
+            _a.Bind(anchor);
             _a.mov(__dword_ptr[Context + JitContext.PcOffset], edx);
             _a.mov(__dword_ptr[Context + JitContext.StatusOffset], (int)status);
             _a.jmp(_exit);
         }
 
         // Common exit: spill the guest registers and the meter, unwind any local-call frames, restore the host.
-        Bind(ref _exit);
+        _a.Bind(_exit);
         for (var r = 0; r <= 10; r++)
         {
             _a.mov(Field(JitContext.RegistersOffset + r * 8), R64[r]);
@@ -120,7 +121,7 @@ internal sealed partial class X64Compiler
         }
 
         var entry = _blockEntry[pc];
-        Bind(ref entry);
+        _a.Bind(entry);
         _blockEntry[pc] = entry;
         if (!_options.Metering)
         {

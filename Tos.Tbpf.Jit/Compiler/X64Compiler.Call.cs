@@ -1,4 +1,5 @@
 using Iced.Intel;
+using Tos.Tbpf.Jit.Compiler.Emission;
 using Tos.Tbpf.Isa;
 using Instruction = Tos.Tbpf.Isa.Instruction;
 using Tos.Tbpf.Jit.Runtime;
@@ -16,7 +17,7 @@ internal sealed partial class X64Compiler
 {
     private static readonly AssemblerRegister64[] SavedAcrossCalls = [rbx, r12, r13, r14, rbp];
 
-    private void EmitLocalCall(int pc, Label target)
+    private void EmitLocalCall(int pc, CodeLabel target)
     {
         EmitPushFrame(pc);
         _a.call(target);

@@ -1,4 +1,5 @@
 using Iced.Intel;
+using Tos.Tbpf.Jit.Compiler.Emission;
 using Tos.Tbpf.Isa;
 using Instruction = Tos.Tbpf.Isa.Instruction;
 

@@ -1,4 +1,5 @@
 using Iced.Intel;
+using Tos.Tbpf.Jit.Compiler.Emission;
 using Tos.Tbpf.Isa;
 using Instruction = Tos.Tbpf.Isa.Instruction;
 using Tos.Tbpf.Jit.Runtime;
@@ -46,7 +47,7 @@ internal sealed partial class X64Compiler
                 _a.jc(fault);
                 _a.jmp(resume);
             }));
-            Bind(ref resume);
+            _a.Bind(resume);
         }
         else
         {

@@ -1,6 +1,8 @@
 using Iced.Intel;
+using Tos.Tbpf.Jit.Compiler.Emission;
 using Tos.Tbpf.Isa;
 using Instruction = Tos.Tbpf.Isa.Instruction;
+using Tos.Tbpf.Jit.Native;
 using Tos.Tbpf.Jit.Runtime;
 using Tos.Tbpf.Programs;
 using static Iced.Intel.AssemblerRegisters;
@@ -9,14 +11,16 @@ using static Tos.Tbpf.Jit.Compiler.RegisterMap;
 namespace Tos.Tbpf.Jit.Compiler;
 
 /// <summary>The machine code of one program and what the runtime needs to enter and interpret it.</summary>
-/// <param name="Code">x86-64 code, position independent; entered at offset 0 with the context in rdi.</param>
+/// <param name="Code">x86-64 code, mapped read-execute; entered at offset 0 with the context in rdi.</param>
+/// <param name="CodeSize">The bytes of code in the mapping.</param>
 /// <param name="InstructionOffsets">For each pc, the code offset callx lands on; -1 where it may not land.</param>
 /// <param name="UnitsToEnd">For each pc, the units from it to the end of its block (see <see cref="BasicBlocks"/>).</param>
-internal sealed record CompiledCode(byte[] Code, long[] InstructionOffsets, long[] UnitsToEnd);
+internal sealed record CompiledCode(ExecutableMemory Code, int CodeSize, long[] InstructionOffsets, long[] UnitsToEnd);
 
 /// <summary>
-/// Compiles a verified program to x86-64 with Iced: a label per pc, the meter charged per basic block, memory
-/// checked inline, slow paths emitted once per program as anchors. Split by concern into partial files.
+/// Compiles a verified program to x86-64 in one pass: every x86 form is encoded by Iced once per process and then
+/// copied and patched (<see cref="X64Emitter"/>); the meter is charged per basic block, memory checked inline, slow
+/// paths emitted after the main code and shared ones once per program as anchors. Split by concern into partial files.
 /// </summary>
 internal sealed partial class X64Compiler
 {
@@ -27,25 +31,24 @@ internal sealed partial class X64Compiler
     /// <summary>The largest code the JIT emits.</summary>
     public const long MaxCodeSize = 256L * 1024 * 1024;
 
-    private readonly Assembler _a = new(64);
+    private readonly X64Emitter _a;
     private readonly Executable _executable;
     private readonly Instruction[] _code;
     private readonly Profile _profile;
     private readonly JitOptions _options;
     private readonly BasicBlocks _blocks;
     private readonly Random _random;
-    private readonly Label[] _blockEntry;
-    private readonly Label[] _body;
+    private readonly CodeLabel[] _blockEntry;
     private readonly List<Action> _deferred = [];
-    private readonly Dictionary<JitStatus, Label> _anchors = [];
+    private readonly Dictionary<JitStatus, CodeLabel> _anchors = [];
     private readonly bool _labelEveryInstruction;
-    private Label _exit;
-    private Label _exitOk;
-    private int _pendingLabelAt = -1;
-    private Label? _raiseWatermark;
+    private CodeLabel _exit;
+    private CodeLabel _exitOk;
+    private CodeLabel? _raiseWatermark;
 
-    private X64Compiler(Executable executable, JitOptions options)
+    private X64Compiler(Executable executable, JitOptions options, X64Emitter emitter)
     {
+        _a = emitter;
         _executable = executable;
         _code = executable.Instructions;
         _profile = executable.Profile;
@@ -55,26 +58,26 @@ internal sealed partial class X64Compiler
         // callx may land on any instruction, so only then does every instruction need a label (and the
         // encoder its offsets); otherwise block entries are the only targets.
         _labelEveryInstruction = profileHasCodeCallx(executable) && _code.Any(i => i.Op == Op.Callx);
-        _blockEntry = new Label[_code.Length];
-        _body = new Label[_code.Length];
+        _blockEntry = new CodeLabel[_code.Length];
         for (var pc = 0; pc < _code.Length; pc++)
         {
             if (_blocks.IsLeader[pc])
             {
                 _blockEntry[pc] = _a.CreateLabel();
             }
-
-            if (_labelEveryInstruction)
-            {
-                _body[pc] = _a.CreateLabel();
-            }
         }
 
         static bool profileHasCodeCallx(Executable executable) => executable.Profile.Callx == CallxTarget.CodeAddress;
     }
 
+    /// <summary>When set, every compilation checks each cached encoding against a fresh one from Iced (the tests set it).</summary>
+    internal static bool CrossCheckEncodings { get; set; }
+
     /// <summary>Compiles <paramref name="program"/>; throws <see cref="JitException"/> when it cannot.</summary>
-    public static CompiledCode Compile(VerifiedExecutable program, JitOptions options)
+    /// <param name="program">The verified program.</param>
+    /// <param name="options">Metering and hardening.</param>
+    /// <param name="crossCheck">Encode every instruction afresh with Iced as well and fail on any difference (tests).</param>
+    public static CompiledCode Compile(VerifiedExecutable program, JitOptions options, bool crossCheck = false)
     {
         var bound = (long)program.Executable.Instructions.Length * MaxBytesPerInstruction + 4096;
         if (bound > MaxCodeSize)
@@ -82,13 +85,18 @@ internal sealed partial class X64Compiler
             throw new JitException($"the program's {program.Executable.Instructions.Length} slots could need {bound} bytes of code; the limit is {MaxCodeSize}");
         }
 
-        return new X64Compiler(program.Executable, options).Emit(bound);
+        // A first guess at the code size; the emitter grows its buffer when a program needs more.
+        var expected = (int)Math.Min(program.Executable.Instructions.Length * 24L + 1024, 1 << 24);
+        using var emitter = new X64Emitter(expected, crossCheck || CrossCheckEncodings);
+        return new X64Compiler(program.Executable, options, emitter).Emit(bound);
     }
 
     private CompiledCode Emit(long bound)
     {
-        _exit = _a.CreateLabel("exit");
-        _exitOk = _a.CreateLabel("exit_ok");
+        _exit = _a.CreateLabel();
+        _exitOk = _a.CreateLabel();
+        var offsets = new long[_code.Length];
+        offsets.AsSpan().Fill(-1);
         EmitPrologue();
         for (var pc = 0; pc < _code.Length; pc++)
         {
@@ -100,9 +108,7 @@ internal sealed partial class X64Compiler
             EmitBlockEntry(pc);
             if (_labelEveryInstruction)
             {
-                var body = _body[pc];
-                Bind(ref body);
-                _body[pc] = body;
+                offsets[pc] = _a.Position;
             }
 
             InsertNops();
@@ -116,26 +122,13 @@ internal sealed partial class X64Compiler
         }
 
         EmitAnchors();
-
-        using var stream = new MemoryStream();
-        var encoderOptions = _labelEveryInstruction ? BlockEncoderOptions.ReturnNewInstructionOffsets : BlockEncoderOptions.None;
-        if (!_a.TryAssemble(new StreamCodeWriter(stream), 0, out var error, out var result, encoderOptions))
+        var code = _a.Finish();
+        if (code.Length > bound)
         {
-            throw new JitException($"x86 assembly failed: {error}");
+            throw new JitException($"the code is {code.Length} bytes, above its bound of {bound}");
         }
 
-        if (stream.Length > bound)
-        {
-            throw new JitException($"the code is {stream.Length} bytes, above its bound of {bound}");
-        }
-
-        var offsets = new long[_code.Length];
-        for (var pc = 0; pc < _code.Length; pc++)
-        {
-            offsets[pc] = _labelEveryInstruction && _code[pc].Op != Op.LddwTail ? (long)result.GetLabelRIP(_body[pc]) : -1;
-        }
-
-        return new CompiledCode(stream.ToArray(), offsets, _blocks.UnitsToEnd);
+        return new CompiledCode(ExecutableMemory.Create(code), code.Length, offsets, _blocks.UnitsToEnd);
     }
 
     private void EmitInstruction(int pc, Instruction ins)
@@ -179,7 +172,7 @@ internal sealed partial class X64Compiler
 
     /// <summary>A slow path for the instruction at <paramref name="pc"/>: runs <paramref name="before"/>, then
     /// leaves through the anchor of <paramref name="status"/> with the pc in edx. Emitted after the main code.</summary>
-    private Label Stub(JitStatus status, long pc, Action? before = null) => Deferred(() =>
+    private CodeLabel Stub(JitStatus status, long pc, Action? before = null) => Deferred(() =>
     {
         before?.Invoke();
         LoadImmediate32(edx, (int)pc);
@@ -187,40 +180,34 @@ internal sealed partial class X64Compiler
     });
 
     /// <summary>A label whose code is emitted after the main body, out of the hot path.</summary>
-    private Label Deferred(Action body)
+    private CodeLabel Deferred(Action body)
     {
         var label = _a.CreateLabel();
         _deferred.Add(() =>
         {
-            Bind(ref label);
+            _a.Bind(label);
             body();
         });
         return label;
     }
 
-    private Label Anchor(JitStatus status)
+    private CodeLabel Anchor(JitStatus status)
     {
         if (!_anchors.TryGetValue(status, out var label))
         {
-            label = _a.CreateLabel(status.ToString());
+            label = _a.CreateLabel();
             _anchors[status] = label;
         }
 
         return label;
     }
 
-    /// <summary>Binds a label. Iced allows one label per instruction and some eBPF instructions emit nothing
-    /// (le64, a division's join point), so a label that would share an instruction gets a zero-byte one first.</summary>
-    private void Bind(ref Label label)
-    {
-        if (_pendingLabelAt == _a.Instructions.Count)
-        {
-            _a.zero_bytes();
-        }
+    private static Mem Field(int offset) => __qword_ptr[Context + offset];
 
-        _a.Label(ref label);
-        _pendingLabelAt = _a.Instructions.Count;
-    }
-
-    private static AssemblerMemoryOperand Field(int offset) => __qword_ptr[Context + offset];
+    // Iced's address syntax, producing the emitter's sized operands (these names hide Iced's own).
+    private static readonly MemoryPointer __ = new(OperandSize.Unsized);
+    private static readonly MemoryPointer __byte_ptr = new(OperandSize.Byte);
+    private static readonly MemoryPointer __word_ptr = new(OperandSize.Word);
+    private static readonly MemoryPointer __dword_ptr = new(OperandSize.Dword);
+    private static readonly MemoryPointer __qword_ptr = new(OperandSize.Qword);
 }

@@ -1,0 +1,101 @@
+using Iced.Intel;
+
+namespace Tos.Tbpf.Jit.Compiler.Emission;
+
+/// <summary>
+/// Every x86 form the compiler has needed, encoded once per process by Iced and shared by all compilations: a fixed
+/// open-addressing table, read without locks (an entry is published whole, and never changes), filled under a lock.
+/// The forms are bounded by the compiler's own code (its registers and instruction kinds), so the table cannot be
+/// grown by an input; should it ever fill, a form is encoded without being kept, which is slower but still correct.
+/// </summary>
+internal static class FormCache
+{
+    private const int Capacity = 1 << 14;
+    private const int MaxEntries = Capacity / 4 * 3;
+    private static readonly EncodedForm?[] Table = new EncodedForm?[Capacity];
+    private static readonly Lock Gate = new();
+    private static int _count;
+
+    [ThreadStatic] private static Assembler? _assembler;
+    [ThreadStatic] private static ByteCollector? _collector;
+    [ThreadStatic] private static Encoder? _encoder;
+
+    /// <summary>The encoded form of <paramref name="key"/> (see <see cref="Operands.Key"/>); <paramref name="builder"/>
+    /// makes it when it is new.</summary>
+    public static EncodedForm Get(ulong key, FormBuilder builder, in Operands operands)
+    {
+        var index = EncodedForm.Hash(key) & (Capacity - 1);
+        while (Volatile.Read(ref Table[index]) is { } form)
+        {
+            if (form.Key == key)
+            {
+                return form;
+            }
+
+            index = (index + 1) & (Capacity - 1);
+        }
+
+        return Add(key, builder, operands);
+    }
+
+    /// <summary>Encodes with Iced, without the cache: the reference the cached path is checked against.</summary>
+    public static EncodedForm Encode(ulong key, FormBuilder builder, in Operands operands)
+    {
+        var assembler = _assembler ??= new Assembler(64) { PreferShortBranch = false };
+        var collector = _collector ??= new ByteCollector();
+        var encoder = _encoder ??= Encoder.Create(64, collector);
+        assembler.Reset();
+        builder(assembler, operands);
+        if (assembler.Instructions.Count != 1)
+        {
+            throw new JitException($"an x86 form made {assembler.Instructions.Count} instructions where one was expected");
+        }
+
+        collector.Clear();
+        if (!encoder.TryEncode(assembler.Instructions[0], 0, out _, out var error))
+        {
+            throw new JitException($"x86 encoding of {assembler.Instructions[0]} failed: {error}");
+        }
+
+        return new EncodedForm(key, collector.Bytes, encoder.GetConstantOffsets());
+    }
+
+    private static EncodedForm Add(ulong key, FormBuilder builder, in Operands operands)
+    {
+        var form = Encode(key, builder, operands);
+        lock (Gate)
+        {
+            if (_count >= MaxEntries)
+            {
+                return form;
+            }
+
+            var index = EncodedForm.Hash(key) & (Capacity - 1);
+            while (Table[index] is { } existing)
+            {
+                if (existing.Key == key)
+                {
+                    return existing;
+                }
+
+                index = (index + 1) & (Capacity - 1);
+            }
+
+            Volatile.Write(ref Table[index], form);
+            _count++;
+            return form;
+        }
+    }
+
+    private sealed class ByteCollector : CodeWriter
+    {
+        private readonly byte[] _bytes = new byte[16];
+        private int _length;
+
+        public ReadOnlySpan<byte> Bytes => _bytes.AsSpan(0, _length);
+
+        public void Clear() => _length = 0;
+
+        public override void WriteByte(byte value) => _bytes[_length++] = value;
+    }
+}

@@ -1,0 +1,192 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using Iced.Intel;
+
+namespace Tos.Tbpf.Jit.Compiler.Emission;
+
+/// <summary>A position in the code that branches refer to; bound once. The default label is no label.</summary>
+internal readonly record struct CodeLabel(int Id)
+{
+    public bool IsValid => Id > 0;
+}
+
+/// <summary>
+/// Writes x86-64 code, copy-and-patch style: each instruction form (mnemonic, registers, memory shape, size classes)
+/// is encoded by Iced once per process (<see cref="FormCache"/>) and then copied with its immediate and displacement
+/// patched in. Branches to labels are always rel32 and resolved when the code is finished, so no pass over the code
+/// is needed to size them. The instruction methods mirror Iced's <see cref="Assembler"/> (split by mnemonic family
+/// across partial files), which is also what encodes each form.
+/// </summary>
+internal sealed partial class X64Emitter : IDisposable
+{
+    private const int Slack = 32;
+
+    private byte[] _buffer;
+    private int _position;
+    private int[] _labels = new int[64];
+    private int _labelCount;
+    private (int At, int Label)[] _fixups = new (int, int)[64];
+    private int _fixupCount;
+
+    /// <param name="capacityHint">Bytes the code is expected to need; the buffer grows past it when needed.</param>
+    /// <param name="crossCheck">Also encode every instruction afresh with Iced and fail on any difference (tests).</param>
+    public X64Emitter(int capacityHint, bool crossCheck = false)
+    {
+        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(capacityHint, 4096) + Slack);
+        CrossCheck = crossCheck;
+    }
+
+    /// <summary>Bytes written so far, which is also the offset of the next instruction.</summary>
+    public int Position => _position;
+
+    private bool CrossCheck { get; }
+
+    public CodeLabel CreateLabel()
+    {
+        if (_labelCount + 1 >= _labels.Length)
+        {
+            Array.Resize(ref _labels, _labels.Length * 2);
+        }
+
+        _labels[++_labelCount] = -1;
+        return new CodeLabel(_labelCount);
+    }
+
+    /// <summary>Binds <paramref name="label"/> to the current position.</summary>
+    public void Bind(CodeLabel label)
+    {
+        if (_labels[label.Id] >= 0)
+        {
+            throw new JitException($"label {label.Id} is bound twice");
+        }
+
+        _labels[label.Id] = _position;
+    }
+
+    /// <summary>The offset <paramref name="label"/> is bound to.</summary>
+    public int OffsetOf(CodeLabel label) => _labels[label.Id];
+
+    /// <summary>Resolves every branch and returns the code, which stays valid until <see cref="Dispose"/>.</summary>
+    public ReadOnlySpan<byte> Finish()
+    {
+        for (var i = 0; i < _fixupCount; i++)
+        {
+            var (at, label) = _fixups[i];
+            var target = _labels[label];
+            if (target < 0)
+            {
+                throw new JitException($"a branch at code offset {at} targets label {label}, which was never bound");
+            }
+
+            BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(at, 4), target - (at + 4));
+        }
+
+        return _buffer.AsSpan(0, _position);
+    }
+
+    public void Dispose()
+    {
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = [];
+    }
+
+    /// <summary>Emits form number <paramref name="form"/> of <paramref name="operands"/>; <paramref name="builder"/> makes it
+    /// with Iced the first time the process needs it.</summary>
+    private void Emit(int form, FormBuilder builder, in Operands operands)
+    {
+        var key = operands.Key(form);
+        var encoded = FormCache.Get(key, builder, operands);
+        if (CrossCheck)
+        {
+            VerifyAgainstIced(key, builder, operands, encoded);
+        }
+
+        // Reserve leaves at least Slack (32) bytes: the two words written are 16, a patch ends by byte 15 + 8.
+        ref var at = ref Reserve();
+        Unsafe.WriteUnaligned(ref at, encoded.Low);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, 8), encoded.High);
+        if (encoded.ImmediateSize != 0)
+        {
+            Patch(ref Unsafe.Add(ref at, encoded.ImmediateOffset), encoded.ImmediateSize, operands.Immediate);
+        }
+
+        if (encoded.DisplacementSize != 0)
+        {
+            Patch(ref Unsafe.Add(ref at, encoded.DisplacementOffset), encoded.DisplacementSize, operands.Memory.Displacement);
+        }
+
+        _position += encoded.Length;
+    }
+
+    /// <summary>A rel32 branch (jcc, jmp or call) to <paramref name="label"/>, fixed up in <see cref="Finish"/>.</summary>
+    private void EmitBranch(BranchForm form, CodeLabel label)
+    {
+        if (!label.IsValid)
+        {
+            throw new JitException("a branch targets no label");
+        }
+
+        var encoded = BranchForms.Get(form);
+        ref var at = ref Reserve();
+        Unsafe.WriteUnaligned(ref at, encoded.Bytes);
+        _position += encoded.Length;
+        if (_fixupCount == _fixups.Length)
+        {
+            Array.Resize(ref _fixups, _fixups.Length * 2);
+        }
+
+        _fixups[_fixupCount++] = (_position - 4, label.Id);
+    }
+
+    private static void Patch(ref byte at, int size, long value)
+    {
+        switch (size)
+        {
+            case 1: at = (byte)value; break;
+            case 2: Unsafe.WriteUnaligned(ref at, (short)value); break;
+            case 4: Unsafe.WriteUnaligned(ref at, (int)value); break;
+            default: Unsafe.WriteUnaligned(ref at, value); break;
+        }
+    }
+
+    /// <summary>The byte at the current position, with at least <see cref="Slack"/> bytes of buffer from it (grown if
+    /// needed): every write of one instruction stays inside that window.</summary>
+    private ref byte Reserve()
+    {
+        if (_position + Slack > _buffer.Length)
+        {
+            var larger = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
+            _buffer.AsSpan(0, _position).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = larger;
+        }
+
+        return ref _buffer[_position];
+    }
+
+    private static void VerifyAgainstIced(ulong key, FormBuilder builder, in Operands operands, EncodedForm cached)
+    {
+        var fresh = FormCache.Encode(key, builder, operands);
+        Span<byte> expected = stackalloc byte[32];
+        Span<byte> patched = stackalloc byte[32];
+        Unsafe.WriteUnaligned(ref expected[0], fresh.Low);
+        Unsafe.WriteUnaligned(ref expected[8], fresh.High);
+        Unsafe.WriteUnaligned(ref patched[0], cached.Low);
+        Unsafe.WriteUnaligned(ref patched[8], cached.High);
+        if (cached.ImmediateSize != 0)
+        {
+            Patch(ref patched[cached.ImmediateOffset], cached.ImmediateSize, operands.Immediate);
+        }
+
+        if (cached.DisplacementSize != 0)
+        {
+            Patch(ref patched[cached.DisplacementOffset], cached.DisplacementSize, operands.Memory.Displacement);
+        }
+
+        if (fresh.Length != cached.Length || !expected[..fresh.Length].SequenceEqual(patched[..cached.Length]))
+        {
+            throw new JitException($"the cached form gives {Convert.ToHexString(patched[..cached.Length])} where Iced encodes {Convert.ToHexString(expected[..fresh.Length])}");
+        }
+    }
+}

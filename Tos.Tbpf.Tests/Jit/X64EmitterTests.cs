@@ -1,0 +1,114 @@
+using Iced.Intel;
+using NUnit.Framework;
+using Tos.Tbpf.Jit.Compiler.Emission;
+using static Iced.Intel.AssemblerRegisters;
+using Decoder = Iced.Intel.Decoder;
+
+namespace Tos.Tbpf.Tests.Jit;
+
+/// <summary>
+/// The copy-and-patch emitter against Iced's own assembler: for values on every side of each size-class boundary, the
+/// cached form patched with the value must give exactly the bytes Iced gives for that instruction.
+/// </summary>
+[Parallelizable(ParallelScope.All)]
+public sealed class X64EmitterTests
+{
+    private static readonly long[] Edges =
+    [
+        0, 1, -1, 2, 127, 128, -128, -129, 255, 256, 32767, 32768, -32768, -32769, 65535, 65536,
+        int.MaxValue, int.MinValue, (long)uint.MaxValue, (long)uint.MaxValue + 1, long.MaxValue, long.MinValue,
+    ];
+
+    private static readonly MemoryPointer Qword = new(OperandSize.Qword);
+    private static readonly MemoryPointer Byte = new(OperandSize.Byte);
+
+    private static byte[] Iced(Action<Assembler> emit)
+    {
+        var assembler = new Assembler(64);
+        emit(assembler);
+        using var stream = new MemoryStream();
+        assembler.Assemble(new StreamCodeWriter(stream), 0);
+        return stream.ToArray();
+    }
+
+    private static byte[] Ours(Action<X64Emitter> emit)
+    {
+        using var emitter = new X64Emitter(64);
+        emit(emitter);
+        return emitter.Finish().ToArray();
+    }
+
+    [Test]
+    public void Patched_immediates_match_Iced_on_every_class_edge()
+    {
+        foreach (var value in Edges)
+        {
+            var imm32 = (int)value;
+            Assert.That(Ours(e => e.mov(r9, value)), Is.EqualTo(Iced(a => a.mov(r9, value))), $"mov r9, {value}");
+            Assert.That(Ours(e => e.add(rcx, imm32)), Is.EqualTo(Iced(a => a.add(rcx, imm32))), $"add rcx, {imm32}");
+            Assert.That(Ours(e => e.cmp(r12d, imm32)), Is.EqualTo(Iced(a => a.cmp(r12d, imm32))), $"cmp r12d, {imm32}");
+            Assert.That(Ours(e => e.imul(rbp, rbp, imm32)), Is.EqualTo(Iced(a => a.imul(rbp, rbp, imm32))), $"imul rbp, {imm32}");
+            Assert.That(Ours(e => e.mov(Byte[rax - 1], (byte)value)), Is.EqualTo(Iced(a => a.mov(__byte_ptr[rax - 1], (byte)value))), $"mov byte, {value}");
+            Assert.That(Ours(e => e.shl(r13, (byte)(value & 63))), Is.EqualTo(Iced(a => a.shl(r13, (byte)(value & 63)))), $"shl r13, {value & 63}");
+        }
+    }
+
+    [Test]
+    public void Patched_displacements_match_Iced_on_every_class_edge()
+    {
+        foreach (var value in Edges.Where(v => v == (int)v))
+        {
+            var displacement = (int)value;
+            foreach (var register in new[] { rax, rbp, r12, r13, r15 })
+            {
+                Assert.That(Ours(e => e.lea(rax, new Mem(OperandSize.Unsized, register.Value, Register.None, 1, displacement))),
+                    Is.EqualTo(Iced(a => a.lea(rax, __[register + displacement]))), $"lea rax, [{register.Value}{displacement:+0;-0}]");
+                Assert.That(Ours(e => e.cmp(rax, Qword[register + rdx + displacement])),
+                    Is.EqualTo(Iced(a => a.cmp(rax, __qword_ptr[register + rdx + displacement]))), $"cmp rax, [{register.Value}+rdx{displacement:+0;-0}]");
+            }
+        }
+    }
+
+    [Test]
+    public void Branches_land_on_their_labels_in_both_directions()
+    {
+        using var emitter = new X64Emitter(64);
+        var back = emitter.CreateLabel();
+        var forward = emitter.CreateLabel();
+        emitter.Bind(back);
+        emitter.nop();
+        emitter.jne(forward);
+        for (var i = 0; i < 300; i++)
+        {
+            emitter.nop();
+        }
+
+        emitter.jmp(back);
+        emitter.Bind(forward);
+        emitter.ret();
+        var code = emitter.Finish().ToArray();
+        var decoder = Decoder.Create(64, new ByteArrayCodeReader(code));
+        var branches = new List<Instruction>();
+        while (decoder.IP < (ulong)code.Length)
+        {
+            var instruction = decoder.Decode();
+            if (instruction.FlowControl is FlowControl.ConditionalBranch or FlowControl.UnconditionalBranch)
+            {
+                branches.Add(instruction);
+            }
+        }
+
+        Assert.That(branches, Has.Count.EqualTo(2));
+        Assert.That(branches[0].NearBranchTarget, Is.EqualTo((ulong)emitter.OffsetOf(forward)));
+        Assert.That(branches[1].NearBranchTarget, Is.EqualTo(0UL));
+        Assert.That(code[emitter.OffsetOf(forward)], Is.EqualTo(0xc3), "ret at the forward label");
+    }
+
+    [Test]
+    public void A_branch_to_a_label_never_bound_is_a_compile_error()
+    {
+        using var emitter = new X64Emitter(64);
+        emitter.jmp(emitter.CreateLabel());
+        Assert.That(() => emitter.Finish(), Throws.InstanceOf<Tos.Tbpf.Jit.JitException>());
+    }
+}
