@@ -8,27 +8,24 @@ namespace Tos.Tbpf.Interpretation;
 /// read-modify-write is atomic as far as the program can observe.</summary>
 internal static class Atomics
 {
-    // Offsets of each operation from the first atomic of its width, in the order of the Op enum.
-    private const int Add = 0, Or = 1, And = 2, Xor = 3, FetchAdd = 4, Xchg = 8, CmpXchg = 9;
-
-    public static void Apply(Op op, ref byte memory, ref ulong src, ref ulong r0)
+    public static void Apply(OpcodeInfo row, ref byte memory, ref ulong src, ref ulong r0)
     {
-        if (op <= Op.AtomicCmpXchg32)
+        if (row.Is64)
         {
-            Apply<uint>(op - Op.AtomicAdd32, ref memory, ref src, ref r0);
+            Apply<ulong>(row.Atomic, ref memory, ref src, ref r0);
         }
         else
         {
-            Apply<ulong>(op - Op.AtomicAdd64, ref memory, ref src, ref r0);
+            Apply<uint>(row.Atomic, ref memory, ref src, ref r0);
         }
     }
 
-    private static void Apply<T>(int operation, ref byte memory, ref ulong src, ref ulong r0)
+    private static void Apply<T>(AtomicOperation operation, ref byte memory, ref ulong src, ref ulong r0)
         where T : unmanaged, IBinaryInteger<T>
     {
         var old = Unsafe.ReadUnaligned<T>(ref memory);
         var operand = T.CreateTruncating(src);
-        if (operation == CmpXchg)
+        if (operation == AtomicOperation.CmpXchg)
         {
             // Store src only if memory equals r0 (its low half for 32 bits); r0 always receives the old value.
             if (old == T.CreateTruncating(r0))
@@ -40,15 +37,16 @@ internal static class Atomics
             return;
         }
 
-        var result = operation == Xchg ? operand : (operation % FetchAdd) switch
+        var result = operation switch
         {
-            Add => old + operand,
-            Or => old | operand,
-            And => old & operand,
+            AtomicOperation.Xchg => operand,
+            AtomicOperation.Add or AtomicOperation.FetchAdd => old + operand,
+            AtomicOperation.Or or AtomicOperation.FetchOr => old | operand,
+            AtomicOperation.And or AtomicOperation.FetchAnd => old & operand,
             _ => old ^ operand,
         };
         Unsafe.WriteUnaligned(ref memory, result);
-        if (operation >= FetchAdd)
+        if (operation is not (AtomicOperation.Add or AtomicOperation.Or or AtomicOperation.And or AtomicOperation.Xor))
         {
             src = ulong.CreateTruncating(old);
         }

@@ -273,13 +273,14 @@ public static partial class Interpreter
                 case >= Op.AtomicAdd32 and <= Op.AtomicCmpXchg64:
                 {
                     var address = dst + (ulong)ins.Offset;
-                    var size = ins.Op <= Op.AtomicCmpXchg32 ? 4UL : 8UL;
+                    var row = ins.Info;
+                    var size = (ulong)row.AccessSize;
                     if (!memory.TryTranslate(address, size, AccessKind.Store, out var data, out var offset))
                     {
                         return AccessFault(memory, pc, cu, address, size, AccessKind.Store);
                     }
 
-                    Atomics.Apply(ins.Op, ref data[offset], ref Unsafe.Add(ref r0, ins.Src), ref r0);
+                    Atomics.Apply(row, ref data[offset], ref Unsafe.Add(ref r0, ins.Src), ref r0);
                     break;
                 }
 

@@ -71,7 +71,7 @@ public static class Verifier
     {
         if (ins.Op == Op.Invalid)
         {
-            var swap = ins.Opcode is 0xd4 or 0xdc or 0xd7;
+            var swap = ins.Opcode is OpcodeTable.LeCode or OpcodeTable.BeCode or OpcodeTable.BswapCode;
             throw Reject(swap ? VerifierErrorKind.InvalidByteSwapWidth : VerifierErrorKind.UnknownOpcode, pc, ins, executable,
                 swap ? $"byte swap width {ins.Imm32} is not 16, 32 or 64"
                 : OpcodeTable.IsKnownCode(ins.Opcode) ? $"opcode 0x{ins.Opcode:x2} with this {DiscriminatingField(ins.Opcode)} is no instruction"
@@ -110,8 +110,8 @@ public static class Verifier
         }
 
         // Fetching atomics and xchg write the old value into src.
-        if (row.AccessSize > 0 && row.Discriminant == Discriminant.Imm && (row.DiscriminantValue & 0x01) != 0
-            && row.Op is not (Op.AtomicCmpXchg32 or Op.AtomicCmpXchg64) && ins.Src == FramePointer)
+        if (row.Atomic is (AtomicOperation.FetchAdd or AtomicOperation.FetchOr or AtomicOperation.FetchAnd
+            or AtomicOperation.FetchXor or AtomicOperation.Xchg) && ins.Src == FramePointer)
         {
             throw Reject(VerifierErrorKind.WriteToFramePointer, pc, ins, executable,
                 "this atomic writes its src register, and r10 is the read-only frame pointer");

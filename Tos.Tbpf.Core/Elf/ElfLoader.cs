@@ -193,7 +193,7 @@ public static class ElfLoader
                 throw new ElfException(ElfErrorKind.UnknownRelocation,
                     $"32-bit address relocation at 0x{relocation.Offset:x} in {target.Name}: program addresses need 64 bits");
             default:
-                RequireInstruction(isText && relocation.Offset % 8 == 0 && slot[0] == 0x85, relocation, target, "a call");
+                RequireInstruction(isText && relocation.Offset % 8 == 0 && slot[0] == OpcodeTable.CallCode, relocation, target, "a call");
                 if (symbol.IsUndefined)
                 {
                     if (!LinkSyscall(slot, symbol.Name, profile, syscalls, allowUnknownSyscalls, relocation))

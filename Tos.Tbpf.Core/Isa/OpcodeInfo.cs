@@ -48,4 +48,26 @@ public sealed record OpcodeInfo(
 
     /// <summary>True for the conditional and unconditional jumps (not calls).</summary>
     public bool IsJump => Shape is OperandShape.Jump or OperandShape.JumpLong or OperandShape.JumpImm or OperandShape.JumpReg;
+
+    /// <summary>What the instruction does: the engines' one switch is on this.</summary>
+    public InstructionKind Kind { get; init; }
+
+    /// <summary>The operation of a binary ALU instruction.</summary>
+    public AluOperation Alu { get; init; }
+
+    /// <summary>The condition of a jump.</summary>
+    public JumpCondition Condition { get; init; }
+
+    /// <summary>The operation of an atomic.</summary>
+    public AtomicOperation Atomic { get; init; }
+
+    /// <summary>True when the operation is 64 bits wide (ALU64 and JMP classes, 64-bit atomics); false for 32.</summary>
+    public bool Is64 { get; init; }
+
+    /// <summary>True when the second operand is the immediate rather than the src register.</summary>
+    public bool UsesImmediate => Shape is OperandShape.DstImm or OperandShape.JumpImm or OperandShape.StoreImm;
+
+    /// <summary>True when control does not simply fall through to the next instruction: jumps, calls, exit.</summary>
+    public bool EndsBlock => Kind is InstructionKind.Jump or InstructionKind.Call or InstructionKind.CallLocal
+        or InstructionKind.Callx or InstructionKind.Exit;
 }

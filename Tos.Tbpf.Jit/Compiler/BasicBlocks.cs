@@ -35,7 +35,7 @@ internal sealed class BasicBlocks
             }
 
             var next = pc + (op == Op.Lddw ? 2 : 1);
-            if (EndsBlock(op) && next < code.Length)
+            if (row.EndsBlock && next < code.Length)
             {
                 IsLeader[next] = true;
             }
@@ -51,7 +51,7 @@ internal sealed class BasicBlocks
             }
 
             var next = pc + (code[pc].Op == Op.Lddw ? 2 : 1);
-            var continues = next < code.Length && !IsLeader[next] && !EndsBlock(code[pc].Op);
+            var continues = next < code.Length && !IsLeader[next] && !(code[pc].Op != Op.Invalid && code[pc].Info.EndsBlock);
             UnitsToEnd[pc] = 1 + (continues ? following : 0);
             following = UnitsToEnd[pc];
         }
@@ -62,8 +62,4 @@ internal sealed class BasicBlocks
 
     /// <summary>For each pc: the instructions from it to the end of its block, itself included.</summary>
     public long[] UnitsToEnd { get; }
-
-    /// <summary>Instructions after which control does not simply fall through.</summary>
-    public static bool EndsBlock(Op op) => op is Op.Exit or Op.Call or Op.CallLocal or Op.Callx
-        || (op >= Op.Ja && op <= Op.Jsle32Reg);
 }

@@ -8,34 +8,21 @@ using static Tos.Tbpf.Jit.Compiler.RegisterMap;
 
 namespace Tos.Tbpf.Jit.Compiler;
 
-/// <summary>The binary ALU operations in the order of <see cref="Op"/>: each has four ops (32 imm, 32 reg, 64 imm, 64 reg).</summary>
-internal enum AluKind
-{
-    Add, Sub, Mul, Div, SDiv, Or, And, Lsh, Rsh, Mod, SMod, Xor, Mov, Arsh,
-}
-
 /// <summary>Arithmetic: 32-bit forms write 32-bit x86 registers, which zero-extends for free.</summary>
 internal sealed partial class X64Compiler
 {
-    /// <summary>Splits a binary ALU op into its kind, width and source (the enum is laid out in fours).</summary>
-    public static (AluKind Kind, bool Is64, bool IsImm) DescribeAlu(Op op)
+    private void EmitBinaryAlu(int pc, Instruction ins, OpcodeInfo row)
     {
-        var index = op - Op.Add32Imm;
-        return ((AluKind)(index / 4), index % 4 >= 2, index % 2 == 0);
-    }
-
-    private void EmitBinaryAlu(int pc, Instruction ins)
-    {
-        var (kind, is64, isImm) = DescribeAlu(ins.Op);
+        var (kind, is64, isImm) = (row.Alu, row.Is64, row.UsesImmediate);
         var d = R64[ins.Dst];
         var d32 = R32[ins.Dst];
-        if (kind is AluKind.Div or AluKind.SDiv or AluKind.Mod or AluKind.SMod)
+        if (kind is AluOperation.Div or AluOperation.SDiv or AluOperation.Mod or AluOperation.SMod)
         {
             EmitDivision(pc, ins, kind, is64, isImm);
             return;
         }
 
-        if (kind == AluKind.Mov)
+        if (kind == AluOperation.Mov)
         {
             if (isImm && is64) LoadImmediate(d, ins.Imm, rax);
             else if (isImm) LoadImmediate32(d32, ins.Imm32);
@@ -44,7 +31,7 @@ internal sealed partial class X64Compiler
             return;
         }
 
-        if (kind is AluKind.Lsh or AluKind.Rsh or AluKind.Arsh)
+        if (kind is AluOperation.Lsh or AluOperation.Rsh or AluOperation.Arsh)
         {
             EmitShift(kind, is64, isImm, ins);
             return;
@@ -56,12 +43,12 @@ internal sealed partial class X64Compiler
             var imm = ins.Imm32;
             switch (kind)
             {
-                case AluKind.Add: if (is64) _a.add(d, imm); else _a.add(d32, imm); return;
-                case AluKind.Sub: if (is64) _a.sub(d, imm); else _a.sub(d32, imm); return;
-                case AluKind.Or: if (is64) _a.or(d, imm); else _a.or(d32, imm); return;
-                case AluKind.And: if (is64) _a.and(d, imm); else _a.and(d32, imm); return;
-                case AluKind.Xor: if (is64) _a.xor(d, imm); else _a.xor(d32, imm); return;
-                case AluKind.Mul: if (is64) _a.imul(d, d, imm); else _a.imul(d32, d32, imm); return;
+                case AluOperation.Add: if (is64) _a.add(d, imm); else _a.add(d32, imm); return;
+                case AluOperation.Sub: if (is64) _a.sub(d, imm); else _a.sub(d32, imm); return;
+                case AluOperation.Or: if (is64) _a.or(d, imm); else _a.or(d32, imm); return;
+                case AluOperation.And: if (is64) _a.and(d, imm); else _a.and(d32, imm); return;
+                case AluOperation.Xor: if (is64) _a.xor(d, imm); else _a.xor(d32, imm); return;
+                case AluOperation.Mul: if (is64) _a.imul(d, d, imm); else _a.imul(d32, d32, imm); return;
             }
         }
 
@@ -69,18 +56,18 @@ internal sealed partial class X64Compiler
         var source32 = isImm ? eax : R32[ins.Src];
         switch (kind)
         {
-            case AluKind.Add: if (is64) _a.add(d, source); else _a.add(d32, source32); break;
-            case AluKind.Sub: if (is64) _a.sub(d, source); else _a.sub(d32, source32); break;
-            case AluKind.Or: if (is64) _a.or(d, source); else _a.or(d32, source32); break;
-            case AluKind.And: if (is64) _a.and(d, source); else _a.and(d32, source32); break;
-            case AluKind.Xor: if (is64) _a.xor(d, source); else _a.xor(d32, source32); break;
-            case AluKind.Mul: if (is64) _a.imul(d, source); else _a.imul(d32, source32); break;
+            case AluOperation.Add: if (is64) _a.add(d, source); else _a.add(d32, source32); break;
+            case AluOperation.Sub: if (is64) _a.sub(d, source); else _a.sub(d32, source32); break;
+            case AluOperation.Or: if (is64) _a.or(d, source); else _a.or(d32, source32); break;
+            case AluOperation.And: if (is64) _a.and(d, source); else _a.and(d32, source32); break;
+            case AluOperation.Xor: if (is64) _a.xor(d, source); else _a.xor(d32, source32); break;
+            case AluOperation.Mul: if (is64) _a.imul(d, source); else _a.imul(d32, source32); break;
             default: throw new JitException($"{ins.Op} is not a binary ALU op");
         }
     }
 
     /// <summary>Shifts use BMI2 <c>shlx/shrx/sarx</c>: any count register, count masked to the width, RCX untouched.</summary>
-    private void EmitShift(AluKind kind, bool is64, bool isImm, Instruction ins)
+    private void EmitShift(AluOperation kind, bool is64, bool isImm, Instruction ins)
     {
         var d = R64[ins.Dst];
         var d32 = R32[ins.Dst];
@@ -89,8 +76,8 @@ internal sealed partial class X64Compiler
             var count = (byte)(ins.Imm32 & (is64 ? 63 : 31));
             switch (kind)
             {
-                case AluKind.Lsh: if (is64) _a.shl(d, count); else _a.shl(d32, count); break;
-                case AluKind.Rsh: if (is64) _a.shr(d, count); else _a.shr(d32, count); break;
+                case AluOperation.Lsh: if (is64) _a.shl(d, count); else _a.shl(d32, count); break;
+                case AluOperation.Rsh: if (is64) _a.shr(d, count); else _a.shr(d32, count); break;
                 default: if (is64) _a.sar(d, count); else _a.sar(d32, count); break;
             }
 
@@ -106,8 +93,8 @@ internal sealed partial class X64Compiler
         var c32 = isImm ? eax : R32[ins.Src];
         switch (kind)
         {
-            case AluKind.Lsh: if (is64) _a.shlx(d, d, c); else _a.shlx(d32, d32, c32); break;
-            case AluKind.Rsh: if (is64) _a.shrx(d, d, c); else _a.shrx(d32, d32, c32); break;
+            case AluOperation.Lsh: if (is64) _a.shlx(d, d, c); else _a.shlx(d32, d32, c32); break;
+            case AluOperation.Rsh: if (is64) _a.shrx(d, d, c); else _a.shrx(d32, d32, c32); break;
             default: if (is64) _a.sarx(d, d, c); else _a.sarx(d32, d32, c32); break;
         }
     }
@@ -116,12 +103,12 @@ internal sealed partial class X64Compiler
     /// Division and remainder with explicit guards: a zero divisor and signed <c>MIN / -1</c> never reach
     /// <c>div</c>/<c>idiv</c> (which would raise #DE); they trap or give the RFC 9669 result per profile.
     /// </summary>
-    private void EmitDivision(int pc, Instruction ins, AluKind kind, bool is64, bool isImm)
+    private void EmitDivision(int pc, Instruction ins, AluOperation kind, bool is64, bool isImm)
     {
         var d = R64[ins.Dst];
         var d32 = R32[ins.Dst];
-        var signed = kind is AluKind.SDiv or AluKind.SMod;
-        var remainder = kind is AluKind.Mod or AluKind.SMod;
+        var signed = kind is AluOperation.SDiv or AluOperation.SMod;
+        var remainder = kind is AluOperation.Mod or AluOperation.SMod;
         if (isImm)
         {
             var divisor = is64 ? ins.Imm : ins.Imm32;

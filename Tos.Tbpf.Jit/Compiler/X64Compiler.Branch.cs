@@ -10,23 +10,21 @@ namespace Tos.Tbpf.Jit.Compiler;
 /// <summary>Jumps: a compare (or test, for jset) and a conditional x86 jump to the target's block entry.</summary>
 internal sealed partial class X64Compiler
 {
-    private void EmitJump(int pc, Instruction ins)
+    private void EmitJump(int pc, Instruction ins, OpcodeInfo row)
     {
         var target = _blockEntry[ins.BranchTarget(pc)];
-        if (ins.Op is Op.Ja or Op.Ja32)
+        var condition = row.Condition;
+        if (condition == JumpCondition.Always)
         {
             _a.jmp(target);
             return;
         }
 
-        // Conditional jumps come in fours per condition: 64 imm, 64 reg, 32 imm, 32 reg.
-        var index = ins.Op - Op.Jeq64Imm;
-        var condition = index / 4;
-        var is64 = index % 4 < 2;
-        var isImm = index % 2 == 0;
+        var is64 = row.Is64;
+        var isImm = row.UsesImmediate;
         var d = R64[ins.Dst];
         var d32 = R32[ins.Dst];
-        var isTest = ins.Op is Op.Jset64Imm or Op.Jset64Reg or Op.Jset32Imm or Op.Jset32Reg;
+        var isTest = condition == JumpCondition.Set;
         if (isImm && !_options.BlindConstants)
         {
             if (isTest) { if (is64) _a.test(d, ins.Imm32); else _a.test(d32, ins.Imm32); }
@@ -42,20 +40,19 @@ internal sealed partial class X64Compiler
             else _a.cmp(d32, source32);
         }
 
-        // Order of Op: jeq, jgt, jge, jset, jne, jsgt, jsge, jlt, jle, jslt, jsle.
         switch (condition)
         {
-            case 0: _a.je(target); break;
-            case 1: _a.ja(target); break;
-            case 2: _a.jae(target); break;
-            case 3: _a.jne(target); break;
-            case 4: _a.jne(target); break;
-            case 5: _a.jg(target); break;
-            case 6: _a.jge(target); break;
-            case 7: _a.jb(target); break;
-            case 8: _a.jbe(target); break;
-            case 9: _a.jl(target); break;
-            default: _a.jle(target); break;
+            case JumpCondition.Eq: _a.je(target); break;
+            case JumpCondition.Gt: _a.ja(target); break;
+            case JumpCondition.Ge: _a.jae(target); break;
+            case JumpCondition.Set or JumpCondition.Ne: _a.jne(target); break;
+            case JumpCondition.SGt: _a.jg(target); break;
+            case JumpCondition.SGe: _a.jge(target); break;
+            case JumpCondition.Lt: _a.jb(target); break;
+            case JumpCondition.Le: _a.jbe(target); break;
+            case JumpCondition.SLt: _a.jl(target); break;
+            case JumpCondition.SLe: _a.jle(target); break;
+            default: throw new JitException($"pc {pc}: {ins.Op} has no jump condition");
         }
     }
 }

@@ -72,9 +72,8 @@ internal sealed partial class X64Compiler
         _a.add(rax, key);
     }
 
-    private void EmitLoadStore(int pc, Instruction ins)
+    private void EmitLoadStore(int pc, Instruction ins, OpcodeInfo row)
     {
-        var row = ins.Info;
         var size = row.AccessSize;
         var isLoad = row.Shape == OperandShape.Load;
         EmitTranslate(pc, isLoad ? ins.Src : ins.Dst, ins.Offset, size, store: !isLoad);
@@ -129,34 +128,34 @@ internal sealed partial class X64Compiler
     /// plain (unlocked) x86 forms give the same results faster. Fetching or/and/xor have no x86 form:
     /// <c>old = [m]; [m] op= src; src = old</c>.
     /// </summary>
-    private void EmitAtomic(int pc, Instruction ins)
+    private void EmitAtomic(int pc, Instruction ins, OpcodeInfo row)
     {
-        var is64 = ins.Op >= Op.AtomicAdd64;
-        var size = is64 ? 8 : 4;
+        var is64 = row.Is64;
+        var size = row.AccessSize;
         EmitTranslate(pc, ins.Dst, ins.Offset, size, store: true);
         var m = is64 ? __qword_ptr[rax - size] : __dword_ptr[rax - size];
         var s = R64[ins.Src];
         var s32 = R32[ins.Src];
-        var operation = is64 ? ins.Op - Op.AtomicAdd64 : ins.Op - Op.AtomicAdd32;
+        var operation = row.Atomic;
         switch (operation)
         {
-            case 0: if (is64) _a.add(m, s); else _a.add(m, s32); break;
-            case 1: if (is64) _a.or(m, s); else _a.or(m, s32); break;
-            case 2: if (is64) _a.and(m, s); else _a.and(m, s32); break;
-            case 3: if (is64) _a.xor(m, s); else _a.xor(m, s32); break;
-            case 4: if (is64) _a.xadd(m, s); else _a.xadd(m, s32); break;
-            case 5 or 6 or 7:
+            case AtomicOperation.Add: if (is64) _a.add(m, s); else _a.add(m, s32); break;
+            case AtomicOperation.Or: if (is64) _a.or(m, s); else _a.or(m, s32); break;
+            case AtomicOperation.And: if (is64) _a.and(m, s); else _a.and(m, s32); break;
+            case AtomicOperation.Xor: if (is64) _a.xor(m, s); else _a.xor(m, s32); break;
+            case AtomicOperation.FetchAdd: if (is64) _a.xadd(m, s); else _a.xadd(m, s32); break;
+            case AtomicOperation.FetchOr or AtomicOperation.FetchAnd or AtomicOperation.FetchXor:
                 if (is64) _a.mov(rdx, m); else _a.mov(edx, m);
                 switch (operation)
                 {
-                    case 5: if (is64) _a.or(m, s); else _a.or(m, s32); break;
-                    case 6: if (is64) _a.and(m, s); else _a.and(m, s32); break;
+                    case AtomicOperation.FetchOr: if (is64) _a.or(m, s); else _a.or(m, s32); break;
+                    case AtomicOperation.FetchAnd: if (is64) _a.and(m, s); else _a.and(m, s32); break;
                     default: if (is64) _a.xor(m, s); else _a.xor(m, s32); break;
                 }
 
                 if (is64) _a.mov(s, rdx); else _a.mov(s32, edx);
                 break;
-            case 8: if (is64) _a.xchg(m, s); else _a.xchg(m, s32); break;
+            case AtomicOperation.Xchg: if (is64) _a.xchg(m, s); else _a.xchg(m, s32); break;
             default:
                 // cmpxchg compares with rax: move the address to rdx, r0 to rax, and r0 receives the old value.
                 _a.mov(rdx, rax);

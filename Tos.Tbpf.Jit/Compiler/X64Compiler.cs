@@ -133,36 +133,37 @@ internal sealed partial class X64Compiler
 
     private void EmitInstruction(int pc, Instruction ins)
     {
-        switch (ins.Op)
+        var row = ins.Info;
+        switch (row.Kind)
         {
-            case >= Op.Add32Imm and <= Op.Arsh64Reg:
-                EmitBinaryAlu(pc, ins);
+            case InstructionKind.BinaryAlu:
+                EmitBinaryAlu(pc, ins, row);
                 break;
-            case >= Op.Neg32 and <= Op.Bswap64:
+            case InstructionKind.UnaryAlu:
                 EmitUnaryAlu(ins);
                 break;
-            case Op.Lddw:
+            case InstructionKind.LoadImm64:
                 LoadImmediate(R64[ins.Dst], ins.Imm, rax);
                 break;
-            case >= Op.LdxB and <= Op.StxDw:
-                EmitLoadStore(pc, ins);
+            case InstructionKind.Load or InstructionKind.Store:
+                EmitLoadStore(pc, ins, row);
                 break;
-            case >= Op.AtomicAdd32 and <= Op.AtomicCmpXchg64:
-                EmitAtomic(pc, ins);
+            case InstructionKind.Atomic:
+                EmitAtomic(pc, ins, row);
                 break;
-            case >= Op.Ja and <= Op.Jsle32Reg:
-                EmitJump(pc, ins);
+            case InstructionKind.Jump:
+                EmitJump(pc, ins, row);
                 break;
-            case Op.Call:
+            case InstructionKind.Call:
                 EmitSyscall(pc, ins);
                 break;
-            case Op.CallLocal:
+            case InstructionKind.CallLocal:
                 EmitLocalCall(pc, _blockEntry[ins.BranchTarget(pc)]);
                 break;
-            case Op.Callx:
+            case InstructionKind.Callx:
                 EmitCallx(pc, ins);
                 break;
-            case Op.Exit:
+            case InstructionKind.Exit:
                 EmitExit();
                 break;
             default:
