@@ -4,8 +4,10 @@ using Tos.Tbpf.Programs;
 
 namespace Tos.Tbpf.Bench;
 
-/// <summary>JIT compilation time per workload (verified program in, mapped code out), hardening on.</summary>
+/// <summary>JIT compilation time per workload (verified program in, mapped code out), hardening and metering on, with
+/// bytes allocated per compilation.</summary>
 [Config(typeof(CompileRateConfig))]
+[MemoryDiagnoser]
 public class CompileBenchmarks
 {
     private VerifiedExecutable _program = null!;
@@ -17,6 +19,35 @@ public class CompileBenchmarks
 
     [GlobalSetup]
     public void Setup() => _program = Workload == LargeProgram.Name ? LargeProgram.Load() : Bench.Workload.Named(Workload).Load();
+
+    [Benchmark]
+    public int Compile()
+    {
+        using var compiled = JitProgram.Compile(_program);
+        return compiled.CodeSize;
+    }
+}
+
+/// <summary>Compile throughput on large programs of each instruction mix and size (10 k, 100 k slots, 1 MiB), hardening
+/// and metering on, with bytes allocated: the worst mix at 1 MiB bounds what a deploy can cost a node.</summary>
+[Config(typeof(CompileRateConfig))]
+[MemoryDiagnoser]
+public class CompileMixBenchmarks
+{
+    private VerifiedExecutable _program = null!;
+
+    [ParamsSource(nameof(MixNames))]
+    public string Mix { get; set; } = "";
+
+    [ParamsSource(nameof(SlotCounts))]
+    public int Slots { get; set; }
+
+    public static IEnumerable<string> MixNames => CompileMix.Names;
+
+    public static IEnumerable<int> SlotCounts => CompileMix.Sizes;
+
+    [GlobalSetup]
+    public void Setup() => _program = CompileMix.Build(Mix, Slots);
 
     [Benchmark]
     public int Compile()

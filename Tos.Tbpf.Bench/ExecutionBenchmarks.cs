@@ -32,7 +32,7 @@ public class ExecutionBenchmarks
         _memory = new byte[workload.MemorySize];
         // A benchmark that computes the wrong thing measures nothing: check r0 (and the count, where metered) once.
         var result = _engine.Run(_program, FreshMemory(), ulong.MaxValue);
-        var counted = Engine != EngineVariant.JitUnmetered;
+        var counted = Engine is not (EngineVariant.JitUnmetered or EngineVariant.JitPlain);
         if (result.R0 != workload.ExpectedR0 || !result.IsOk || (counted && result.ComputeUnits != workload.Instructions))
         {
             throw new InvalidOperationException($"{Workload} on {Engine}: got {result.Describe()}, expected r0 0x{workload.ExpectedR0:x} in {workload.Instructions} instructions");

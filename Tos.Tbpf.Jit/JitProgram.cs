@@ -31,12 +31,13 @@ public sealed unsafe class JitProgram : IDisposable
         var code = _lease.Code;
         CodeSize = compiled.CodeSize;
         _unitsToEnd = compiled.UnitsToEnd;
-        _callxTable = GC.AllocateArray<ulong>(compiled.InstructionOffsets.Length, pinned: true);
-        _callxCharge = GC.AllocateArray<long>(compiled.UnitsToEnd.Length, pinned: true);
-        for (var pc = 0; pc < _callxTable.Length; pc++)
+        // The tables callx reads (pinned: the code holds their addresses), only for programs that make such calls.
+        var offsets = compiled.InstructionOffsets ?? [];
+        _callxTable = GC.AllocateArray<ulong>(offsets.Length, pinned: true);
+        _callxCharge = GC.AllocateArray<long>(offsets.Length, pinned: true);
+        for (var pc = 0; pc < offsets.Length; pc++)
         {
-            var offset = compiled.InstructionOffsets[pc];
-            _callxTable[pc] = offset < 0 ? 0 : (ulong)code.Address + (ulong)offset;
+            _callxTable[pc] = offsets[pc] < 0 ? 0 : (ulong)code.Address + (ulong)offsets[pc];
             _callxCharge[pc] = compiled.UnitsToEnd[pc];
         }
     }

@@ -176,6 +176,11 @@ internal static class FuzzSession
         if (!settings.Json)
         {
             Console.Error.WriteLine($"tbpf fuzz --elf: seed {settings.Seed}, {settings.Jobs} job(s), {seeds.Count} seed object(s), {settings.Seconds} s; findings go to {settings.Out}");
+            if (seeds.Count == 0)
+            {
+                // Without real objects to mutate almost nothing gets past the ELF header: say so rather than look busy.
+                Console.Error.WriteLine("warning: no seed objects (none given with --corpus, and no native-contracts/out here): only random bytes will be tried, which rarely get past the ELF header");
+            }
         }
 
         void Worker(int job)

@@ -38,7 +38,7 @@ internal sealed partial class X64Compiler
         }
 
         // Without blinding the imm forms are used directly; with it, the constant is rebuilt in rax first.
-        if (isImm && !_options.BlindConstants)
+        if (isImm && !NeedsBlinding(ins.Imm32))
         {
             var imm = ins.Imm32;
             switch (kind)
@@ -66,12 +66,14 @@ internal sealed partial class X64Compiler
         }
     }
 
-    /// <summary>Shifts use BMI2 <c>shlx/shrx/sarx</c>: any count register, count masked to the width, RCX untouched.</summary>
+    /// <summary>Shifts by a register use BMI2 <c>shlx/shrx/sarx</c>: any count register, count masked to the width, RCX
+    /// untouched; shifts by a constant use the imm8 forms.</summary>
     private void EmitShift(AluOperation kind, bool is64, bool isImm, Instruction ins)
     {
         var d = R64[ins.Dst];
         var d32 = R32[ins.Dst];
-        if (isImm && !_options.BlindConstants)
+        // A shift count is masked to 0..63: one byte at most, never worth blinding.
+        if (isImm)
         {
             var count = (byte)(ins.Imm32 & (is64 ? 63 : 31));
             switch (kind)
@@ -84,13 +86,8 @@ internal sealed partial class X64Compiler
             return;
         }
 
-        if (isImm)
-        {
-            LoadImmediate32(eax, ins.Imm32);
-        }
-
-        var c = isImm ? rax : R64[ins.Src];
-        var c32 = isImm ? eax : R32[ins.Src];
+        var c = R64[ins.Src];
+        var c32 = R32[ins.Src];
         switch (kind)
         {
             case AluOperation.Lsh: if (is64) _a.shlx(d, d, c); else _a.shlx(d32, d32, c32); break;

@@ -130,17 +130,18 @@ internal sealed partial class X64Compiler
 
         var units = (int)_blocks.UnitsToEnd[pc];
         _a.sub(Meter, units);
-        _a.jl(Stub(JitStatus.BudgetBoundary, pc, () => _a.add(Meter, units)));
+        _a.jl(Defer(new(default, SlowPath.ExitRefunding, JitStatus.BudgetBoundary, pc, Units: units)));
     }
 
+    /// <summary>A no-op before about one instruction in <see cref="NopRate"/>: enough that the layout of a program's code
+    /// cannot be predicted from its bytecode, rare enough to cost nothing measurable (sbpf inserts at 1 in 256).</summary>
     private void InsertNops()
     {
-        if (_options.NopInsertion && _random.Next(4) == 0)
+        if (_options.NopInsertion && _random.Next(NopRate) == 0)
         {
-            for (var i = _random.Next(1, 4); i > 0; i--)
-            {
-                _a.nop();
-            }
+            _a.nop();
         }
     }
+
+    private const int NopRate = 64;
 }

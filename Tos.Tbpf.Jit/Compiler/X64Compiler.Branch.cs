@@ -25,7 +25,7 @@ internal sealed partial class X64Compiler
         var d = R64[ins.Dst];
         var d32 = R32[ins.Dst];
         var isTest = condition == JumpCondition.Set;
-        if (isImm && !_options.BlindConstants)
+        if (isImm && !NeedsBlinding(ins.Imm32))
         {
             if (isTest) { if (is64) _a.test(d, ins.Imm32); else _a.test(d32, ins.Imm32); }
             else if (is64) _a.cmp(d, ins.Imm32);

@@ -96,7 +96,7 @@ internal sealed partial class X64Compiler
             return;
         }
 
-        var outside = Stub(JitStatus.CallOutsideText, pc, () => _a.mov(Field(JitContext.FaultAddressOffset), target));
+        var outside = Defer(new(default, SlowPath.ExitAtRegister, JitStatus.CallOutsideText, pc, ins.Dst));
         _a.mov(rax, target);
         _a.sub(rax, Field(JitContext.TextAddressOffset));
         _a.cmp(rax, Field(JitContext.TextLengthOffset));
@@ -107,7 +107,7 @@ internal sealed partial class X64Compiler
         _a.mov(rdx, Field(JitContext.CallxTableOffset));
         _a.mov(rdx, __qword_ptr[rdx + rax * 8]);
         _a.test(rdx, rdx);
-        _a.jz(Stub(JitStatus.InvalidInstruction, pc, () => _a.mov(Field(JitContext.FaultAddressOffset), target)));
+        _a.jz(Defer(new(default, SlowPath.ExitAtRegister, JitStatus.InvalidInstruction, pc, ins.Dst)));
         EmitPushFrame(pc);
         if (_options.Metering)
         {
@@ -116,13 +116,7 @@ internal sealed partial class X64Compiler
             _a.mov(rdx, Field(JitContext.CallxChargeOffset));
             _a.mov(rdx, __qword_ptr[rdx + rax * 8]);
             _a.sub(Meter, rdx);
-            _a.jl(Deferred(() =>
-            {
-                // Hand over at the callee's first instruction, inside the new frame.
-                _a.add(Meter, rdx);
-                _a.mov(edx, eax);
-                _a.jmp(Anchor(JitStatus.BudgetBoundary));
-            }));
+            _a.jl(Defer(new(default, SlowPath.CallxBudget)));
             _a.mov(rdx, Field(JitContext.ScratchOffset));
         }
 

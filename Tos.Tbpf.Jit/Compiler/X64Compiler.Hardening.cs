@@ -5,14 +5,23 @@ using Instruction = Tos.Tbpf.Isa.Instruction;
 
 namespace Tos.Tbpf.Jit.Compiler;
 
-/// <summary>Constant blinding: a program's immediates never appear verbatim in the code, so a contract cannot
-/// plant chosen x86 bytes (JIT spraying). Each constant is emitted as <c>value ^ key</c> and XORed back.</summary>
+/// <summary>Constant blinding: a program's immediates and offsets never appear verbatim in the code, so a contract cannot
+/// plant chosen x86 bytes (JIT spraying). Each constant is emitted as <c>value ^ key</c> and XORed back. As in sbpf, a
+/// constant that carries at most one byte the program chose (0..255, −256..−1) or is an all-ones mask is emitted as it
+/// is: one byte cannot form a gadget the code does not already hold, and these are most of a loop's constants.</summary>
 internal sealed partial class X64Compiler
 {
+    /// <summary>True when <paramref name="value"/> must not appear in the code as it is.</summary>
+    private bool NeedsBlinding(long value) => _options.BlindConstants && !CarriesAtMostOneByte(value);
+
+    private static bool CarriesAtMostOneByte(long value) =>
+        (ulong)value <= 0xff || ~(ulong)value <= 0xff
+        || (ulong)value is 0xffff or 0xff_ffff or 0xffff_ffff or 0xff_ffff_ffff or 0xffff_ffff_ffff or 0xff_ffff_ffff_ffff;
+
     /// <summary><c>target = value</c> (64 bits); <paramref name="scratch"/> may hold a 64-bit key.</summary>
     private void LoadImmediate(AssemblerRegister64 target, long value, AssemblerRegister64 scratch)
     {
-        if (!_options.BlindConstants)
+        if (!NeedsBlinding(value))
         {
             _a.mov(target, value);
             return;
@@ -36,7 +45,7 @@ internal sealed partial class X64Compiler
     /// <summary><c>target = (uint)value</c>, zero-extended.</summary>
     private void LoadImmediate32(AssemblerRegister32 target, int value)
     {
-        if (!_options.BlindConstants)
+        if (!NeedsBlinding(value))
         {
             _a.mov(target, value);
             return;

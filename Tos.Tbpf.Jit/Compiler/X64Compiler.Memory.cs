@@ -21,47 +21,62 @@ internal sealed partial class X64Compiler
     /// </summary>
     private void EmitTranslate(int pc, byte baseRegister, short offset, int size, bool store)
     {
-        var b = R64[baseRegister];
-        var fault = Stub(JitStatus.AccessViolation, pc, () =>
+        var fault = Defer(new(default, SlowPath.ExitAtAddress, JitStatus.AccessViolation, pc, baseRegister, offset));
+        EmitAddress(R64[baseRegister], offset);
+        if (!store)
         {
-            EmitAddress(b, offset);
-            _a.mov(Field(JitContext.FaultAddressOffset), rax);
-        });
-        EmitAddress(b, offset);
-        _a.mov(rdx, rax);
-        _a.shr(rdx, 32);
-        _a.cmp(rdx, Field(JitContext.RegionCountOffset));
-        _a.jae(fault);
-        _a.shl(edx, 5);
-        _a.mov(eax, eax);
-        _a.add(rax, size);
-        var length = store ? JitContext.RegionWatermarkOffset : JitContext.RegionLoadLengthOffset;
-        _a.cmp(rax, __qword_ptr[Context + rdx + (JitContext.RegionsOffset + length)]);
-        if (store)
-        {
-            var resume = _a.CreateLabel();
-            _a.ja(Deferred(() =>
-            {
-                // if (!raise_watermark(end)) fault; else resume
-                _a.call(RaiseWatermark());
-                _a.jc(fault);
-                _a.jmp(resume);
-            }));
-            _a.Bind(resume);
-        }
-        else
-        {
-            _a.ja(fault);
+            _a.Emit(TranslateTail(size, store: false), [fault]);
+            return;
         }
 
-        _a.add(rax, __qword_ptr[Context + rdx + (JitContext.RegionsOffset + JitContext.RegionHostOffset)]);
+        var resume = _a.CreateLabel();
+        var raise = Defer(new(default, SlowPath.RaiseWatermark, Resume: resume, Fault: fault));
+        _a.Emit(TranslateTail(size, store: true), [fault, raise, resume]);
+    }
+
+    // The check after the address: the same bytes for every access of one size and direction, so it is captured once
+    // per process and copied (labels: 0 = fault, and for stores 1 = raise the watermark, 2 = resume, bound inside).
+    private static readonly Macro?[] TranslateTails = new Macro?[8];
+
+    private static Macro TranslateTail(int size, bool store)
+    {
+        var index = System.Numerics.BitOperations.Log2((uint)size) + (store ? 4 : 0);
+        return TranslateTails[index] ??= CaptureTranslateTail(size, store);
+    }
+
+    // Apart from TranslateTail, so that its lambda's captures are allocated only when a tail is first captured.
+    private static Macro CaptureTranslateTail(int size, bool store)
+    {
+        return X64Emitter.Capture(store ? 3 : 1, (a, labels) =>
+        {
+            a.mov(rdx, rax);
+            a.shr(rdx, 32);
+            a.cmp(rdx, Field(JitContext.RegionCountOffset));
+            a.jae(labels[0]);
+            a.shl(edx, 5);
+            a.mov(eax, eax);
+            a.add(rax, size);
+            var length = store ? JitContext.RegionWatermarkOffset : JitContext.RegionLoadLengthOffset;
+            a.cmp(rax, __qword_ptr[Context + rdx + (JitContext.RegionsOffset + length)]);
+            if (store)
+            {
+                a.ja(labels[1]);
+                a.Bind(labels[2]);
+            }
+            else
+            {
+                a.ja(labels[0]);
+            }
+
+            a.add(rax, __qword_ptr[Context + rdx + (JitContext.RegionsOffset + JitContext.RegionHostOffset)]);
+        });
     }
 
     /// <summary><c>rax = base + offset</c>. The offset is the program's: with blinding on it never appears as such in the
     /// code, only split into a random part and the rest (<c>lea rax, [base + (offset - key)]; add rax, key</c>).</summary>
     private void EmitAddress(AssemblerRegister64 b, short offset)
     {
-        if (!_options.BlindConstants)
+        if (!NeedsBlinding(offset))
         {
             _a.lea(rax, __[b + offset]);
             return;
@@ -99,7 +114,7 @@ internal sealed partial class X64Compiler
 
     private void EmitStoreImmediate(Instruction ins, int size, int at)
     {
-        if (!_options.BlindConstants)
+        if (!NeedsBlinding(ins.Imm32))
         {
             switch (size)
             {

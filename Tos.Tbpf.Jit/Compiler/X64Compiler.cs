@@ -13,9 +13,10 @@ namespace Tos.Tbpf.Jit.Compiler;
 /// <summary>The machine code of one program and what the runtime needs to enter and interpret it.</summary>
 /// <param name="Code">x86-64 code, mapped read-execute; entered at offset 0 with the context in rdi.</param>
 /// <param name="CodeSize">The bytes of code in the mapping.</param>
-/// <param name="InstructionOffsets">For each pc, the code offset callx lands on; -1 where it may not land.</param>
+/// <param name="InstructionOffsets">For each pc, the code offset callx lands on, -1 where it may not land; null when the
+/// program makes no callx to code addresses (then the runtime needs no table).</param>
 /// <param name="UnitsToEnd">For each pc, the units from it to the end of its block (see <see cref="BasicBlocks"/>).</param>
-internal sealed record CompiledCode(ExecutableMemory Code, int CodeSize, long[] InstructionOffsets, long[] UnitsToEnd);
+internal sealed record CompiledCode(ExecutableMemory Code, int CodeSize, long[]? InstructionOffsets, long[] UnitsToEnd);
 
 /// <summary>
 /// Compiles a verified program to x86-64 in one pass: every x86 form is encoded by Iced once per process and then
@@ -39,7 +40,6 @@ internal sealed partial class X64Compiler
     private readonly BasicBlocks _blocks;
     private readonly Random _random;
     private readonly CodeLabel[] _blockEntry;
-    private readonly List<Action> _deferred = [];
     private readonly Dictionary<JitStatus, CodeLabel> _anchors = [];
     private readonly bool _labelEveryInstruction;
     private CodeLabel _exit;
@@ -54,7 +54,9 @@ internal sealed partial class X64Compiler
         _profile = executable.Profile;
         _options = options;
         _blocks = new BasicBlocks(_code, executable.EntryPc);
-        _random = options.Seed is { } seed ? new Random(seed) : new Random();
+        // A fixed seed reproduces the layout (tests); otherwise the shared thread-safe generator, as creating and seeding
+        // a generator per compilation costs more than compiling a small program.
+        _random = options.Seed is { } seed ? new Random(seed) : Random.Shared;
         // callx may land on any instruction, so only then does every instruction need a label (and the
         // encoder its offsets); otherwise block entries are the only targets.
         _labelEveryInstruction = profileHasCodeCallx(executable) && _code.Any(i => i.Op == Op.Callx);
@@ -95,8 +97,8 @@ internal sealed partial class X64Compiler
     {
         _exit = _a.CreateLabel();
         _exitOk = _a.CreateLabel();
-        var offsets = new long[_code.Length];
-        offsets.AsSpan().Fill(-1);
+        var offsets = _labelEveryInstruction ? new long[_code.Length] : null;
+        offsets?.AsSpan().Fill(-1);
         EmitPrologue();
         for (var pc = 0; pc < _code.Length; pc++)
         {
@@ -106,7 +108,7 @@ internal sealed partial class X64Compiler
             }
 
             EmitBlockEntry(pc);
-            if (_labelEveryInstruction)
+            if (offsets is not null)
             {
                 offsets[pc] = _a.Position;
             }
@@ -115,12 +117,8 @@ internal sealed partial class X64Compiler
             EmitInstruction(pc, _code[pc]);
         }
 
-        // Deferred stubs may themselves defer nothing; anchors come last, once per program.
-        foreach (var stub in _deferred)
-        {
-            stub();
-        }
-
+        // Slow paths after the body; the shared anchors come last, once per program.
+        EmitSlowPaths();
         EmitAnchors();
         var code = _a.Finish();
         if (code.Length > bound)
@@ -169,27 +167,6 @@ internal sealed partial class X64Compiler
             default:
                 throw new JitException($"pc {pc}: {ins.Op} cannot be compiled (the verifier should have rejected it)");
         }
-    }
-
-    /// <summary>A slow path for the instruction at <paramref name="pc"/>: runs <paramref name="before"/>, then
-    /// leaves through the anchor of <paramref name="status"/> with the pc in edx. Emitted after the main code.</summary>
-    private CodeLabel Stub(JitStatus status, long pc, Action? before = null) => Deferred(() =>
-    {
-        before?.Invoke();
-        LoadImmediate32(edx, (int)pc);
-        _a.jmp(Anchor(status));
-    });
-
-    /// <summary>A label whose code is emitted after the main body, out of the hot path.</summary>
-    private CodeLabel Deferred(Action body)
-    {
-        var label = _a.CreateLabel();
-        _deferred.Add(() =>
-        {
-            _a.Bind(label);
-            body();
-        });
-        return label;
     }
 
     private CodeLabel Anchor(JitStatus status)

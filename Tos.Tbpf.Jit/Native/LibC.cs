@@ -7,7 +7,8 @@ namespace Tos.Tbpf.Jit.Native;
 internal static partial class LibC
 {
     public const int ProtRead = 1, ProtWrite = 2, ProtExec = 4;
-    public const int MapPrivate = 0x02, MapAnonymous = 0x20;
+    public const int MapShared = 0x01, MapPrivate = 0x02, MapAnonymous = 0x20;
+    public const uint MfdCloexec = 0x0001;
     public static readonly nint MapFailed = -1;
 
     [LibraryImport("libc", SetLastError = true)]
@@ -18,4 +19,13 @@ internal static partial class LibC
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int munmap(nint address, nuint length);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int memfd_create(string name, uint flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int ftruncate(int fd, long length);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int close(int fd);
 }

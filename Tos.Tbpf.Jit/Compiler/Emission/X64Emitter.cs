@@ -131,12 +131,17 @@ internal sealed partial class X64Emitter : IDisposable
         ref var at = ref Reserve();
         Unsafe.WriteUnaligned(ref at, encoded.Bytes);
         _position += encoded.Length;
+        AddFixup(_position - 4, label);
+    }
+
+    private void AddFixup(int at, CodeLabel label)
+    {
         if (_fixupCount == _fixups.Length)
         {
             Array.Resize(ref _fixups, _fixups.Length * 2);
         }
 
-        _fixups[_fixupCount++] = (_position - 4, label.Id);
+        _fixups[_fixupCount++] = (at, label.Id);
     }
 
     private static void Patch(ref byte at, int size, long value)
@@ -156,13 +161,18 @@ internal sealed partial class X64Emitter : IDisposable
     {
         if (_position + Slack > _buffer.Length)
         {
-            var larger = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
-            _buffer.AsSpan(0, _position).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = larger;
+            Grow(Slack);
         }
 
         return ref _buffer[_position];
+    }
+
+    private void Grow(int atLeast)
+    {
+        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _position + atLeast + Slack));
+        _buffer.AsSpan(0, _position).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = larger;
     }
 
     private static void VerifyAgainstIced(ulong key, FormBuilder builder, in Operands operands, EncodedForm cached)

@@ -1,0 +1,68 @@
+using Tos.Tbpf.Isa;
+using Tos.Tbpf.Programs;
+
+namespace Tos.Tbpf.Bench;
+
+/// <summary>
+/// Large programs of one instruction mix, to measure compile throughput and its worst case: each mix repeats a short
+/// pattern of verifiable instructions up to the asked size (in slots) and ends with exit. The programs are compiled,
+/// never run. <c>callx</c> is the costliest instruction to compile (a metered indirect call, a target table entry per
+/// slot); memory accesses carry inline bounds checks and two slow paths each.
+/// </summary>
+public static class CompileMix
+{
+    /// <summary>The mixes.</summary>
+    public static readonly string[] Names = ["alu", "memory", "branch", "division", "callx", "mixed"];
+
+    /// <summary>The sizes, in slots: 10 k, 100 k and 1 MiB of bytecode.</summary>
+    public static readonly int[] Sizes = [10_000, 100_000, 1024 * 1024 / 8];
+
+    /// <summary>A verified program of <paramref name="mix"/> with <paramref name="slots"/> slots.</summary>
+    public static VerifiedExecutable Build(string mix, int slots)
+    {
+        var pattern = Pattern(mix);
+        var code = new List<Instruction>(slots);
+        for (var i = 0; code.Count < slots - 1; i++)
+        {
+            code.Add(pattern[i % pattern.Length]);
+        }
+
+        code.Add(Encoder.Make(Op.Exit));
+        return Vm.Load(Executable.FromBytecode(Encoder.Encode(code), Profile.Tbpf));
+    }
+
+    private static Instruction[] Pattern(string mix) => mix switch
+    {
+        // Large constants (blinded when hardening is on) and small ones, 64- and 32-bit, imm and register forms.
+        "alu" =>
+        [
+            Encoder.Make(Op.Add64Imm, 1, imm: 0x12345), Encoder.Make(Op.Mul64Reg, 2, 1), Encoder.Make(Op.Xor32Imm, 3, imm: 7),
+            Encoder.Make(Op.Lsh64Imm, 4, imm: 13), Encoder.Make(Op.Mov32Imm, 5, imm: 0x7654321), Encoder.Make(Op.Sub64Reg, 1, 5),
+            Encoder.Make(Op.And64Imm, 2, imm: 0xff00ff), Encoder.Make(Op.Arsh32Reg, 3, 4),
+        ],
+        "memory" =>
+        [
+            Encoder.Make(Op.StxDw, 10, 1, offset: -8), Encoder.Make(Op.LdxDw, 2, 10, offset: -16), Encoder.Make(Op.StW, 1, offset: 4, imm: 0x5a5a5a),
+            Encoder.Make(Op.LdxB, 3, 1, offset: 0x1234), Encoder.Make(Op.StxH, 1, 3, offset: -0x3c3d), Encoder.Make(Op.LdxSW, 4, 10, offset: -512),
+        ],
+        // Conditional jumps to the next slot but one and back-to-back blocks: many block entries to meter.
+        "branch" =>
+        [
+            Encoder.Make(Op.Jeq64Imm, 1, offset: 1, imm: 0x4321), Encoder.Make(Op.Add64Imm, 1, imm: 1), Encoder.Make(Op.Jgt32Reg, 2, 3, offset: 0),
+            Encoder.Make(Op.Jset64Imm, 4, offset: 1, imm: 8), Encoder.Make(Op.Ja, offset: 0), Encoder.Make(Op.Jsle64Reg, 5, 1, offset: 0),
+        ],
+        "division" =>
+        [
+            Encoder.Make(Op.Div64Reg, 1, 2), Encoder.Make(Op.Mod32Imm, 3, imm: 0x1001), Encoder.Make(Op.SDiv64Reg, 4, 5),
+            Encoder.Make(Op.SMod32Reg, 2, 3), Encoder.Make(Op.Div64Imm, 5, imm: 7),
+        ],
+        "callx" => [Encoder.Make(Op.Callx, 1)],
+        "mixed" =>
+        [
+            Encoder.Make(Op.Add64Imm, 1, imm: 0x12345), Encoder.Make(Op.StxDw, 10, 1, offset: -8), Encoder.Make(Op.LdxDw, 2, 10, offset: -8),
+            Encoder.Make(Op.Jeq64Imm, 2, offset: 1, imm: 7), Encoder.Make(Op.Xor64Reg, 0, 2), Encoder.Make(Op.Rsh64Imm, 0, imm: 1),
+            Encoder.Make(Op.Mul64Imm, 3, imm: 3), Encoder.Make(Op.Or64Reg, 0, 3), Encoder.Make(Op.Div64Reg, 4, 3), Encoder.Make(Op.Mov64Reg, 6, 0),
+        ],
+        _ => throw new ArgumentException($"unknown mix '{mix}'", nameof(mix)),
+    };
+}

@@ -1,0 +1,88 @@
+namespace Tos.Tbpf.Jit.Compiler.Emission;
+
+/// <summary>
+/// A fixed sequence of instructions captured once and replayed by copying, the copy-and-patch idea one level up: its
+/// bytes, where it binds its external labels and where it branches to them. Used for sequences that recur in every
+/// memory access and vary only in their branch targets (see <see cref="X64Emitter.Capture"/>).
+/// </summary>
+internal sealed class Macro(byte[] bytes, (int Offset, int Slot)[] bindings, (int At, int Slot)[] fixups)
+{
+    public byte[] Bytes { get; } = bytes;
+
+    /// <summary>External labels the sequence binds: at which offset of it.</summary>
+    public (int Offset, int Slot)[] Bindings { get; } = bindings;
+
+    /// <summary>rel32 fields of branches to external labels.</summary>
+    public (int At, int Slot)[] Fixups { get; } = fixups;
+}
+
+internal sealed partial class X64Emitter
+{
+    /// <summary>Emits <paramref name="body"/> into a scratch emitter and keeps it as a <see cref="Macro"/>;
+    /// <paramref name="body"/> gets <paramref name="externals"/> labels to branch to or bind, which a replay maps to
+    /// real ones. Branches between the sequence's own labels are resolved here: they are position independent.</summary>
+    public static Macro Capture(int externals, Action<X64Emitter, CodeLabel[]> body)
+    {
+        using var scratch = new X64Emitter(256);
+        var labels = Enumerable.Range(0, externals).Select(_ => scratch.CreateLabel()).ToArray();
+        body(scratch, labels);
+        var bindings = new List<(int, int)>();
+        for (var slot = 0; slot < externals; slot++)
+        {
+            if (scratch._labels[labels[slot].Id] >= 0)
+            {
+                bindings.Add((scratch._labels[labels[slot].Id], slot));
+            }
+        }
+
+        var fixups = new List<(int, int)>();
+        for (var i = 0; i < scratch._fixupCount; i++)
+        {
+            var (at, label) = scratch._fixups[i];
+            var slot = Array.FindIndex(labels, l => l.Id == label);
+            var bound = scratch._labels[label];
+            if (slot >= 0)
+            {
+                fixups.Add((at, slot));
+            }
+            else if (bound >= 0)
+            {
+                BitConverter.TryWriteBytes(scratch._buffer.AsSpan(at, 4), bound - (at + 4));
+            }
+            else
+            {
+                throw new JitException("a captured sequence branches to a label it neither binds nor exports");
+            }
+        }
+
+        return new Macro(scratch._buffer.AsSpan(0, scratch._position).ToArray(), [.. bindings], [.. fixups]);
+    }
+
+    /// <summary>Copies <paramref name="macro"/> here, its external labels being <paramref name="labels"/>.</summary>
+    public void Emit(Macro macro, ReadOnlySpan<CodeLabel> labels)
+    {
+        var start = _position;
+        var bytes = macro.Bytes;
+        if (_position + bytes.Length + Slack > _buffer.Length)
+        {
+            Grow(bytes.Length);
+        }
+
+        bytes.CopyTo(_buffer.AsSpan(_position));
+        _position += bytes.Length;
+        foreach (var (offset, slot) in macro.Bindings)
+        {
+            if (_labels[labels[slot].Id] >= 0)
+            {
+                throw new JitException($"label {labels[slot].Id} is bound twice");
+            }
+
+            _labels[labels[slot].Id] = start + offset;
+        }
+
+        foreach (var (at, slot) in macro.Fixups)
+        {
+            AddFixup(start + at, labels[slot]);
+        }
+    }
+}

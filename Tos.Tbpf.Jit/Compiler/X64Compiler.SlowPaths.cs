@@ -1,0 +1,83 @@
+using Iced.Intel;
+using Tos.Tbpf.Jit.Compiler.Emission;
+using Tos.Tbpf.Jit.Runtime;
+using static Iced.Intel.AssemblerRegisters;
+using static Tos.Tbpf.Jit.Compiler.RegisterMap;
+
+namespace Tos.Tbpf.Jit.Compiler;
+
+/// <summary>
+/// Slow paths, emitted after the main code so the hot path falls through. Each is recorded as a plain value (no
+/// closure per instruction: a 1 MiB program has ~130 000 of them) and emitted in order once the body is done.
+/// </summary>
+internal sealed partial class X64Compiler
+{
+    private enum SlowPath : byte
+    {
+        /// <summary>Leave through the status anchor with the pc in edx.</summary>
+        Exit,
+        /// <summary>Record <c>base + offset</c> as the fault address, then <see cref="Exit"/>.</summary>
+        ExitAtAddress,
+        /// <summary>Record a register as the fault address, then <see cref="Exit"/>.</summary>
+        ExitAtRegister,
+        /// <summary>Give back the units a block entry charged, then <see cref="Exit"/> (the budget boundary).</summary>
+        ExitRefunding,
+        /// <summary>A store above the watermark: raise it and resume, or fault.</summary>
+        RaiseWatermark,
+        /// <summary>A callx whose target's block does not fit the budget: refund, hand over at the target's pc.</summary>
+        CallxBudget,
+    }
+
+    private readonly record struct PendingSlowPath(CodeLabel Label, SlowPath Kind, JitStatus Status = default, int Pc = 0,
+        byte Register = 0, short Offset = 0, int Units = 0, CodeLabel Resume = default, CodeLabel Fault = default);
+
+    private readonly List<PendingSlowPath> _slowPaths = [];
+
+    /// <summary>A slow path that leaves with <paramref name="status"/> for the instruction at <paramref name="pc"/>.</summary>
+    private CodeLabel Stub(JitStatus status, long pc) => Defer(new(default, SlowPath.Exit, status, (int)pc));
+
+    private CodeLabel Defer(PendingSlowPath slowPath)
+    {
+        var label = _a.CreateLabel();
+        _slowPaths.Add(slowPath with { Label = label });
+        return label;
+    }
+
+    private void EmitSlowPaths()
+    {
+        // Emitting a slow path defers nothing more, so the list is stable while it is walked.
+        for (var i = 0; i < _slowPaths.Count; i++)
+        {
+            var path = _slowPaths[i];
+            _a.Bind(path.Label);
+            switch (path.Kind)
+            {
+                case SlowPath.ExitAtAddress:
+                    EmitAddress(R64[path.Register], path.Offset);
+                    _a.mov(Field(JitContext.FaultAddressOffset), rax);
+                    break;
+                case SlowPath.ExitAtRegister:
+                    _a.mov(Field(JitContext.FaultAddressOffset), R64[path.Register]);
+                    break;
+                case SlowPath.ExitRefunding:
+                    _a.add(Meter, path.Units);
+                    break;
+                case SlowPath.RaiseWatermark:
+                    // if (!raise_watermark(end)) fault; else resume
+                    _a.call(RaiseWatermark());
+                    _a.jc(path.Fault);
+                    _a.jmp(path.Resume);
+                    continue;
+                case SlowPath.CallxBudget:
+                    // Hand over at the callee's first instruction, inside the new frame.
+                    _a.add(Meter, rdx);
+                    _a.mov(edx, eax);
+                    _a.jmp(Anchor(JitStatus.BudgetBoundary));
+                    continue;
+            }
+
+            LoadImmediate32(edx, path.Pc);
+            _a.jmp(Anchor(path.Status));
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using NUnit.Framework;
+using Tos.Tbpf.Jit;
+using Tos.Tbpf.Jit.Native;
+using Tos.Tbpf.Memory;
+using Tos.Tbpf.Programs;
+
+namespace Tos.Tbpf.Tests.Jit;
+
+/// <summary>The double-mapped code arena under parallel load: blocks never overlap, hold exactly what was placed,
+/// read as int3 once freed, and every page comes back.</summary>
+public sealed class CodeArenaTests
+{
+    [Test]
+    public void Parallel_place_and_free_never_overlaps_and_returns_every_page()
+    {
+        Assume.That(OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64, "the JIT's arena is x86-64 Linux");
+        var arena = new CodeArena();
+        var page = Environment.SystemPageSize;
+        var live = new ConcurrentDictionary<nint, (nuint Length, byte Fill)>();
+        var problems = new ConcurrentBag<string>();
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, worker =>
+        {
+            var random = new Random(worker);
+            var mine = new List<(nint Address, nuint Length, byte Fill, int Size)>();
+            for (var i = 0; i < 300; i++)
+            {
+                if (mine.Count > 0 && random.Next(3) == 0)
+                {
+                    var (address, length, _, _) = mine[^1];
+                    mine.RemoveAt(mine.Count - 1);
+                    live.TryRemove(address, out _);
+                    arena.Free(address, length);
+                    continue;
+                }
+
+                var size = random.Next(1, 5 * page);
+                var fill = (byte)random.Next(1, 0xcc);
+                var code = Enumerable.Repeat(fill, size).ToArray();
+                if (!arena.TryPlace(code, out var placed, out var placedLength))
+                {
+                    problems.Add($"no room for {size} bytes");
+                    continue;
+                }
+
+                live[placed] = (placedLength, fill);
+                mine.Add((placed, placedLength, fill, size));
+            }
+
+            // Everything this worker still holds reads back exactly, padding included, while others churn.
+            foreach (var (address, length, fill, size) in mine)
+            {
+                var bytes = Read(address, length);
+                if (bytes[..size].IndexOfAnyExcept(fill) >= 0 || bytes[size..].IndexOfAnyExcept((byte)0xcc) >= 0)
+                {
+                    problems.Add($"block at 0x{address:x} does not hold what was placed");
+                }
+            }
+        });
+
+        var blocks = live.OrderBy(b => b.Key).ToList();
+        for (var i = 1; i < blocks.Count; i++)
+        {
+            if (blocks[i - 1].Key + (nint)blocks[i - 1].Value.Length > blocks[i].Key)
+            {
+                problems.Add($"blocks at 0x{blocks[i - 1].Key:x} and 0x{blocks[i].Key:x} overlap");
+            }
+        }
+
+        Assert.That(problems, Is.Empty);
+        Assert.That(arena.PagesInUse, Is.EqualTo(blocks.Sum(b => (long)b.Value.Length / page)));
+        foreach (var (address, (length, _)) in blocks)
+        {
+            arena.Free(address, length);
+            Assert.That(Read(address, length).IndexOfAnyExcept((byte)0xcc), Is.EqualTo(-1), "freed code is int3");
+        }
+
+        Assert.That(arena.PagesInUse, Is.Zero);
+    }
+
+    private static ReadOnlySpan<byte> Read(nint address, nuint length)
+    {
+        var bytes = new byte[(int)length];
+        Marshal.Copy(address, bytes, 0, bytes.Length);
+        return bytes;
+    }
+
+    [Test]
+    public void Programs_compiled_run_and_disposed_on_many_threads_each_give_their_own_result()
+    {
+        Assume.That(Engines.Jit, Is.Not.Null, "this host cannot run the JIT");
+        var wrong = new ConcurrentBag<string>();
+        Parallel.For(0, 400, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            // Distinct code per program (its constant and length), so a block handed out twice would show.
+            var body = string.Concat(Enumerable.Repeat("add r0, 3\n", i % 50));
+            var program = Vm.Load(Executable.FromAssembly($"mov r0, {i}\n{body}exit", Profile.Tbpf));
+            using var compiled = JitProgram.Compile(program);
+            for (var run = 0; run < 5; run++)
+            {
+                var memory = MemoryMap.Standard(program.Executable.ProgramRegion, [], Profile.Tbpf);
+                var result = compiled.Run(memory, 1_000);
+                var expected = (ulong)(i + 3 * (i % 50));
+                if (!result.IsOk || result.R0 != expected || result.ComputeUnits != (ulong)(i % 50 + 2))
+                {
+                    wrong.Add($"program {i}: {result.Describe()} r0={result.R0}, expected {expected}");
+                }
+            }
+        });
+        Assert.That(wrong, Is.Empty);
+    }
+}
