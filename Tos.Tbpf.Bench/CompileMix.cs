@@ -24,7 +24,10 @@ public static class CompileMix
         var code = new List<Instruction>(slots);
         for (var i = 0; code.Count < slots - 1; i++)
         {
-            code.Add(pattern[i % pattern.Length]);
+            var instruction = pattern[i % pattern.Length];
+            // A jump near the end may not leave the text: the exit is the last slot.
+            var jumpsPastExit = instruction.Info.IsJump && code.Count + 1 + instruction.Offset > slots - 1;
+            code.Add(jumpsPastExit ? Encoder.Make(Op.Add64Imm, 1, imm: 1) : instruction);
         }
 
         code.Add(Encoder.Make(Op.Exit));

@@ -96,31 +96,62 @@ internal sealed partial class X64Compiler
             return;
         }
 
+        // The sequence depends only on the register and the profile's frame limits: captured once, then copied.
         var outside = Defer(new(default, SlowPath.ExitAtRegister, JitStatus.CallOutsideText, pc, ins.Dst));
-        _a.mov(rax, target);
-        _a.sub(rax, Field(JitContext.TextAddressOffset));
-        _a.cmp(rax, Field(JitContext.TextLengthOffset));
-        _a.jae(outside);
-        _a.test(al, 7);
-        _a.jnz(outside);
-        _a.shr(rax, 3);
-        _a.mov(rdx, Field(JitContext.CallxTableOffset));
-        _a.mov(rdx, __qword_ptr[rdx + rax * 8]);
-        _a.test(rdx, rdx);
-        _a.jz(Defer(new(default, SlowPath.ExitAtRegister, JitStatus.InvalidInstruction, pc, ins.Dst)));
-        EmitPushFrame(pc);
-        if (_options.Metering)
-        {
-            // Entering mid-block skips the block's entry check: charge from the target to its block's end.
-            _a.mov(Field(JitContext.ScratchOffset), rdx);
-            _a.mov(rdx, Field(JitContext.CallxChargeOffset));
-            _a.mov(rdx, __qword_ptr[rdx + rax * 8]);
-            _a.sub(Meter, rdx);
-            _a.jl(Defer(new(default, SlowPath.CallxBudget)));
-            _a.mov(rdx, Field(JitContext.ScratchOffset));
-        }
-
-        _a.call(rdx);
-        EmitPopFrame();
+        var invalid = Defer(new(default, SlowPath.ExitAtRegister, JitStatus.InvalidInstruction, pc, ins.Dst));
+        var depth = Stub(JitStatus.CallDepthExceeded, pc);
+        var budget = _options.Metering ? Defer(new(default, SlowPath.CallxBudget)) : depth;
+        var key = (ins.Dst, _options.Metering, _profile.MaxCallFrames, _profile.StackFrameSize);
+        _a.Emit(CallxSequences.GetOrAdd(key, CaptureCallx), [outside, invalid, depth, budget]);
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(byte Dst, bool Metering, int Frames, int FrameSize), Macro>
+        CallxSequences = new();
+
+    /// <summary>
+    /// callx to a code address: check the target is an aligned slot of the text whose code callx may enter (labels:
+    /// 0 = outside the text, 1 = not an instruction start), push a frame (2 = too deep), charge the target's block from
+    /// its pc to its end when metering (3 = does not fit), call, pop.
+    /// </summary>
+    private static Macro CaptureCallx((byte Dst, bool Metering, int Frames, int FrameSize) key) =>
+        X64Emitter.Capture(4, (a, labels) =>
+        {
+            var target = R64[key.Dst];
+            a.mov(rax, target);
+            a.sub(rax, Field(JitContext.TextAddressOffset));
+            a.cmp(rax, Field(JitContext.TextLengthOffset));
+            a.jae(labels[0]);
+            a.test(al, 7);
+            a.jnz(labels[0]);
+            a.shr(rax, 3);
+            a.mov(rdx, Field(JitContext.CallxTableOffset));
+            a.mov(rdx, __qword_ptr[rdx + rax * 8]);
+            a.test(rdx, rdx);
+            a.jz(labels[1]);
+            a.cmp(Field(JitContext.DepthOffset), key.Frames - 1);
+            a.jae(labels[2]);
+            a.inc(Field(JitContext.DepthOffset));
+            foreach (var register in SavedAcrossCalls)
+            {
+                a.push(register);
+            }
+
+            a.add(R64[10], key.FrameSize);
+            if (key.Metering)
+            {
+                // Entering mid-block skips the block's entry check: charge from the target to its block's end.
+                a.mov(Field(JitContext.ScratchOffset), rdx);
+                a.mov(rdx, Field(JitContext.CallxChargeOffset));
+                a.mov(rdx, __qword_ptr[rdx + rax * 8]);
+                a.sub(Meter, rdx);
+                a.jl(labels[3]);
+                a.mov(rdx, Field(JitContext.ScratchOffset));
+            }
+
+            a.call(rdx);
+            for (var i = SavedAcrossCalls.Length - 1; i >= 0; i--)
+            {
+                a.pop(SavedAcrossCalls[i]);
+            }
+        });
 }

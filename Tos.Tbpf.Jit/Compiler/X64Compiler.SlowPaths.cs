@@ -31,7 +31,7 @@ internal sealed partial class X64Compiler
     private readonly record struct PendingSlowPath(CodeLabel Label, SlowPath Kind, JitStatus Status = default, int Pc = 0,
         byte Register = 0, short Offset = 0, int Units = 0, CodeLabel Resume = default, CodeLabel Fault = default);
 
-    private readonly List<PendingSlowPath> _slowPaths = [];
+    private readonly PooledList<PendingSlowPath> _slowPaths = new();
 
     /// <summary>A slow path that leaves with <paramref name="status"/> for the instruction at <paramref name="pc"/>.</summary>
     private CodeLabel Stub(JitStatus status, long pc) => Defer(new(default, SlowPath.Exit, status, (int)pc));
@@ -45,10 +45,11 @@ internal sealed partial class X64Compiler
 
     private void EmitSlowPaths()
     {
-        // Emitting a slow path defers nothing more, so the list is stable while it is walked.
-        for (var i = 0; i < _slowPaths.Count; i++)
+        // Emitting a slow path defers nothing more, so the list is stable while it is walked; then its storage goes back.
+        using var paths = _slowPaths;
+        for (var i = 0; i < paths.Count; i++)
         {
-            var path = _slowPaths[i];
+            var path = paths[i];
             _a.Bind(path.Label);
             switch (path.Kind)
             {

@@ -36,7 +36,7 @@ internal sealed partial class X64Emitter
         }
 
         var fixups = new List<(int, int)>();
-        for (var i = 0; i < scratch._fixupCount; i++)
+        for (var i = 0; i < scratch._fixups.Count; i++)
         {
             var (at, label) = scratch._fixups[i];
             var slot = Array.FindIndex(labels, l => l.Id == label);

@@ -24,10 +24,8 @@ internal sealed partial class X64Emitter : IDisposable
 
     private byte[] _buffer;
     private int _position;
-    private int[] _labels = new int[64];
-    private int _labelCount;
-    private (int At, int Label)[] _fixups = new (int, int)[64];
-    private int _fixupCount;
+    private readonly PooledList<int> _labels = new();          // label id -> offset, -1 while unbound; id 0 unused
+    private readonly PooledList<(int At, int Label)> _fixups = new();
 
     /// <param name="capacityHint">Bytes the code is expected to need; the buffer grows past it when needed.</param>
     /// <param name="crossCheck">Also encode every instruction afresh with Iced and fail on any difference (tests).</param>
@@ -44,13 +42,13 @@ internal sealed partial class X64Emitter : IDisposable
 
     public CodeLabel CreateLabel()
     {
-        if (_labelCount + 1 >= _labels.Length)
+        if (_labels.Count == 0)
         {
-            Array.Resize(ref _labels, _labels.Length * 2);
+            _labels.Add(-1);
         }
 
-        _labels[++_labelCount] = -1;
-        return new CodeLabel(_labelCount);
+        _labels.Add(-1);
+        return new CodeLabel(_labels.Count - 1);
     }
 
     /// <summary>Binds <paramref name="label"/> to the current position.</summary>
@@ -70,7 +68,7 @@ internal sealed partial class X64Emitter : IDisposable
     /// <summary>Resolves every branch and returns the code, which stays valid until <see cref="Dispose"/>.</summary>
     public ReadOnlySpan<byte> Finish()
     {
-        for (var i = 0; i < _fixupCount; i++)
+        for (var i = 0; i < _fixups.Count; i++)
         {
             var (at, label) = _fixups[i];
             var target = _labels[label];
@@ -89,6 +87,8 @@ internal sealed partial class X64Emitter : IDisposable
     {
         ArrayPool<byte>.Shared.Return(_buffer);
         _buffer = [];
+        _labels.Dispose();
+        _fixups.Dispose();
     }
 
     /// <summary>Emits form number <paramref name="form"/> of <paramref name="operands"/>; <paramref name="builder"/> makes it
@@ -134,15 +134,7 @@ internal sealed partial class X64Emitter : IDisposable
         AddFixup(_position - 4, label);
     }
 
-    private void AddFixup(int at, CodeLabel label)
-    {
-        if (_fixupCount == _fixups.Length)
-        {
-            Array.Resize(ref _fixups, _fixups.Length * 2);
-        }
-
-        _fixups[_fixupCount++] = (at, label.Id);
-    }
+    private void AddFixup(int at, CodeLabel label) => _fixups.Add((at, label.Id));
 
     private static void Patch(ref byte at, int size, long value)
     {

@@ -1,0 +1,41 @@
+using System.Buffers;
+
+namespace Tos.Tbpf.Jit.Compiler.Emission;
+
+/// <summary>A growable list whose storage is rented from <see cref="ArrayPool{T}"/> and returned on dispose: a large
+/// compilation's labels, fixups and slow paths then cost no garbage once the pool is warm.</summary>
+internal sealed class PooledList<T>(int initialCapacity = 64) : IDisposable
+{
+    private T[] _items = ArrayPool<T>.Shared.Rent(initialCapacity);
+
+    public int Count { get; private set; }
+
+    public ref T this[int index]
+    {
+        get
+        {
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)Count, nameof(index));
+            return ref _items[index];
+        }
+    }
+
+    public void Add(T item)
+    {
+        if (Count == _items.Length)
+        {
+            var larger = ArrayPool<T>.Shared.Rent(_items.Length * 2);
+            _items.AsSpan(0, Count).CopyTo(larger);
+            ArrayPool<T>.Shared.Return(_items);
+            _items = larger;
+        }
+
+        _items[Count++] = item;
+    }
+
+    public void Dispose()
+    {
+        ArrayPool<T>.Shared.Return(_items);
+        _items = [];
+        Count = 0;
+    }
+}
