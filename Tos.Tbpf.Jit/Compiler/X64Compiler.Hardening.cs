@@ -6,17 +6,30 @@ using Instruction = Tos.Tbpf.Isa.Instruction;
 namespace Tos.Tbpf.Jit.Compiler;
 
 /// <summary>Constant blinding: a program's immediates and offsets never appear verbatim in the code, so a contract cannot
-/// plant chosen x86 bytes (JIT spraying). Each constant is emitted as <c>value ^ key</c> and XORed back. As in sbpf, a
-/// constant that carries at most one byte the program chose (0..255, −256..−1) or is an all-ones mask is emitted as it
-/// is: one byte cannot form a gadget the code does not already hold, and these are most of a loop's constants.</summary>
+/// plant chosen x86 bytes (JIT spraying). Each constant is emitted as <c>value ^ key</c> and XORed back. A constant that
+/// carries at most one byte the program chose is emitted as it is: every other byte of its encoding is 0x00 (or 0xff
+/// for a negative value), as for 0..255, −256..−1, 512 or 0x7f000000, or it is an all-ones mask. sbpf exempts the low
+/// byte and the masks; one chosen byte forms no gadget the code does not already hold, in whichever lane it sits, and
+/// such constants are most of a loop's bounds and steps, where blinding would cost two instructions per use.</summary>
 internal sealed partial class X64Compiler
 {
     /// <summary>True when <paramref name="value"/> must not appear in the code as it is.</summary>
     private bool NeedsBlinding(long value) => _options.BlindConstants && !CarriesAtMostOneByte(value);
 
     private static bool CarriesAtMostOneByte(long value) =>
-        (ulong)value <= 0xff || ~(ulong)value <= 0xff
+        NonZeroBytes((ulong)value) <= 1 || NonZeroBytes(~(ulong)value) <= 1
         || (ulong)value is 0xffff or 0xff_ffff or 0xffff_ffff or 0xff_ffff_ffff or 0xffff_ffff_ffff or 0xff_ffff_ffff_ffff;
+
+    private static int NonZeroBytes(ulong value)
+    {
+        var count = 0;
+        for (; value != 0; value >>= 8)
+        {
+            count += (value & 0xff) != 0 ? 1 : 0;
+        }
+
+        return count;
+    }
 
     /// <summary><c>target = value</c> (64 bits); <paramref name="scratch"/> may hold a 64-bit key.</summary>
     private void LoadImmediate(AssemblerRegister64 target, long value, AssemblerRegister64 scratch)
