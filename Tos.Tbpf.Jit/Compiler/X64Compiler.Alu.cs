@@ -122,8 +122,7 @@ internal sealed partial class X64Compiler
             {
                 LoadImmediate(rax, divisor, rdx);
                 _a.mov(Field(JitContext.ScratchOffset), rax);
-                EmitDivide(signed, remainder, is64, d, d32, __qword_ptr[Context + JitContext.ScratchOffset],
-                    __dword_ptr[Context + JitContext.ScratchOffset]);
+                EmitDivide(signed, remainder, is64, d, d32, divisorInScratch: true, default, default);
             }
 
             return;
@@ -156,22 +155,31 @@ internal sealed partial class X64Compiler
             _a.Bind(normal);
         }
 
-        EmitDivide(signed, remainder, is64, d, d32, s, s32);
+        EmitDivide(signed, remainder, is64, d, d32, divisorInScratch: false, s, s32);
         _a.Bind(done);
     }
 
+    /// <summary>The divide itself; the divisor is <paramref name="s"/> (<paramref name="s32"/>), or the context's scratch
+    /// word when <paramref name="divisorInScratch"/> (a constant divisor: rax and rdx are taken by the dividend).</summary>
     private void EmitDivide(bool signed, bool remainder, bool is64, AssemblerRegister64 d, AssemblerRegister32 d32,
-        object divisor64, object divisor32)
+        bool divisorInScratch, AssemblerRegister64 s, AssemblerRegister32 s32)
     {
         if (is64) _a.mov(rax, d); else _a.mov(eax, d32);
         if (signed) { if (is64) _a.cqo(); else _a.cdq(); }
         else _a.xor(edx, edx);
 
-        switch (is64 ? divisor64 : divisor32)
+        if (divisorInScratch)
         {
-            case AssemblerRegister64 r: if (signed) _a.idiv(r); else _a.div(r); break;
-            case AssemblerRegister32 r: if (signed) _a.idiv(r); else _a.div(r); break;
-            case Mem m: if (signed) _a.idiv(m); else _a.div(m); break;
+            var m = is64 ? __qword_ptr[Context + JitContext.ScratchOffset] : __dword_ptr[Context + JitContext.ScratchOffset];
+            if (signed) _a.idiv(m); else _a.div(m);
+        }
+        else if (is64)
+        {
+            if (signed) _a.idiv(s); else _a.div(s);
+        }
+        else
+        {
+            if (signed) _a.idiv(s32); else _a.div(s32);
         }
 
         if (is64) _a.mov(d, remainder ? rdx : rax); else _a.mov(d32, remainder ? edx : eax);
