@@ -19,29 +19,30 @@ internal sealed partial class X64Compiler
 
     private void EmitLocalCall(int pc, CodeLabel target)
     {
-        EmitPushFrame(pc);
+        EmitPushFrame(_a, Stub(JitStatus.CallDepthExceeded, pc), _profile.MaxCallFrames, _profile.StackFrameSize);
         _a.call(target);
-        EmitPopFrame();
+        EmitPopFrame(_a);
     }
 
-    private void EmitPushFrame(int pc)
+    /// <summary>One more frame, or <paramref name="tooDeep"/>: saves r6–r10 and moves r10 to the next frame.</summary>
+    private static void EmitPushFrame(X64Emitter a, CodeLabel tooDeep, int maxFrames, int frameSize)
     {
-        _a.cmp(Field(JitContext.DepthOffset), _profile.MaxCallFrames - 1);
-        _a.jae(Stub(JitStatus.CallDepthExceeded, pc));
-        _a.inc(Field(JitContext.DepthOffset));
+        a.cmp(Field(JitContext.DepthOffset), maxFrames - 1);
+        a.jae(tooDeep);
+        a.inc(Field(JitContext.DepthOffset));
         foreach (var register in SavedAcrossCalls)
         {
-            _a.push(register);
+            a.push(register);
         }
 
-        _a.add(R64[10], _profile.StackFrameSize);
+        a.add(R64[10], frameSize);
     }
 
-    private void EmitPopFrame()
+    private static void EmitPopFrame(X64Emitter a)
     {
         for (var i = SavedAcrossCalls.Length - 1; i >= 0; i--)
         {
-            _a.pop(SavedAcrossCalls[i]);
+            a.pop(SavedAcrossCalls[i]);
         }
     }
 
@@ -128,15 +129,7 @@ internal sealed partial class X64Compiler
             a.mov(rdx, __qword_ptr[rdx + rax * 8]);
             a.test(rdx, rdx);
             a.jz(labels[1]);
-            a.cmp(Field(JitContext.DepthOffset), key.Frames - 1);
-            a.jae(labels[2]);
-            a.inc(Field(JitContext.DepthOffset));
-            foreach (var register in SavedAcrossCalls)
-            {
-                a.push(register);
-            }
-
-            a.add(R64[10], key.FrameSize);
+            EmitPushFrame(a, labels[2], key.Frames, key.FrameSize);
             if (key.Metering)
             {
                 // Entering mid-block skips the block's entry check: charge from the target to its block's end.
@@ -149,9 +142,6 @@ internal sealed partial class X64Compiler
             }
 
             a.call(rdx);
-            for (var i = SavedAcrossCalls.Length - 1; i >= 0; i--)
-            {
-                a.pop(SavedAcrossCalls[i]);
-            }
+            EmitPopFrame(a);
         });
 }
