@@ -105,6 +105,56 @@ public sealed class X64EmitterTests
     }
 
     [Test]
+    public void A_captured_sequence_replays_with_its_own_labels_wherever_it_is_copied()
+    {
+        // Sequence: cmp rax, 7; je <external 0>; (external 1 bound here) add rax, 1; jmp <internal, to its own start>.
+        var macro = X64Emitter.Capture(2, (e, labels) =>
+        {
+            var top = e.CreateLabel();
+            e.Bind(top);
+            e.cmp(rax, 7);
+            e.je(labels[0]);
+            e.Bind(labels[1]);
+            e.add(rax, 1);
+            e.jmp(top);
+        });
+        using var emitter = new X64Emitter(64);
+        var firstTarget = emitter.CreateLabel();
+        var firstInside = emitter.CreateLabel();
+        var secondTarget = emitter.CreateLabel();
+        var secondInside = emitter.CreateLabel();
+        emitter.nop();
+        var firstStart = emitter.Position;
+        emitter.Emit(macro, [firstTarget, firstInside]);
+        emitter.nop();
+        var secondStart = emitter.Position;
+        emitter.Emit(macro, [secondTarget, secondInside]);
+        emitter.Bind(firstTarget);
+        emitter.nop();
+        emitter.Bind(secondTarget);
+        emitter.ret();
+        var code = emitter.Finish().ToArray();
+        var decoder = Decoder.Create(64, new ByteArrayCodeReader(code));
+        var branches = new List<Instruction>();
+        while (decoder.IP < (ulong)code.Length)
+        {
+            var instruction = decoder.Decode();
+            if (instruction.FlowControl is FlowControl.ConditionalBranch or FlowControl.UnconditionalBranch)
+            {
+                branches.Add(instruction);
+            }
+        }
+
+        Assert.That(branches.Select(b => b.NearBranchTarget), Is.EqualTo(new[]
+        {
+            (ulong)emitter.OffsetOf(firstTarget), (ulong)firstStart, (ulong)emitter.OffsetOf(secondTarget), (ulong)secondStart,
+        }));
+        Assert.That(emitter.OffsetOf(secondInside) - secondStart, Is.EqualTo(emitter.OffsetOf(firstInside) - firstStart).And.GreaterThan(0));
+        var add = Iced(a => a.add(rax, 1));
+        Assert.That(code[emitter.OffsetOf(firstInside)..(emitter.OffsetOf(firstInside) + add.Length)], Is.EqualTo(add), "the bound label is at the add");
+    }
+
+    [Test]
     public void A_branch_to_a_label_never_bound_is_a_compile_error()
     {
         using var emitter = new X64Emitter(64);

@@ -23,7 +23,8 @@ internal sealed partial class X64Emitter
     /// real ones. Branches between the sequence's own labels are resolved here: they are position independent.</summary>
     public static Macro Capture(int externals, Action<X64Emitter, CodeLabel[]> body)
     {
-        using var scratch = new X64Emitter(256);
+        // Cross-checked like any compilation when the tests ask for it: some forms occur only inside macros.
+        using var scratch = new X64Emitter(256, X64Compiler.CrossCheckEncodings);
         var labels = Enumerable.Range(0, externals).Select(_ => scratch.CreateLabel()).ToArray();
         body(scratch, labels);
         var bindings = new List<(int, int)>();
