@@ -179,7 +179,9 @@ public sealed unsafe class JitProgram : IDisposable
                 return ExecutionResult.Ok(context.Registers[0], Consumed(0));
             case JitStatus.BudgetBoundary:
             {
-                // The block at pc does not fit: the interpreter runs what still fits and ends the run as it would.
+                // The block at pc does not fit: the interpreter runs what still fits and ends the run as it would. The
+                // code charged the block's units before it found out, and left the refund to here.
+                left = (ulong)(context.Remaining + _unitsToEnd[pc]) + context.Reserve;
                 var spent = budget - left;
                 Span<ulong> registers = stackalloc ulong[11];
                 for (var r = 0; r <= 10; r++)

@@ -130,7 +130,8 @@ internal sealed partial class X64Compiler
 
         var units = (int)_blocks.UnitsToEnd[pc];
         _a.sub(Meter, units);
-        _a.jl(Defer(new(default, SlowPath.ExitRefunding, JitStatus.BudgetBoundary, pc, Units: units)));
+        // The block's units are given back by the runtime (JitProgram.Finish), not here: one instruction less per block.
+        _a.jl(Stub(JitStatus.BudgetBoundary, pc));
     }
 
     /// <summary>A no-op before about one instruction in <see cref="NopRate"/>: enough that the layout of a program's code

@@ -20,16 +20,15 @@ internal sealed partial class X64Compiler
         ExitAtAddress,
         /// <summary>Record a register as the fault address, then <see cref="Exit"/>.</summary>
         ExitAtRegister,
-        /// <summary>Give back the units a block entry charged, then <see cref="Exit"/> (the budget boundary).</summary>
-        ExitRefunding,
         /// <summary>A store above the watermark: raise it and resume, or fault.</summary>
         RaiseWatermark,
-        /// <summary>A callx whose target's block does not fit the budget: refund, hand over at the target's pc.</summary>
+        /// <summary>A callx whose target's block does not fit the budget: hand over at the target's pc (the runtime gives
+        /// back the units charged, as for a block entry).</summary>
         CallxBudget,
     }
 
     private readonly record struct PendingSlowPath(CodeLabel Label, SlowPath Kind, JitStatus Status = default, int Pc = 0,
-        byte Register = 0, short Offset = 0, int Units = 0, CodeLabel Resume = default, CodeLabel Fault = default);
+        byte Register = 0, short Offset = 0, CodeLabel Resume = default, CodeLabel Fault = default);
 
     private readonly PooledList<PendingSlowPath> _slowPaths = new();
 
@@ -60,9 +59,6 @@ internal sealed partial class X64Compiler
                 case SlowPath.ExitAtRegister:
                     _a.mov(Field(JitContext.FaultAddressOffset), R64[path.Register]);
                     break;
-                case SlowPath.ExitRefunding:
-                    _a.add(Meter, path.Units);
-                    break;
                 case SlowPath.RaiseWatermark:
                     // if (!raise_watermark(end)) fault; else resume
                     _a.call(RaiseWatermark());
@@ -71,7 +67,6 @@ internal sealed partial class X64Compiler
                     continue;
                 case SlowPath.CallxBudget:
                     // Hand over at the callee's first instruction, inside the new frame.
-                    _a.add(Meter, rdx);
                     _a.mov(edx, eax);
                     _a.jmp(Anchor(JitStatus.BudgetBoundary));
                     continue;

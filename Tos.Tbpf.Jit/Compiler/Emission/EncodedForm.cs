@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Iced.Intel;
 
@@ -30,6 +31,7 @@ internal readonly struct Operands(Register r0 = Register.None, Register r1 = Reg
     /// registers, the memory operand's shape and the size classes of its displacement and of the immediate (Iced picks
     /// imm8/disp8 forms by value, so two values of one class encode alike and differ only in the patched bytes).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong Key(int form)
     {
         var m = Memory;
@@ -46,8 +48,10 @@ internal readonly struct Operands(Register r0 = Register.None, Register r1 = Reg
             | (ulong)(byte)form << 56;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int DisplacementClass(long value) => value == 0 ? 0 : value == (sbyte)value ? 1 : 2;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong ImmediateClass(long value)
     {
         if (value == (sbyte)value)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Iced.Intel;
 
 namespace Tos.Tbpf.Jit.Compiler.Emission;
@@ -22,6 +23,7 @@ internal static class FormCache
 
     /// <summary>The encoded form of <paramref name="key"/> (see <see cref="Operands.Key"/>); <paramref name="builder"/>
     /// makes it when it is new.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static EncodedForm Get(ulong key, FormBuilder builder, in Operands operands)
     {
         var index = EncodedForm.Hash(key) & (Capacity - 1);

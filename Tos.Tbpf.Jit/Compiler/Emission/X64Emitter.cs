@@ -93,6 +93,7 @@ internal sealed partial class X64Emitter : IDisposable
 
     /// <summary>Emits form number <paramref name="form"/> of <paramref name="operands"/>; <paramref name="builder"/> makes it
     /// with Iced the first time the process needs it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Emit(int form, FormBuilder builder, in Operands operands)
     {
         var key = operands.Key(form);
@@ -136,6 +137,7 @@ internal sealed partial class X64Emitter : IDisposable
 
     private void AddFixup(int at, CodeLabel label) => _fixups.Add((at, label.Id));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Patch(ref byte at, int size, long value)
     {
         switch (size)
@@ -149,6 +151,7 @@ internal sealed partial class X64Emitter : IDisposable
 
     /// <summary>The byte at the current position, with at least <see cref="Slack"/> bytes of buffer from it (grown if
     /// needed): every write of one instruction stays inside that window.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ref byte Reserve()
     {
         if (_position + Slack > _buffer.Length)
