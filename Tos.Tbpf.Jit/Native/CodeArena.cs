@@ -85,15 +85,6 @@ internal sealed class CodeArena
         }
     }
 
-    /// <summary>True when <paramref name="executable"/> is arena memory.</summary>
-    public bool Owns(nint executable)
-    {
-        lock (_gate)
-        {
-            return _chunks.Any(c => c.Contains(executable, _page));
-        }
-    }
-
     /// <summary>Returns a block: it is filled with <c>int3</c> and its pages become free.</summary>
     public unsafe void Free(nint executable, nuint length)
     {
