@@ -135,14 +135,20 @@ internal sealed partial class X64Compiler
     }
 
     /// <summary>A no-op before about one instruction in <see cref="NopRate"/>: enough that the layout of a program's code
-    /// cannot be predicted from its bytecode, rare enough to cost nothing measurable (sbpf inserts at 1 in 256).</summary>
+    /// cannot be predicted from its bytecode, rare enough to cost nothing measurable (sbpf inserts at 1 in 256). The gap
+    /// to the next one is drawn at random (uniform in 1..2·rate−1), not a coin per instruction.</summary>
     private void InsertNops()
     {
-        if (_options.NopInsertion && _random.Next(NopRate) == 0)
+        if (!_options.NopInsertion || --_instructionsToNop > 0)
         {
-            _a.nop();
+            return;
         }
+
+        _a.nop();
+        _instructionsToNop = _random.Next(1, 2 * NopRate);
     }
+
+    private int _instructionsToNop;
 
     private const int NopRate = 64;
 }

@@ -57,6 +57,7 @@ internal sealed partial class X64Compiler
         // A fixed seed reproduces the layout (tests); otherwise the shared thread-safe generator, as creating and seeding
         // a generator per compilation costs more than compiling a small program.
         _random = options.Seed is { } seed ? new Random(seed) : Random.Shared;
+        _instructionsToNop = _random.Next(1, 2 * NopRate);
         // callx may land on any instruction, so only then does every instruction need a label (and the
         // encoder its offsets); otherwise block entries are the only targets.
         _labelEveryInstruction = profileHasCodeCallx(executable) && _code.Any(i => i.Op == Op.Callx);
