@@ -79,8 +79,7 @@ internal sealed partial class X64Compiler
     /// <summary>Compiles <paramref name="program"/>; throws <see cref="JitException"/> when it cannot.</summary>
     /// <param name="program">The verified program.</param>
     /// <param name="options">Metering and hardening.</param>
-    /// <param name="crossCheck">Encode every instruction afresh with Iced as well and fail on any difference (tests).</param>
-    public static CompiledCode Compile(VerifiedExecutable program, JitOptions options, bool crossCheck = false)
+    public static CompiledCode Compile(VerifiedExecutable program, JitOptions options)
     {
         var bound = (long)program.Executable.Instructions.Length * MaxBytesPerInstruction + 4096;
         if (bound > MaxCodeSize)
@@ -90,7 +89,7 @@ internal sealed partial class X64Compiler
 
         // A first guess at the code size; the emitter grows its buffer when a program needs more.
         var expected = (int)Math.Min(program.Executable.Instructions.Length * 24L + 1024, 1 << 24);
-        using var emitter = new X64Emitter(expected, crossCheck || CrossCheckEncodings);
+        using var emitter = new X64Emitter(expected, CrossCheckEncodings);
         return new X64Compiler(program.Executable, options, emitter).Emit(bound);
     }
 

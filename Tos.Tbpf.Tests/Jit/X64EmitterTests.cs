@@ -31,6 +31,23 @@ public sealed class X64EmitterTests
         return stream.ToArray();
     }
 
+    /// <summary>The jumps in <paramref name="code"/>, decoded by Iced.</summary>
+    private static List<Instruction> Branches(byte[] code)
+    {
+        var decoder = Decoder.Create(64, new ByteArrayCodeReader(code));
+        var branches = new List<Instruction>();
+        while (decoder.IP < (ulong)code.Length)
+        {
+            var instruction = decoder.Decode();
+            if (instruction.FlowControl is FlowControl.ConditionalBranch or FlowControl.UnconditionalBranch)
+            {
+                branches.Add(instruction);
+            }
+        }
+
+        return branches;
+    }
+
     private static byte[] Ours(Action<X64Emitter> emit)
     {
         using var emitter = new X64Emitter(64);
@@ -87,16 +104,7 @@ public sealed class X64EmitterTests
         emitter.Bind(forward);
         emitter.ret();
         var code = emitter.Finish().ToArray();
-        var decoder = Decoder.Create(64, new ByteArrayCodeReader(code));
-        var branches = new List<Instruction>();
-        while (decoder.IP < (ulong)code.Length)
-        {
-            var instruction = decoder.Decode();
-            if (instruction.FlowControl is FlowControl.ConditionalBranch or FlowControl.UnconditionalBranch)
-            {
-                branches.Add(instruction);
-            }
-        }
+        var branches = Branches(code);
 
         Assert.That(branches, Has.Count.EqualTo(2));
         Assert.That(branches[0].NearBranchTarget, Is.EqualTo((ulong)emitter.OffsetOf(forward)));
@@ -134,16 +142,7 @@ public sealed class X64EmitterTests
         emitter.Bind(secondTarget);
         emitter.ret();
         var code = emitter.Finish().ToArray();
-        var decoder = Decoder.Create(64, new ByteArrayCodeReader(code));
-        var branches = new List<Instruction>();
-        while (decoder.IP < (ulong)code.Length)
-        {
-            var instruction = decoder.Decode();
-            if (instruction.FlowControl is FlowControl.ConditionalBranch or FlowControl.UnconditionalBranch)
-            {
-                branches.Add(instruction);
-            }
-        }
+        var branches = Branches(code);
 
         Assert.That(branches.Select(b => b.NearBranchTarget), Is.EqualTo(new[]
         {
