@@ -20,11 +20,15 @@ public class BlockBenchmarks
     private ContractHost _host = null!;
     private List<BlockTransaction> _block = null!;
 
-    [Params("disjoint-transfers", "one-counter")]
+    [ParamsSource(nameof(Workloads))]
     public string Workload { get; set; } = "";
 
-    [Params(1, 2)]
+    [ParamsSource(nameof(ThreadCounts))]
     public int Threads { get; set; }
+
+    public static IEnumerable<string> Workloads => ["disjoint-transfers", "one-counter"];
+
+    public static IEnumerable<int> ThreadCounts => [1, 2];
 
     /// <summary>How the last block went: executions (with re-executions) and aborts.</summary>
     public string Statistics => _host.LastBlock is { } last ? $"{last.Executions} executions, {last.Aborts} aborts, fallback {last.FellBackToSerial}" : "";

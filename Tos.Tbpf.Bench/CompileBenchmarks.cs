@@ -56,3 +56,35 @@ public class CompileMixBenchmarks
         return compiled.CodeSize;
     }
 }
+
+/// <summary>What a deploy costs by program size (1 k slots to 1 MiB of the mixed program): loading and verifying the
+/// bytecode (decode, verifier, basic blocks), and compiling it with hardening and metering on.</summary>
+[Config(typeof(CompileRateConfig))]
+[MemoryDiagnoser]
+public class ProgramSizeBenchmarks
+{
+    private byte[] _bytecode = [];
+    private VerifiedExecutable _program = null!;
+
+    [ParamsSource(nameof(SlotCounts))]
+    public int Slots { get; set; }
+
+    public static IEnumerable<int> SlotCounts => CompileMix.Sizes;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _bytecode = CompileMix.Bytecode("mixed", Slots);
+        _program = Vm.Load(Executable.FromBytecode(_bytecode, Profile.Tbpf));
+    }
+
+    [Benchmark]
+    public int LoadAndVerify() => Vm.Load(Executable.FromBytecode(_bytecode, Profile.Tbpf)).Executable.Instructions.Length;
+
+    [Benchmark]
+    public int Compile()
+    {
+        using var compiled = JitProgram.Compile(_program);
+        return compiled.CodeSize;
+    }
+}

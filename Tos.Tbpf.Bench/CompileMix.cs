@@ -14,11 +14,14 @@ public static class CompileMix
     /// <summary>The mixes.</summary>
     public static readonly string[] Names = ["alu", "memory", "branch", "division", "callx", "mixed"];
 
-    /// <summary>The sizes, in slots: 10 k, 100 k and 1 MiB of bytecode.</summary>
-    public static readonly int[] Sizes = [10_000, 100_000, 1024 * 1024 / 8];
+    /// <summary>The sizes, in slots: 1 k, 10 k, 100 k and 1 MiB of bytecode.</summary>
+    public static readonly int[] Sizes = [1_000, 10_000, 100_000, 1024 * 1024 / 8];
 
     /// <summary>A verified program of <paramref name="mix"/> with <paramref name="slots"/> slots.</summary>
-    public static VerifiedExecutable Build(string mix, int slots)
+    public static VerifiedExecutable Build(string mix, int slots) => Vm.Load(Executable.FromBytecode(Bytecode(mix, slots), Profile.Tbpf));
+
+    /// <summary>The bytecode of <see cref="Build"/>, for measuring load and verification.</summary>
+    public static byte[] Bytecode(string mix, int slots)
     {
         var pattern = Pattern(mix);
         var code = new List<Instruction>(slots);
@@ -31,7 +34,7 @@ public static class CompileMix
         }
 
         code.Add(Encoder.Make(Op.Exit));
-        return Vm.Load(Executable.FromBytecode(Encoder.Encode(code), Profile.Tbpf));
+        return Encoder.Encode(code);
     }
 
     private static Instruction[] Pattern(string mix) => mix switch

@@ -1,0 +1,168 @@
+using Tos.Tbpf.Bench.Native;
+
+namespace Tos.Tbpf.Bench.Report;
+
+/// <summary>
+/// <c>BenchQuick</c>: every figure of the report in a couple of minutes, with <see cref="Sampler"/> instead of
+/// BenchmarkDotNet. It runs the very same fixtures as the BenchmarkDotNet classes (each checked before it is timed),
+/// with fewer and shorter samples; <c>Bench</c> is the careful measurement.
+/// </summary>
+public static class QuickRunner
+{
+    private const int WarmupRounds = 3, Rounds = 11;
+    private static readonly TimeSpan MinimumSample = TimeSpan.FromMilliseconds(20);
+
+    public static BenchResults Run(Action<string> progress)
+    {
+        var failures = new List<string>();
+        var execution = new List<ExecutionRow>();
+        var nativeSeconds = new Dictionary<string, double>();
+        var cases = new List<Sampler.Case>();
+        var rows = new List<(string Id, string Workload, string Variant, ulong Instructions)>();
+
+        progress("checking every workload on every engine variant");
+        foreach (var workload in ExecutionFixture.WorkloadNames)
+        {
+            foreach (var variant in EngineVariant.All)
+            {
+                if (Attempt(failures, $"{workload} on {variant}", () => new ExecutionFixture(workload, variant)) is { } fixture)
+                {
+                    var id = $"{workload}/{variant}";
+                    cases.Add(new(id, () => fixture.Run()));
+                    rows.Add((id, workload, variant, fixture.Instructions));
+                }
+            }
+        }
+
+        foreach (var (engine, variant) in new[] { (EngineKind.Interpreter, EngineVariant.Interpreter), (EngineKind.Jit, EngineVariant.Jit) })
+        {
+            if (Attempt(failures, $"token transfer on {variant}", () => new TokenTransferFixture(engine)) is { } transfer)
+            {
+                var id = $"{TokenTransferFixture.Name}/{variant}";
+                cases.Add(new(id, () => transfer.Run()));
+                rows.Add((id, TokenTransferFixture.Name, variant, transfer.ComputeUnits));
+            }
+        }
+
+        var native = Attempt(failures, "the native workloads (gcc -O2)", () => CheckedNative());
+        foreach (var workload in Workload.All)
+        {
+            if (native is not null)
+            {
+                cases.Add(new($"native/{workload.Name}", () => native.Run(workload.Name)));
+            }
+        }
+
+        progress($"timing {cases.Count} execution cases");
+        var medians = Sampler.MedianSeconds(cases, WarmupRounds, Rounds, MinimumSample, progress);
+        execution.AddRange(rows.Select(r => new ExecutionRow(r.Workload, r.Variant, r.Instructions, medians[r.Id])));
+        foreach (var workload in Workload.All.Where(_ => native is not null))
+        {
+            nativeSeconds[workload.Name] = medians[$"native/{workload.Name}"];
+        }
+
+        progress("timing compilation and loading");
+        var compile = MeasureCompile(failures).ToList();
+        progress("timing the contract host");
+        var host = MeasureHost(failures).ToList();
+        progress("timing block execution");
+        var blocks = MeasureBlocks(failures).ToList();
+        return new BenchResults
+        {
+            Machine = MachineInfo.Current(NativeWorkloads.CompilerVersion), Mode = "quick", Execution = execution,
+            NativeSeconds = nativeSeconds, Compile = compile, Host = host, Blocks = blocks, Failures = failures,
+        };
+    }
+
+    private static NativeWorkloads CheckedNative()
+    {
+        var native = NativeWorkloads.Instance;
+        foreach (var workload in Workload.All)
+        {
+            var r0 = native.Run(workload.Name);
+            if (r0 != workload.ExpectedR0)
+            {
+                throw new InvalidOperationException($"native {workload.Name} returned 0x{r0:x}, expected 0x{workload.ExpectedR0:x}");
+            }
+        }
+
+        return native;
+    }
+
+    private static IEnumerable<CompileRow> MeasureCompile(List<string> failures)
+    {
+        var rows = new List<CompileRow>();
+        foreach (var slots in CompileMix.Sizes)
+        {
+            var size = new ProgramSizeBenchmarks { Slots = slots };
+            if (Attempt(failures, $"compiling {slots} slots", () => { size.Setup(); return size; }) is null)
+            {
+                continue;
+            }
+
+            var medians = Sampler.MedianSeconds(
+                [new("compile", () => size.Compile()), new("load", () => size.LoadAndVerify())], WarmupRounds, Rounds, MinimumSample);
+            rows.Add(new CompileRow(slots, medians["compile"], Sampler.BytesPerOperation(() => size.Compile(), 3),
+                medians["load"], Sampler.BytesPerOperation(() => size.LoadAndVerify(), 3)));
+        }
+
+        return rows;
+    }
+
+    private static IEnumerable<HostRow> MeasureHost(List<string> failures)
+    {
+        var rows = new List<HostRow>();
+        foreach (var engine in new[] { EngineVariant.Interpreter, EngineVariant.Jit })
+        {
+            var host = new HostBenchmarks { Engine = engine };
+            if (Attempt(failures, $"the host on {engine}", () => { host.Setup(); return host; }) is null)
+            {
+                continue;
+            }
+
+            var medians = Sampler.MedianSeconds(
+                [new("invoke", () => host.Invoke()), new("bare", () => host.BareRun())], WarmupRounds, Rounds, MinimumSample);
+            rows.Add(new HostRow(engine, medians["invoke"], Sampler.BytesPerOperation(() => host.Invoke(), 10_000),
+                medians["bare"], Sampler.BytesPerOperation(() => host.BareRun(), 10_000)));
+        }
+
+        return rows;
+    }
+
+    private static IEnumerable<BlockRow> MeasureBlocks(List<string> failures)
+    {
+        var fixtures = new List<BlockBenchmarks>();
+        foreach (var workload in BlockBenchmarks.Workloads)
+        {
+            foreach (var threads in BlockBenchmarks.ThreadCounts)
+            {
+                var block = new BlockBenchmarks { Workload = workload, Threads = threads };
+                if (Attempt(failures, $"{workload} block on {threads} threads", () => { block.Setup(); block.ExecuteBlock(); return block; }) is not null)
+                {
+                    fixtures.Add(block);
+                }
+            }
+        }
+
+        // Blocks warm up longer: the host's hot methods reach .NET's optimized tier only after many calls.
+        var medians = Sampler.MedianSeconds(
+            fixtures.Select(f => new Sampler.Case($"{f.Workload}/{f.Threads}", () => f.ExecuteBlock())).ToList(),
+            WarmupRounds * 3, Rounds, MinimumSample);
+        return fixtures.Select(f => new BlockRow(f.Workload, f.Threads, BlockBenchmarks.Transactions, medians[$"{f.Workload}/{f.Threads}"]));
+    }
+
+    // A fixture that fails its check is a failed benchmark: recorded, reported and fatal for the run, but the other
+    // figures are still measured so the report shows everything that did work.
+    private static T? Attempt<T>(List<string> failures, string what, Func<T> make) where T : class
+    {
+        try
+        {
+            return make();
+        }
+        catch (Exception exception) when (exception is InvalidOperationException or EngineUnavailableException or IOException)
+        {
+            failures.Add($"{what}: {exception.Message}");
+            return null;
+        }
+    }
+}
