@@ -8,6 +8,7 @@ root.Subcommands.Add(AsmCommand.Create());
 root.Subcommands.Add(DisasmCommand.Create());
 root.Subcommands.Add(VerifyCommand.Create());
 root.Subcommands.Add(RunCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(ConformancePluginCommand.Create());
 root.Subcommands.Add(DeployCommand.Create());

@@ -86,6 +86,6 @@ public static class Sampler
             operation();
         }
 
-        return Stopwatch.GetElapsedTime(start).TotalSeconds;
+        return (Stopwatch.GetTimestamp() - start) / (double)Stopwatch.Frequency;
     }
 }

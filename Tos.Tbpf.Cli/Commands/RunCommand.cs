@@ -136,7 +136,7 @@ internal static class RunCommand
         }
     }
 
-    private static byte[] ReadInput(FileInfo? file, string? hex)
+    internal static byte[] ReadInput(FileInfo? file, string? hex)
     {
         if (file is not null)
         {

@@ -1,0 +1,152 @@
+using NUnit.Framework;
+using Tos.Tbpf.Bench;
+using Tos.Tbpf.Bench.Native;
+using Tos.Tbpf.Bench.Report;
+
+namespace Tos.Tbpf.Tests.Bench;
+
+/// <summary>The benchmark report: its fixtures check what they time, its figures are computed right, its files exist.</summary>
+public sealed class BenchReportTests
+{
+    private static readonly MachineInfo Machine = new("Test CPU", 2, "Test OS", ".NET test", "abc1234", "2026-11-25 00:00 UTC", "gcc (test) 1.0");
+
+    [Test]
+    public void Native_workloads_compute_the_bench_readme_results()
+    {
+        // The C versions must do exactly the eBPF programs' work: the README's r0 for each.
+        foreach (var workload in Workload.All)
+        {
+            Assert.That(NativeWorkloads.Instance.Run(workload.Name), Is.EqualTo(workload.ExpectedR0), workload.Name);
+        }
+
+        Assert.That(NativeWorkloads.CompilerVersion, Does.StartWith("gcc"));
+    }
+
+    [Test]
+    public void Every_execution_fixture_passes_its_check_on_every_engine_variant()
+    {
+        // Construction runs the workload once and checks r0, the exact units and (contracts) the logged output.
+        foreach (var workload in ExecutionFixture.WorkloadNames)
+        {
+            foreach (var variant in EngineVariant.All)
+            {
+                var fixture = new ExecutionFixture(workload, variant);
+                Assert.That(fixture.Run(), Is.EqualTo(fixture.ExpectedR0), $"{workload} on {variant}");
+            }
+        }
+
+        Assert.That(new ExecutionFixture("alu64_loop", EngineVariant.Jit).Instructions, Is.EqualTo(100_000_005));
+    }
+
+    [Test]
+    public void Contract_workloads_expect_independently_computed_output()
+    {
+        var sha = ContractWorkload.Named("sha256_1k");
+        Assert.That(sha.Input, Has.Length.EqualTo(1024));
+        Assert.That(sha.ExpectedLog, Is.EqualTo(System.Security.Cryptography.SHA256.HashData(sha.Input)));
+        var sort = ContractWorkload.Named("sort_256");
+        var values = Enumerable.Range(0, 256).Select(i => BitConverter.ToUInt32(sort.ExpectedLog, i * 4)).ToArray();
+        Assert.That(values, Is.Ordered);
+        Assert.That(values.Distinct().Count(), Is.GreaterThan(250), "a well-mixed input, not a trivial one");
+    }
+
+    [Test]
+    public void A_token_transfer_through_the_host_commits_on_each_engine()
+    {
+        foreach (var engine in new[] { EngineKind.Interpreter, EngineKind.Jit })
+        {
+            var transfer = new TokenTransferFixture(engine);
+            Assert.That(transfer.Run(), Is.EqualTo(transfer.ComputeUnits).And.GreaterThan(0));
+        }
+    }
+
+    [TestCase(new[] { 3.0 }, 3.0)]
+    [TestCase(new[] { 5.0, 1.0, 3.0 }, 3.0)]
+    [TestCase(new[] { 4.0, 1.0, 2.0, 3.0 }, 2.5)]
+    public void Median_is_the_middle_sample(double[] samples, double median) =>
+        Assert.That(Sampler.Median(samples), Is.EqualTo(median));
+
+    [Test]
+    public void Figures_and_target_marks_follow_from_the_measurements()
+    {
+        var results = Sample();
+        // alu64_loop: 100 000 005 instructions in 1 s on the interpreter, 0.1 s on the JIT; native 0.05 s.
+        Assert.That(ReportBuilder.Speedup(results, "alu64_loop"), Is.EqualTo(10).Within(1e-9));
+        Assert.That(ReportBuilder.NativeMultiple(results, "alu64_loop", EngineVariant.Jit), Is.EqualTo(2).Within(1e-9));
+        // Metering: no-hardening 0.084 s vs plain 0.08 s = +5%; hardening: no-meter 0.088 s vs plain = +10%.
+        Assert.That(ReportBuilder.MeteringCost(results, "alu64_loop"), Is.EqualTo(0.05).Within(1e-9));
+        Assert.That(ReportBuilder.Cost(results, "alu64_loop", EngineVariant.JitUnmetered), Is.EqualTo(0.10).Within(1e-9));
+        Assert.That(ReportBuilder.Met([100e6, 50e6], r => r >= ReportBuilder.InterpreterTarget), Is.EqualTo("yes"));
+        Assert.That(ReportBuilder.Met([100e6, 49e6], r => r >= ReportBuilder.InterpreterTarget), Is.EqualTo("**no**"));
+        Assert.That(ReportBuilder.Met([100e6, null], r => r >= ReportBuilder.InterpreterTarget), Is.EqualTo("**no**"), "unmeasured is not met");
+
+        var markdown = ReportBuilder.Build(results, "", charts: false).ToMarkdown();
+        Assert.That(markdown, Does.Contain("| interpreter 50–100 M instr/s | 100–100 M/s | yes |"));
+        Assert.That(markdown, Does.Contain("| JIT 0.5–1 G instr/s | 1000–1000 M/s | yes |"));
+        Assert.That(markdown, Does.Contain("| metering ~5% | +5.0% to +5.0% | yes |"));
+        Assert.That(markdown, Does.Contain("| alu64_loop | 50.00 | 20.00× | 2.00× |"), "native ms, then interpreter and JIT multiples");
+        Assert.That(markdown, Does.Contain("Test CPU").And.Contain("abc1234"));
+    }
+
+    [Test]
+    public void A_failed_check_is_named_and_fails_the_target()
+    {
+        var results = Sample();
+        results.Failures.Add("sort_256 on jit: got r0 0x1");
+        var markdown = ReportBuilder.Build(results, "", charts: false).ToMarkdown();
+        Assert.That(markdown, Does.Contain("**Failed checks**").And.Contain("sort_256 on jit: got r0 0x1"));
+        Assert.That(markdown, Does.Contain("| every result check passes | 1 failed | **no** |"));
+    }
+
+    [Test]
+    public void Writing_the_report_makes_markdown_html_json_and_every_chart()
+    {
+        var folder = Directory.CreateTempSubdirectory("tbpf-report-").FullName;
+        ReportBuilder.Write(Sample(), folder);
+        foreach (var file in new[] { "report.md", "report.html", "report.json", "summary.md" })
+        {
+            Assert.That(File.Exists(Path.Combine(folder, file)), file);
+        }
+
+        var markdown = File.ReadAllText(Path.Combine(folder, "report.md"));
+        var html = File.ReadAllText(Path.Combine(folder, "report.html"));
+        var charts = System.Text.RegularExpressions.Regex.Matches(markdown, @"!\[[^\]]*\]\(([^)]+)\)").Select(m => m.Groups[1].Value).ToList();
+        Assert.That(charts, Has.Count.EqualTo(7));
+        foreach (var chart in charts)
+        {
+            var png = File.ReadAllBytes(Path.Combine(folder, chart));
+            Assert.That(png[..8], Is.EqualTo(new byte[] { 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a }), chart);
+            // IHDR: width and height, big-endian, at bytes 16 and 20.
+            Assert.That(System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)), Is.EqualTo(1000), chart);
+            Assert.That(html, Does.Contain($"<img src=\"{chart}\""), chart);
+        }
+
+        // The two renderings carry the same tables: one HTML row per Markdown row.
+        Assert.That(System.Text.RegularExpressions.Regex.Matches(html, "<tr>").Count,
+            Is.EqualTo(markdown.Split('\n').Count(l => l.StartsWith("| ", StringComparison.Ordinal))));
+        Assert.That(File.ReadAllText(Path.Combine(folder, "summary.md")), Does.Contain("](docs/bench/throughput.png)"));
+    }
+
+    private static BenchResults Sample()
+    {
+        var results = new BenchResults { Machine = Machine, Mode = "quick" };
+        foreach (var workload in Workload.All)
+        {
+            // Every canonical workload at 100 M/s interpreted, 1 G/s JIT, plain JIT 1.25 G/s.
+            var i = workload.Instructions;
+            results.Execution.Add(new ExecutionRow(workload.Name, EngineVariant.Interpreter, i, i / 100e6));
+            results.Execution.Add(new ExecutionRow(workload.Name, EngineVariant.Jit, i, i / 1e9));
+            results.Execution.Add(new ExecutionRow(workload.Name, EngineVariant.JitUnmetered, i, i / 1e9 * 0.88));
+            results.Execution.Add(new ExecutionRow(workload.Name, EngineVariant.JitUnhardened, i, i / 1e9 * 0.84));
+            results.Execution.Add(new ExecutionRow(workload.Name, EngineVariant.JitPlain, i, i / 1e9 * 0.80));
+            results.NativeSeconds[workload.Name] = i / 2e9;
+        }
+
+        results.Execution.Add(new ExecutionRow(TokenTransferFixture.Name, EngineVariant.Jit, 1000, 1e-6));
+        results.Compile.Add(new CompileRow(1000, 1e-4, 10_000, 2e-5, 5000));
+        results.Host.Add(new HostRow("jit", 1e-6, 500, 5e-7, 80));
+        results.Blocks.Add(new BlockRow("one-counter", 1, 1000, 1e-3));
+        results.Blocks.Add(new BlockRow("one-counter", 2, 1000, 1.1e-3));
+        return results;
+    }
+}
