@@ -13,6 +13,13 @@ public static class Charts
         Color.FromHex("#b07aa1"), Color.FromHex("#76b7b2"),
     ];
 
+    // The same series gets the same colour in every chart: engine variants by their fixed order, others by position.
+    private static Color ColorOf(string series, int position)
+    {
+        var variant = EngineVariant.All.ToList().IndexOf(series);
+        return Palette[(variant >= 0 ? variant : position) % Palette.Length];
+    }
+
     /// <summary>One bar per (group, series); a missing value leaves a gap. Writes <paramref name="path"/>.</summary>
     public static void GroupedBars(string path, string title, string yLabel, IReadOnlyList<string> groups,
         IReadOnlyList<(string Name, double?[] Values)> series, string? xLabel = null)
@@ -29,14 +36,14 @@ public static class Charts
                     bars.Add(new Bar
                     {
                         Position = g - 0.4 + width * (s + 0.5), Value = value, Size = width * 0.92,
-                        FillColor = Palette[s % Palette.Length], LineWidth = 0,
+                        FillColor = ColorOf(series[s].Name, s), LineWidth = 0,
                     });
                 }
             }
 
             var plotted = plot.Add.Bars(bars);
             plotted.LegendText = series[s].Name;
-            plotted.Color = Palette[s % Palette.Length];
+            plotted.Color = ColorOf(series[s].Name, s);
         }
 
         plot.Title(title);

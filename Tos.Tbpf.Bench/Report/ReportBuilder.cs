@@ -41,7 +41,7 @@ public static class ReportBuilder
         document.Paragraph(results.Mode == "full"
             ? "BenchmarkDotNet (`dotnet cake --target=Bench`): each figure is the median of BenchmarkDotNet's iterations after its warm-up."
             : "The quick sampler (`dotnet cake --target=BenchQuick`): every case is calibrated to samples of at least 20 ms, warmed up, then timed in 11 interleaved rounds; each figure is the median sample. `dotnet cake --target=Bench` measures the same fixtures with BenchmarkDotNet.");
-        document.Paragraph("Before it is timed, every case is checked: r0, the exact compute units on metered engines (the bench README's counts; for contracts the interpreter's), and for contracts the logged output against .NET's SHA-256 and Array.Sort. A failed check fails the run. The canonical workloads run under the rfc9669 profile as the bench README asks, the contracts under tbpf. For contracts, instructions are compute units (instructions plus syscall charges). Metering cost is JIT without hardening vs both off; hardening cost is JIT without metering vs both off.");
+        document.Paragraph("Before it is timed, every case is checked: r0, the exact compute units on metered engines (the bench README's counts; for contracts the interpreter's), and for contracts the logged output against .NET's SHA-256 and Array.Sort. A failed check fails the run. The canonical workloads run under the rfc9669 profile as the bench README asks, the contracts under tbpf. For contracts, instructions are compute units (instructions plus syscall charges). Metering cost is the JIT without hardening vs the JIT with neither; hardening cost is the default JIT vs the JIT without hardening (both metered, as a node runs contracts); both is the default JIT vs neither.");
         return document;
     }
 
@@ -125,17 +125,17 @@ public static class ReportBuilder
         document.Heading(2, "JIT speed-up over the interpreter; cost of metering and of hardening");
         document.Table(["workload", "JIT ÷ interpreter speed-up", "metering cost", "hardening cost", "both (default vs plain)"],
             workloads.Select(w => (IReadOnlyList<string>)[w, Multiple(Speedup(results, w)), Percent(MeteringCost(results, w)),
-                Percent(Cost(results, w, EngineVariant.JitUnmetered)), Percent(Cost(results, w, EngineVariant.Jit))]));
+                Percent(HardeningCost(results, w)), Percent(Cost(results, w, EngineVariant.Jit))]));
         document.Image("speedup.png", "JIT speed-up over the interpreter");
         document.Image("overhead.png", "Cost of metering and hardening in percent");
         if (charts)
         {
             Charts.GroupedBars(Path.Combine(folder, "speedup.png"), "JIT (default) speed-up over the interpreter (higher is better)", "× interpreter speed",
                 workloads, [("JIT default", workloads.Select(w => Speedup(results, w)).ToArray())]);
-            Charts.GroupedBars(Path.Combine(folder, "overhead.png"), "Cost of metering and of hardening (lower is better)", "% slower than both off",
+            Charts.GroupedBars(Path.Combine(folder, "overhead.png"), "Cost of metering and of hardening (lower is better)", "% slower",
                 workloads, [
                     ("metering", workloads.Select(w => MeteringCost(results, w) * 100).ToArray()),
-                    ("hardening", workloads.Select(w => Cost(results, w, EngineVariant.JitUnmetered) * 100).ToArray()),
+                    ("hardening", workloads.Select(w => HardeningCost(results, w) * 100).ToArray()),
                     ("both", workloads.Select(w => Cost(results, w, EngineVariant.Jit) * 100).ToArray()),
                 ]);
         }
@@ -217,8 +217,12 @@ public static class ReportBuilder
     public static double? Cost(BenchResults results, string workload, string variant) =>
         results.Seconds(workload, variant) / results.Seconds(workload, EngineVariant.JitPlain) - 1;
 
-    /// <summary>Metering alone: the JIT without hardening vs the JIT with neither.</summary>
+    /// <summary>Metering alone: the JIT without hardening vs the JIT with neither (as issue #10 measures it).</summary>
     public static double? MeteringCost(BenchResults results, string workload) => Cost(results, workload, EngineVariant.JitUnhardened);
+
+    /// <summary>Hardening alone: the default JIT vs the JIT without hardening, both metered, as a node runs it.</summary>
+    public static double? HardeningCost(BenchResults results, string workload) =>
+        results.Seconds(workload, EngineVariant.Jit) / results.Seconds(workload, EngineVariant.JitUnhardened) - 1;
 
     private static double? BlockSpeedup(BenchResults results, BlockRow row) =>
         results.Blocks.FirstOrDefault(b => b.Workload == row.Workload && b.Threads == 1)?.MedianSeconds / row.MedianSeconds;
