@@ -91,6 +91,59 @@ public sealed class BlockExecutionTests
     }
 
     [Test]
+    public void After_a_fallback_the_next_blocks_run_serially_for_a_while_with_the_same_results()
+    {
+        var (initial, contracts) = Genesis(EngineKind.Interpreter);
+        var block = Enumerable.Range(0, 20)
+            .Select(i => Transaction(Users[i % Users.Length], new InvokeContractPayload(contracts.Counter, [1], [], 100_000), i)).ToList();
+        var reference = new ContractHost(initial.Clone(), EngineKind.Interpreter);
+        var state = initial.Clone();
+        // Every parallel block falls back after its first execution: the back-off's path, whatever the timing.
+        var host = new ContractHost(state, EngineKind.Interpreter) { BlockOptions = new BlockStmOptions(FallBackAfter: 1) };
+        var modes = "";
+        for (var b = 0; b < 12; b++)
+        {
+            var expected = reference.ExecuteBlock(Block, block, 1).Select(r => r.Describe()).ToList();
+            Assert.That(host.ExecuteBlock(Block, block, 2).Select(r => r.Describe()), Is.EqualTo(expected), $"block {b}");
+            modes += host.LastBlock!.Parallel ? (host.LastBlock.FellBackToSerial ? "F" : "P") : "S";
+        }
+
+        // A fallback, 2 serial blocks, a fallback, 4 serial, a fallback, then 8 serial.
+        Assert.That(modes, Is.EqualTo("FSSFSSSSFSSS"));
+        Assert.That(state.Digest(), Is.EqualTo(reference.StateDigest()));
+    }
+
+    [Test]
+    public void The_back_off_doubles_up_to_64_blocks_and_resets_after_a_clean_parallel_block()
+    {
+        var history = new ContentionHistory();
+        int SerialRun()
+        {
+            var serial = 0;
+            while (!history.NextBlockParallel())
+            {
+                serial++;
+            }
+
+            return serial;
+        }
+
+        Assert.That(SerialRun(), Is.Zero, "a new host tries parallel");
+        var runs = new List<int>();
+        for (var i = 0; i < 8; i++)
+        {
+            history.Record(fellBackToSerial: true);
+            runs.Add(SerialRun());
+        }
+
+        Assert.That(runs, Is.EqualTo(new[] { 2, 4, 8, 16, 32, 64, 64, 64 }));
+        history.Record(fellBackToSerial: false);
+        Assert.That(SerialRun(), Is.Zero);
+        history.Record(fellBackToSerial: true);
+        Assert.That(SerialRun(), Is.EqualTo(2), "a clean block starts the doubling again");
+    }
+
+    [Test]
     public void An_empty_block_changes_nothing()
     {
         var (initial, _) = Genesis(EngineKind.Interpreter);

@@ -56,6 +56,9 @@ public sealed class ContractHost
     /// <summary>How the last block went (re-executions, fallback), for tests and benchmarks.</summary>
     internal Blocks.BlockOutcome? LastBlock { get; private set; }
 
+    // Guarded by _commit, like everything ExecuteBlock does.
+    private readonly Blocks.ContentionHistory _contention = new();
+
     /// <summary>The digest of the whole state (<see cref="StateDigest"/>).</summary>
     public Hash32 StateDigest() => _state.Digest();
 
@@ -205,9 +208,15 @@ public sealed class ContractHost
         // The block reads committed state throughout, so nothing else commits until it has.
         lock (_commit)
         {
-            var outcome = threads == 1 || calls.Length < 2
-                ? Blocks.SequentialBlock.Execute(_runner, _state, calls)
-                : Blocks.BlockStm.Execute(_runner, _state, calls, threads, BlockOptions);
+            var parallel = threads > 1 && calls.Length >= 2 && (!BlockOptions.BackOff || _contention.NextBlockParallel());
+            var outcome = parallel
+                ? Blocks.BlockStm.Execute(_runner, _state, calls, threads, BlockOptions)
+                : Blocks.SequentialBlock.Execute(_runner, _state, calls);
+            if (parallel)
+            {
+                _contention.Record(outcome.FellBackToSerial);
+            }
+
             if (outcome.Writes.Count > 0)
             {
                 StateAccess.CommitOwned(_state, outcome.Writes);

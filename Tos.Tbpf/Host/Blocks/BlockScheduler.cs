@@ -30,7 +30,7 @@ internal sealed class BlockScheduler
 {
     private readonly int _count;
     private readonly TransactionStatus[] _status;
-    private long _executionIndex, _validationIndex, _decreases, _activeTasks;
+    private PaddedCounter _executionIndex, _validationIndex, _decreases, _activeTasks;
     private volatile bool _done;
 
     public BlockScheduler(int count)
@@ -60,7 +60,7 @@ internal sealed class BlockScheduler
 
     public BlockTask NextTask()
     {
-        if (Volatile.Read(ref _validationIndex) < Volatile.Read(ref _executionIndex) && !NextValidationIsStillExecuting())
+        if (Volatile.Read(ref _validationIndex.Value) < Volatile.Read(ref _executionIndex.Value) && !NextValidationIsStillExecuting())
         {
             if (NextToValidate() is { } validate)
             {
@@ -98,7 +98,7 @@ internal sealed class BlockScheduler
             (blocker.Dependents ??= []).Add(transaction);
         }
 
-        Interlocked.Decrement(ref _activeTasks);
+        Interlocked.Decrement(ref _activeTasks.Value);
         return true;
     }
 
@@ -125,7 +125,7 @@ internal sealed class BlockScheduler
             DecreaseExecutionIndex(dependents.Min());
         }
 
-        if (Volatile.Read(ref _validationIndex) > transaction)
+        if (Volatile.Read(ref _validationIndex.Value) > transaction)
         {
             if (!wroteNewKey)
             {
@@ -137,7 +137,7 @@ internal sealed class BlockScheduler
             DecreaseValidationIndex(transaction);
         }
 
-        Interlocked.Decrement(ref _activeTasks);
+        Interlocked.Decrement(ref _activeTasks.Value);
         return BlockTask.None;
     }
 
@@ -164,13 +164,13 @@ internal sealed class BlockScheduler
         {
             SetReady(transaction);
             DecreaseValidationIndex(transaction + 1);
-            if (Volatile.Read(ref _executionIndex) > transaction && TryIncarnate(transaction) is { } execute)
+            if (Volatile.Read(ref _executionIndex.Value) > transaction && TryIncarnate(transaction) is { } execute)
             {
                 return execute;
             }
         }
 
-        Interlocked.Decrement(ref _activeTasks);
+        Interlocked.Decrement(ref _activeTasks.Value);
         return BlockTask.None;
     }
 
@@ -181,40 +181,40 @@ internal sealed class BlockScheduler
     /// </summary>
     private bool NextValidationIsStillExecuting()
     {
-        var next = Volatile.Read(ref _validationIndex);
-        return next < _count && Volatile.Read(ref _executionIndex) < _count
+        var next = Volatile.Read(ref _validationIndex.Value);
+        return next < _count && Volatile.Read(ref _executionIndex.Value) < _count
             && (Phase)Volatile.Read(ref Unsafe.As<Phase, int>(ref _status[next].Phase)) == Phase.Executing;
     }
 
     private BlockTask? NextToExecute()
     {
-        if (Volatile.Read(ref _executionIndex) >= _count)
+        if (Volatile.Read(ref _executionIndex.Value) >= _count)
         {
             CheckDone();
             return null;
         }
 
-        Interlocked.Increment(ref _activeTasks);
-        var index = Interlocked.Increment(ref _executionIndex) - 1;
+        Interlocked.Increment(ref _activeTasks.Value);
+        var index = Interlocked.Increment(ref _executionIndex.Value) - 1;
         if (TryIncarnate(index) is { } task)
         {
             return task;
         }
 
-        Interlocked.Decrement(ref _activeTasks);
+        Interlocked.Decrement(ref _activeTasks.Value);
         return null;
     }
 
     private BlockTask? NextToValidate()
     {
-        if (Volatile.Read(ref _validationIndex) >= _count)
+        if (Volatile.Read(ref _validationIndex.Value) >= _count)
         {
             CheckDone();
             return null;
         }
 
-        Interlocked.Increment(ref _activeTasks);
-        var index = Interlocked.Increment(ref _validationIndex) - 1;
+        Interlocked.Increment(ref _activeTasks.Value);
+        var index = Interlocked.Increment(ref _validationIndex.Value) - 1;
         if (index < _count)
         {
             var status = _status[index];
@@ -227,7 +227,7 @@ internal sealed class BlockScheduler
             }
         }
 
-        Interlocked.Decrement(ref _activeTasks);
+        Interlocked.Decrement(ref _activeTasks.Value);
         return null;
     }
 
@@ -261,9 +261,9 @@ internal sealed class BlockScheduler
 
     private void CheckDone()
     {
-        var observed = Volatile.Read(ref _decreases);
-        if (Math.Min(Volatile.Read(ref _executionIndex), Volatile.Read(ref _validationIndex)) >= _count
-            && Volatile.Read(ref _activeTasks) == 0 && observed == Volatile.Read(ref _decreases))
+        var observed = Volatile.Read(ref _decreases.Value);
+        if (Math.Min(Volatile.Read(ref _executionIndex.Value), Volatile.Read(ref _validationIndex.Value)) >= _count
+            && Volatile.Read(ref _activeTasks.Value) == 0 && observed == Volatile.Read(ref _decreases.Value))
         {
             _done = true;
         }
@@ -271,14 +271,14 @@ internal sealed class BlockScheduler
 
     private void DecreaseExecutionIndex(long target)
     {
-        AtomicMin(ref _executionIndex, target);
-        Interlocked.Increment(ref _decreases);
+        AtomicMin(ref _executionIndex.Value, target);
+        Interlocked.Increment(ref _decreases.Value);
     }
 
     private void DecreaseValidationIndex(long target)
     {
-        AtomicMin(ref _validationIndex, target);
-        Interlocked.Increment(ref _decreases);
+        AtomicMin(ref _validationIndex.Value, target);
+        Interlocked.Increment(ref _decreases.Value);
     }
 
     private static void AtomicMin(ref long location, long value)

@@ -7,7 +7,8 @@ namespace Tos.Tbpf.Host.Blocks;
 /// <param name="MinAborts">Aborted incarnations before the fallback may start.</param>
 /// <param name="FallBackAfter">Fall back once this many incarnations have executed, contention or not (tests use it to
 /// take the fallback path whatever the timing).</param>
-internal sealed record BlockStmOptions(bool SerialFallback = true, int MinAborts = 4, int? FallBackAfter = null)
+/// <param name="BackOff">After a block fell back, run the next ones serially for a while (<see cref="ContentionHistory"/>).</param>
+internal sealed record BlockStmOptions(bool SerialFallback = true, int MinAborts = 4, int? FallBackAfter = null, bool BackOff = true)
 {
     public static BlockStmOptions Default { get; } = new();
 }
@@ -34,7 +35,7 @@ internal sealed class BlockStm
     private readonly byte[][]?[] _writtenKeys;
     private readonly (byte[] Key, long Version)[]?[] _reads;
     private const int Closed = -1;
-    private int _executions, _aborts;
+    private PaddedCounter _executions, _aborts;
     private int _helpers;
     private volatile bool _fallback;
     private Exception? _failure;
@@ -60,8 +61,8 @@ internal sealed class BlockStm
     {
         var block = new BlockStm(runner, storage, calls, options ?? BlockStmOptions.Default);
         block.Run(threads);
-        return new BlockOutcome(block._results.Select(r => r!).ToArray(), block.FinalWrites(), block._executions,
-            block._aborts, block._fallback);
+        return new BlockOutcome(block._results.Select(r => r!).ToArray(), block.FinalWrites(), (int)block._executions.Value,
+            (int)block._aborts.Value, block._fallback);
     }
 
     private void Run(int threads)
@@ -186,7 +187,7 @@ internal sealed class BlockStm
             _results[transaction] = result;
             var wroteNewKey = Record(transaction, incarnation, overlay);
             overlay.Recycle();
-            if (Interlocked.Increment(ref _executions) >= _options.FallBackAfter)
+            if (Interlocked.Increment(ref _executions.Value) >= _options.FallBackAfter)
             {
                 _fallback = true;
             }
@@ -263,8 +264,8 @@ internal sealed class BlockStm
 
     private void CountAbort()
     {
-        var aborts = Interlocked.Increment(ref _aborts);
-        if (_options.SerialFallback && !_fallback && aborts >= _options.MinAborts && aborts * 3 >= Volatile.Read(ref _executions))
+        var aborts = Interlocked.Increment(ref _aborts.Value);
+        if (_options.SerialFallback && !_fallback && aborts >= _options.MinAborts && aborts * 3 >= Volatile.Read(ref _executions.Value))
         {
             _fallback = true;
         }

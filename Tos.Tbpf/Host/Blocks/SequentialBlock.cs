@@ -4,9 +4,10 @@ namespace Tos.Tbpf.Host.Blocks;
 
 /// <summary>What executing a block produced: each transaction's result, the writes to commit (distinct keys, so their
 /// order does not matter to the batch), and how it went
-/// (executions include re-executions; aborts count failed validations and reads that met an estimate).</summary>
+/// (executions include re-executions; aborts count failed validations and reads that met an estimate; parallel when it
+/// ran on several workers, whether or not it then fell back to serial).</summary>
 internal sealed record BlockOutcome(InvocationResult[] Results, IReadOnlyList<KeyValuePair<byte[], byte[]?>> Writes,
-    int Executions, int Aborts, bool FellBackToSerial);
+    int Executions, int Aborts, bool FellBackToSerial, bool Parallel = true);
 
 /// <summary>A block run one transaction after another in block order: the definition of a block's results, and the
 /// one-thread path of <see cref="ContractHost.ExecuteBlock"/>.</summary>
@@ -30,7 +31,7 @@ internal static class SequentialBlock
             overlay.Recycle();
         }
 
-        return new BlockOutcome(results, block.ToArray(), results.Length, 0, false);
+        return new BlockOutcome(results, block.ToArray(), results.Length, 0, false, Parallel: false);
     }
 
     /// <summary>Committed state with the writes of the block's earlier transactions on top.</summary>
