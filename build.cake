@@ -15,16 +15,29 @@ Task("Test")
     .IsDependentOn("Build")
     .Does(() =>
 {
-    // The benchmark report's tests compile the native workloads with gcc.
+    // The benchmark report's tests compile the native workloads with gcc; the disassembler is checked against
+    // llvm-objdump-19. Both are installed here so that no test is skipped for want of them.
     EnsureTool("gcc", "gcc");
+    EnsureTool("llvm-objdump-19", "llvm-19", "install llvm 19 (its objdump checks our disassembler)");
     CleanDirectory(testResults);
     DotNetTest(solution, new DotNetTestSettings
     {
         Configuration = configuration,
         NoBuild = true,
-        Loggers = { "trx", "console;verbosity=minimal" },
+        // Normal verbosity prints each test as it finishes: progress in a long run.
+        Loggers = { "trx", "console;verbosity=normal" },
         ResultsDirectory = testResults,
     });
+});
+
+Task("Pack")
+    .Description("NuGet packages into artifacts/packages: the libraries the node links and the tbpf tool.")
+    .Does(() =>
+{
+    var packages = MakeAbsolute(Directory("./artifacts/packages"));
+    CleanDirectory(packages);
+    DotNetPack(solution, new DotNetPackSettings { Configuration = configuration, OutputDirectory = packages });
+    Information($"packages in {packages}; install the command with: dotnet tool install --global Tos.Tbpf.Cli --add-source {packages}");
 });
 
 Task("Conformance")
@@ -90,11 +103,15 @@ Task("Contracts")
 });
 
 // clang-19 comes from Debian's packages; elsewhere the message says what to install.
-void EnsureClang() => EnsureTool("clang-19", "clang-19 llvm-19",
-    "install clang 19 with eBPF support (the objects in native-contracts/out are committed, so only rebuilding needs it)");
+void EnsureClang()
+{
+    EnsureTool("clang-19", "clang-19 llvm-19",
+        "install clang 19 with eBPF support (the objects in native-contracts/out are committed, so only rebuilding needs it)");
+    EnsureTool("llvm-objdump-19", "llvm-19", "install llvm 19 (its objdump checks our disassembler)");
+}
 
 // Installs the Debian packages that provide a missing command; elsewhere throws with what to install.
-void EnsureTool(string command, string packages, string? hint = null)
+void EnsureTool(string command, string packages, string hint = null)
 {
     if (StartProcess("sh", $"-c \"command -v {command} >/dev/null\"") == 0)
     {
