@@ -22,9 +22,22 @@ root.Subcommands.Add(FuzzCommand.Create());
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {
-    foreach (var error in parse.Errors)
+    var messages = parse.Errors.Select(e => ParseErrors.Describe(e.Message)).ToList();
+    // A script that asked for JSON gets its one JSON line even when the command line itself is wrong.
+    if (args.Contains("--json"))
     {
-        Console.Error.WriteLine($"tbpf: {error.Message}");
+        Console.WriteLine(Tos.Tbpf.Cli.Commands.JsonLine.Write(w =>
+        {
+            w.WriteBoolean("ok", false);
+            w.WriteString("error", "UsageError");
+            w.WriteString("message", string.Join("; ", messages));
+        }));
+        return ExitCodes.Usage;
+    }
+
+    foreach (var message in messages)
+    {
+        Console.Error.WriteLine($"tbpf: {message}");
     }
 
     Console.Error.WriteLine("Run 'tbpf --help' or 'tbpf COMMAND --help' for usage.");

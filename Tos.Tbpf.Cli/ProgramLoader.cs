@@ -28,6 +28,11 @@ public static class ProgramLoader
     /// <summary>Loads and verifies <paramref name="path"/>; throws <see cref="CliFailure"/> on any failure.</summary>
     public static VerifiedExecutable Load(string path, string? format, Profile profile, SyscallRegistry syscalls, string? entry)
     {
+        if (Directory.Exists(path))
+        {
+            throw new CliFailure("UsageError", $"'{path}' is a folder, not a program file");
+        }
+
         byte[] content;
         try
         {
@@ -45,7 +50,7 @@ public static class ProgramLoader
         }
         catch (VerifierException exception)
         {
-            throw new CliFailure("VerifierError", $"{exception.Kind}: {exception.Message}", exception.Pc);
+            throw new CliFailure("VerifierError", $"{exception.Kind}: {exception.Message}", exception.Pc >= 0 ? exception.Pc : null);
         }
     }
 

@@ -162,10 +162,40 @@ public sealed class CliTests
         Assert.That(missing.ExitCode, Is.EqualTo(2));
     }
 
+    [TestCase("--budget", "-5", "--budget: '-5' is not a whole number from 0 to 18446744073709551615")]
+    [TestCase("--budget", "lots", "--budget: 'lots' is not a whole number from 0 to 18446744073709551615")]
+    [TestCase("--engine", "gpu", "'gpu'")]
+    public void Option_errors_are_ours_and_honour_json(string option, string value, string expected)
+    {
+        var output = CliRunner.Run(null, "run", WriteTemp("p.s", "exit"), option, value, "--json");
+        Assert.That(output.ExitCode, Is.EqualTo(2));
+        Assert.That(output.StdOut, Does.StartWith("{\"ok\":false,\"error\":\"UsageError\",\"message\":\"").And.Contain(expected));
+        Assert.That(output.StdOut, Does.Not.Contain("System."), "no .NET type names");
+        var text = CliRunner.Run(null, "run", WriteTemp("p.s", "exit"), option, value);
+        Assert.That(text.StdErr, Does.Contain(expected).And.Not.Contain("System."));
+    }
+
+    [Test]
+    public void A_folder_given_as_a_program_says_so()
+    {
+        var folder = Directory.CreateTempSubdirectory("tbpf-folder-").FullName;
+        var output = CliRunner.Run(null, "run", folder, "--json");
+        Assert.That(output.ExitCode, Is.EqualTo(2));
+        Assert.That(output.StdOut, Does.Contain("is a folder, not a program file").And.Not.Contain("denied"));
+    }
+
+    [Test]
+    public void A_whole_program_error_has_no_pc()
+    {
+        var output = RunJson("");
+        Assert.That(output.StdOut, Does.StartWith("{\"ok\":false,\"error\":\"VerifierError\",\"cu\":0,\"message\":\"EmptyProgram: the program has no instructions\""));
+        Assert.That(CliRunner.Run(null, "verify", WriteTemp("p.s", "")).StdErr, Does.Not.Contain("pc -1"));
+    }
+
     [Test]
     public void Every_command_has_help()
     {
-        foreach (var command in new[] { "asm", "disasm", "verify", "run", "report", "conformance-plugin" })
+        foreach (var command in new[] { "asm", "disasm", "verify", "run", "bench", "report", "conformance-plugin" })
         {
             var output = CliRunner.Run(null, command, "--help");
             Assert.That(output.ExitCode, Is.EqualTo(0), command);
