@@ -83,6 +83,22 @@ Task("Contracts")
         }
     }
 
+    // Contracts with DWARF line tables (-g), at -O0 as a developer debugs: errors name their C file, line and function.
+    // -fdebug-compilation-dir keeps the clone's path out of the object, so every clone builds the same bytes.
+    EnsureDirectoryExists(root.Combine("out/debug"));
+    foreach (var source in GetFiles(root + "/debug/*.c").OrderBy(f => f.FullPath))
+    {
+        var name = source.GetFilenameWithoutExtension().ToString();
+        if (StartProcess("clang-19", new ProcessSettings
+            {
+                WorkingDirectory = root,
+                Arguments = $"-target bpf -mcpu=v3 -O0 -g -fdebug-compilation-dir=. -fno-builtin -Iinclude -c debug/{name}.c -o out/debug/{name}.o",
+            }) != 0)
+        {
+            throw new Exception($"clang-19 failed on debug/{name}.c");
+        }
+    }
+
     // Fixtures for the loader's negative tests: each must build, and each must be refused when loaded.
     EnsureDirectoryExists(root.Combine("out/fixtures"));
     foreach (var source in GetFiles(root + "/fixtures/*.c").OrderBy(f => f.FullPath))

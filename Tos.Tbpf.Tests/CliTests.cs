@@ -148,7 +148,7 @@ public sealed class CliTests
         Assert.That(run.StdOut, Does.Contain("log: Hello, TOS!").And.Contain("log: input bytes: 2").And.Contain("r0 = 0x0"));
 
         var disassembly = CliRunner.Run(null, "disasm", Contract("hello_world")).StdOut;
-        Assert.That(disassembly, Does.Contain("entrypoint:").And.Contain("syscall tos_log").And.Contain("# .rodata.str1.1+"));
+        Assert.That(disassembly, Does.Contain("entrypoint:").And.Contain("syscall tos_log").And.Contain(": .rodata.str1.1+0 \"Hello, TOS!\""));
     }
 
     [Test]

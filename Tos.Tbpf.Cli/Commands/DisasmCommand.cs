@@ -2,6 +2,7 @@ using System.CommandLine;
 using Tos.Tbpf.Assembly;
 using Tos.Tbpf.Elf;
 using Tos.Tbpf.Isa;
+using Tos.Tbpf.Memory;
 
 namespace Tos.Tbpf.Cli.Commands;
 
@@ -27,7 +28,7 @@ internal static class DisasmCommand
                     // Function labels from the symbols; calls and data references annotated with what they link to.
                     var executable = ElfLoader.Load(bytes, selected, StandardSyscalls.For(selected), allowUnknownSyscalls: true);
                     Console.Write(Disassembler.Disassemble(executable.Instructions, executable.Syscalls, executable.FunctionNames,
-                        executable.RelocationNotes));
+                        WithStrings(executable), showPcs: true, headings: SourceLines(executable)));
                     return ExitCodes.Ok;
                 }
 
@@ -38,7 +39,7 @@ internal static class DisasmCommand
                 }
 
                 var registry = StandardSyscalls.For(selected);
-                Console.Write(Disassembler.Disassemble(Decoder.Decode(bytes), registry));
+                Console.Write(Disassembler.Disassemble(Decoder.Decode(bytes), registry, showPcs: true));
                 return ExitCodes.Ok;
             }
             catch (ElfException exception)
@@ -53,5 +54,65 @@ internal static class DisasmCommand
             }
         });
         return command;
+    }
+
+    /// <summary>A comment before the first instruction of each source line: <c>file:line (function)</c>.</summary>
+    private static Dictionary<long, string> SourceLines(Programs.Executable executable)
+    {
+        var headings = new Dictionary<long, string>();
+        if (!executable.SourceMap.HasLines)
+        {
+            return headings;
+        }
+
+        Elf.Dwarf.SourceLocation? previous = null;
+        for (var pc = 0; pc < executable.Instructions.Length; pc++)
+        {
+            var location = executable.SourceMap.Find(pc);
+            if (location?.File is not null && (location.File, location.Line) != (previous?.File, previous?.Line))
+            {
+                headings[pc] = location.ToString();
+            }
+
+            previous = location;
+        }
+
+        return headings;
+    }
+
+    /// <summary>The relocation notes, each lddw of read-only data followed by the string it points at, when it is one.</summary>
+    private static Dictionary<long, string> WithStrings(Programs.Executable executable)
+    {
+        var notes = new Dictionary<long, string>(executable.RelocationNotes);
+        foreach (var (pc, note) in executable.RelocationNotes)
+        {
+            var instruction = executable.Instructions[pc];
+            if (instruction.Op == Op.Lddw && (ulong)instruction.Imm >> MemoryMap.RegionShift == MemoryMap.ProgramIndex
+                && StringAt(executable.ProgramRegion, (long)((ulong)instruction.Imm & 0xffff_ffff)) is { } text)
+            {
+                notes[pc] = $"{note} {text}";
+            }
+        }
+
+        return notes;
+    }
+
+    // A NUL-terminated run of printable ASCII (up to 60 shown), quoted; null when the bytes are not text.
+    private static string? StringAt(byte[] region, long offset)
+    {
+        if (offset < 0 || offset >= region.Length)
+        {
+            return null;
+        }
+
+        var bytes = region.AsSpan((int)offset);
+        var end = bytes.IndexOf((byte)0);
+        if (end <= 0 || bytes[..end].ContainsAnyExceptInRange((byte)0x20, (byte)0x7e))
+        {
+            return null;
+        }
+
+        var text = System.Text.Encoding.ASCII.GetString(bytes[..Math.Min(end, 60)]).Replace("\\", "\\\\").Replace("\"", "\\\"");
+        return $"\"{text}{(end > 60 ? "…" : "")}\"";
     }
 }

@@ -59,7 +59,7 @@ internal static class RunCommand
                 var stopwatch = Stopwatch.StartNew();
                 var outcome = Vm.Run(verified, bytes, parse.GetValue(budget), kind, hostState: host);
                 stopwatch.Stop();
-                return report.Result(outcome.Result, engineToUse.Name, stopwatch.Elapsed, host);
+                return report.Result(outcome.Result, engineToUse.Name, stopwatch.Elapsed, host, verified.Executable.SourceMap);
             }
             catch (CliFailure failure)
             {
@@ -100,7 +100,7 @@ internal static class RunCommand
 
         if (differences.Count == 0)
         {
-            return report.Result(jit.Result, "interpreter and jit agree", TimeSpan.Zero, jitHost);
+            return report.Result(jit.Result, "interpreter and jit agree", TimeSpan.Zero, jitHost, verified.Executable.SourceMap);
         }
 
         return DivergenceReport.Print(
@@ -161,7 +161,7 @@ internal static class RunCommand
     /// <summary>Prints an outcome as text or as the one JSON line of <c>--json</c>.</summary>
     private sealed class OutcomeReporter(bool json)
     {
-        public int Result(ExecutionResult result, string engine, TimeSpan elapsed, Invocation host)
+        public int Result(ExecutionResult result, string engine, TimeSpan elapsed, Invocation host, Elf.Dwarf.SourceMap source)
         {
             if (!json)
             {
@@ -183,6 +183,7 @@ internal static class RunCommand
                         w.WriteBoolean("ok", false);
                         w.WriteString("error", error.Kind.ToString());
                         w.WriteNumber("pc", error.Pc);
+                        SourceJson.Write(w, source.Find(error.Pc));
                         w.WriteNumber("cu", result.ComputeUnits);
                         w.WriteString("message", error.Message);
                         Effects(w);
@@ -190,7 +191,7 @@ internal static class RunCommand
                 }
                 else
                 {
-                    Console.WriteLine($"error: {error.Kind} at pc {error.Pc}: {error.Message}");
+                    Console.WriteLine($"error: {error.Kind} at pc {error.Pc}{SourceJson.Suffix(source.Find(error.Pc))}: {error.Message}");
                     Console.WriteLine($"compute units: {result.ComputeUnits} ({engine}, {Milliseconds(elapsed)} ms)");
                 }
 

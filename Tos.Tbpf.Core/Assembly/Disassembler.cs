@@ -17,8 +17,11 @@ public static class Disassembler
     /// <param name="syscalls">Names for <c>call imm</c> keys, or null.</param>
     /// <param name="functionNames">Names for slots (ELF symbols), or null to generate labels.</param>
     /// <param name="notes">Comments for slots (what the ELF loader linked there), printed after the instruction.</param>
+    /// <param name="showPcs">End every instruction with its pc, as a comment.</param>
+    /// <param name="headings">A comment line before an instruction (the source line it starts).</param>
     public static string Disassemble(IReadOnlyList<Instruction> instructions, SyscallRegistry? syscalls = null,
-        IReadOnlyDictionary<long, string>? functionNames = null, IReadOnlyDictionary<long, string>? notes = null)
+        IReadOnlyDictionary<long, string>? functionNames = null, IReadOnlyDictionary<long, string>? notes = null,
+        bool showPcs = false, IReadOnlyDictionary<long, string>? headings = null)
     {
         var labels = LabelTargets(instructions, functionNames);
         var text = new StringBuilder();
@@ -34,10 +37,20 @@ public static class Disassembler
                 text.Append(label).Append(":\n");
             }
 
-            text.Append("    ").Append(Format(instructions[pc], pc, syscalls, labels, instructions.Count));
-            if (notes is not null && notes.TryGetValue(pc, out var note))
+            if (headings is not null && headings.TryGetValue(pc, out var heading))
             {
-                text.Append("  # ").Append(note);
+                text.Append("    # ").Append(heading).Append('\n');
+            }
+
+            var start = text.Length;
+            text.Append("    ").Append(Format(instructions[pc], pc, syscalls, labels, instructions.Count));
+            var hasNote = notes is not null && notes.TryGetValue(pc, out _);
+            if (showPcs || hasNote)
+            {
+                // Comments start at one column, so the pcs line up.
+                text.Append(' ', Math.Max(2, CommentColumn - (text.Length - start))).Append("# ");
+                text.Append(showPcs ? $"pc {pc}" : "");
+                text.Append(showPcs && hasNote ? ": " : "").Append(hasNote ? notes![pc] : "");
             }
 
             text.Append('\n');
@@ -45,6 +58,8 @@ public static class Disassembler
 
         return text.ToString();
     }
+
+    private const int CommentColumn = 36;
 
     /// <summary>One instruction, with relative targets (<c>+3</c>), as the verifier quotes it.</summary>
     public static string Format(Instruction instruction, long pc = 0, SyscallRegistry? syscalls = null) =>

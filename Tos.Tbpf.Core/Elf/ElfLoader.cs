@@ -67,7 +67,8 @@ public static class ElfLoader
             throw new ElfException(ElfErrorKind.NoEntrypoint, $"no function '{entrypoint}' in {text.Name}; define it or pass its name as the entry");
         }
 
-        return new Executable(region, 0, (int)text.Size, (long)(entry.Value / 8), profile, syscalls, functions, notes);
+        var source = Dwarf.SourceMapReader.Read(elf, (long)(text.Size / 8), functions);
+        return new Executable(region, 0, (int)text.Size, (long)(entry.Value / 8), profile, syscalls, functions, notes, source);
     }
 
     private static ElfSection FindText(ElfFile elf)

@@ -15,7 +15,7 @@ public sealed class Executable
     /// <summary>Creates an executable whose text lies at <paramref name="textOffset"/> in the program region.</summary>
     public Executable(byte[] programRegion, int textOffset, int textLength, long entryPc, Profile profile,
         SyscallRegistry syscalls, IReadOnlyDictionary<long, string>? functionNames = null,
-        IReadOnlyDictionary<long, string>? relocationNotes = null)
+        IReadOnlyDictionary<long, string>? relocationNotes = null, Elf.Dwarf.SourceMap? sourceMap = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(textOffset);
         ArgumentOutOfRangeException.ThrowIfNegative(textLength);
@@ -30,6 +30,7 @@ public sealed class Executable
         Syscalls = syscalls;
         FunctionNames = functionNames ?? new Dictionary<long, string>();
         RelocationNotes = relocationNotes ?? new Dictionary<long, string>();
+        SourceMap = sourceMap ?? Elf.Dwarf.SourceMap.Empty;
         Instructions = Decoder.Decode(ProgramRegion.AsSpan(textOffset, textLength));
     }
 
@@ -67,6 +68,10 @@ public sealed class Executable
 
     /// <summary>What the loader linked at each relocated slot (a syscall's or callee's name, a data symbol), for the disassembler.</summary>
     public IReadOnlyDictionary<long, string> RelocationNotes { get; }
+
+    /// <summary>pc → source file, line and function, from the object's DWARF line table (<c>clang -g</c>) and symbols;
+    /// empty for assembler text and raw bytecode.</summary>
+    public Elf.Dwarf.SourceMap SourceMap { get; }
 
     /// <summary>The guest address of the first text slot.</summary>
     public ulong TextAddress => ((ulong)MemoryMap.ProgramIndex << MemoryMap.RegionShift) + (ulong)TextOffset;

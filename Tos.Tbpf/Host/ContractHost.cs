@@ -332,6 +332,10 @@ public sealed class ContractHost
         }
     }
 
+    /// <summary>Where <paramref name="pc"/> of a deployed contract is in its source (file, line and function, from the
+    /// object's DWARF line table and symbols), or null when the contract is unknown or carries no such information.</summary>
+    public Elf.Dwarf.SourceLocation? SourceOf(Hash32 contract, long pc) => Program(contract)?.Executable.SourceMap.Find(pc);
+
     /// <summary>The verified program of a deployed contract, or null. Code is immutable once stored, so it is read
     /// outside any overlay and cached.</summary>
     private VerifiedExecutable? Program(Hash32 contract)

@@ -66,7 +66,7 @@ internal static class BlockCommand
                     {
                         w.WriteStartObject();
                         w.WriteNumber("index", i);
-                        InvocationJson.Write(w, results[i]);
+                        InvocationJson.Write(w, results[i], InvokeCommand.SourceOf(host, transactions[i].Payload.Contract, results[i]));
                         w.WriteEndObject();
                     }
 
@@ -80,7 +80,7 @@ internal static class BlockCommand
                 for (var i = 0; i < results.Count; i++)
                 {
                     Console.WriteLine($"transaction {i}:");
-                    InvocationJson.Print(results[i], host.EngineName);
+                    InvocationJson.Print(results[i], host.EngineName, InvokeCommand.SourceOf(host, transactions[i].Payload.Contract, results[i]));
                 }
 
                 Console.WriteLine($"block {block.Height}: {results.Count(r => r.Committed)} of {results.Count} committed; state digest {digest}");

@@ -8,7 +8,7 @@ internal static class InvocationJson
 {
     /// <summary>The fields of one invocation: exit code (null after a VM error or when it did not start), units, refund,
     /// gas split, error (a VM error kind or a failure kind) with its message, and the effects.</summary>
-    public static void Write(Utf8JsonWriter w, InvocationResult result)
+    public static void Write(Utf8JsonWriter w, InvocationResult result, Elf.Dwarf.SourceLocation? source = null)
     {
         if (result.ExitCode is { } code)
         {
@@ -28,6 +28,7 @@ internal static class InvocationJson
         {
             w.WriteString("error", error.Kind.ToString());
             w.WriteNumber("pc", error.Pc);
+            SourceJson.Write(w, source);
             w.WriteString("message", error.Message);
         }
         else if (result.FailureKind != InvocationFailure.None)
@@ -89,11 +90,11 @@ internal static class InvocationJson
     }
 
     /// <summary>The text form of a result, for people.</summary>
-    public static void Print(InvocationResult result, string engine)
+    public static void Print(InvocationResult result, string engine, Elf.Dwarf.SourceLocation? source = null)
     {
         PrintEffects(result.Logs, result.Events, result.Transfers);
 
-        Console.WriteLine(result.Error is { } error ? $"error: {error.Kind} at pc {error.Pc}: {error.Message}"
+        Console.WriteLine(result.Error is { } error ? $"error: {error.Kind} at pc {error.Pc}{SourceJson.Suffix(source)}: {error.Message}"
             : result.FailureKind != InvocationFailure.None ? $"not run: {result.FailureKind}: {result.Failure}"
             : $"exit code: {result.ExitCode}");
         Console.WriteLine($"compute units: {result.ComputeUnits} (refund {result.Refund}; burned {result.Gas.Burned}, paid {result.Gas.Paid}; {engine}); "

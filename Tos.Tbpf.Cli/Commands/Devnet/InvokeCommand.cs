@@ -51,7 +51,7 @@ internal static class InvokeCommand
             var host = new ContractHost(store, CommonOptions.ParseEngine(engineName));
             RequireDeployed(host, hash);
             var result = host.Invoke(hash, input, depositList, units, chain);
-            Report(result, host.EngineName, quiet);
+            Report(result, host.EngineName, quiet, SourceOf(host, hash, result));
             return result.Committed ? ExitCodes.Ok : ExitCodes.RuntimeError;
         }));
         return command;
@@ -87,7 +87,7 @@ internal static class InvokeCommand
             throw new CliFailure("StateError", "the state changed while the engines ran; nothing committed");
         }
 
-        Report(reference.Result, "interpreter and jit agree", json);
+        Report(reference.Result, "interpreter and jit agree", json, SourceOf(interpreter, contract, reference.Result));
         return reference.Result.Committed ? ExitCodes.Ok : ExitCodes.RuntimeError;
     }
 
@@ -99,19 +99,23 @@ internal static class InvokeCommand
         }
     }
 
-    private static void Report(InvocationResult result, string engine, bool json)
+    /// <summary>Where a failed run stopped in the contract's source, when the object says.</summary>
+    public static Elf.Dwarf.SourceLocation? SourceOf(ContractHost host, Hash32 contract, InvocationResult result) =>
+        result.Error is { } error ? host.SourceOf(contract, error.Pc) : null;
+
+    private static void Report(InvocationResult result, string engine, bool json, Elf.Dwarf.SourceLocation? source)
     {
         if (json)
         {
             Console.WriteLine(JsonLine.Write(w =>
             {
                 w.WriteString("engine", engine);
-                InvocationJson.Write(w, result);
+                InvocationJson.Write(w, result, source);
             }));
         }
         else
         {
-            InvocationJson.Print(result, engine);
+            InvocationJson.Print(result, engine, source);
         }
     }
 
