@@ -9,6 +9,8 @@ root.Subcommands.Add(DisasmCommand.Create());
 root.Subcommands.Add(VerifyCommand.Create());
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(TraceCommand.Create());
+root.Subcommands.Add(ProfileCommand.Create());
 root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(ConformancePluginCommand.Create());
 root.Subcommands.Add(DeployCommand.Create());

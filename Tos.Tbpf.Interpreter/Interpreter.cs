@@ -59,14 +59,27 @@ public static partial class Interpreter
         return Execute(program, memory, budget, syscallContext, registers, pc, finalRegisters);
     }
 
-    private static ExecutionResult Execute(VerifiedExecutable program, MemoryMap memory, ulong budget,
-        SyscallContext? syscallContext, ReadOnlySpan<ulong> initial, long pc, Span<ulong> finalRegisters)
+    /// <summary>
+    /// Runs <paramref name="program"/> as <see cref="Run(VerifiedExecutable, MemoryMap, ulong, SyscallContext?, Span{ulong})"/>
+    /// does, calling <paramref name="observer"/> before every instruction with its pc, the units consumed so far and
+    /// r0–r10: what <c>tbpf trace</c> and <c>tbpf profile</c> watch. Plain runs use a separate copy of the loop with an
+    /// empty observer that the .NET JIT removes, so observing costs them nothing.
+    /// </summary>
+    public static ExecutionResult Observe(VerifiedExecutable program, MemoryMap memory, ulong budget, SyscallContext? syscallContext,
+        StepObserver observer, Span<ulong> finalRegisters = default)
     {
+        ArgumentNullException.ThrowIfNull(observer);
+        var executable = program.Executable;
+        Span<ulong> entry = stackalloc ulong[11];
+        entry[1] = (ulong)MemoryMap.InputIndex << MemoryMap.RegionShift;
+        entry[2] = (ulong)(memory[MemoryMap.InputIndex]?.Length ?? 0);
+        entry[10] = ((ulong)MemoryMap.StackIndex << MemoryMap.RegionShift) + (ulong)executable.Profile.StackFrameSize;
         var frames = FramePool.Rent(program.Executable.Profile.MaxCallFrames);
         var registers = new Registers();
+        var watcher = new CallbackWatcher(observer);
         try
         {
-            return Loop(program, memory, budget, syscallContext, initial, pc, frames, ref registers);
+            return Loop(program, memory, budget, syscallContext, entry, executable.EntryPc, frames, ref registers, ref watcher);
         }
         finally
         {
@@ -78,8 +91,30 @@ public static partial class Interpreter
         }
     }
 
-    private static ExecutionResult Loop(VerifiedExecutable program, MemoryMap memory, ulong budget,
-        SyscallContext? syscallContext, ReadOnlySpan<ulong> initial, long pc, Frame[] frames, ref Registers registers)
+    private static ExecutionResult Execute(VerifiedExecutable program, MemoryMap memory, ulong budget,
+        SyscallContext? syscallContext, ReadOnlySpan<ulong> initial, long pc, Span<ulong> finalRegisters)
+    {
+        var frames = FramePool.Rent(program.Executable.Profile.MaxCallFrames);
+        var registers = new Registers();
+        var watcher = default(NoWatcher);
+        try
+        {
+            return Loop(program, memory, budget, syscallContext, initial, pc, frames, ref registers, ref watcher);
+        }
+        finally
+        {
+            FramePool.Return(frames);
+            for (var r = 0; r <= 10 && r < finalRegisters.Length; r++)
+            {
+                finalRegisters[r] = registers[r];
+            }
+        }
+    }
+
+    private static ExecutionResult Loop<TWatcher>(VerifiedExecutable program, MemoryMap memory, ulong budget,
+        SyscallContext? syscallContext, ReadOnlySpan<ulong> initial, long pc, Frame[] frames, ref Registers registers,
+        ref TWatcher watcher)
+        where TWatcher : struct, IWatcher
     {
         var executable = program.Executable;
         var profile = executable.Profile;
@@ -104,6 +139,7 @@ public static partial class Interpreter
                 return ExecutionResult.Fail(VmErrors.BudgetExceeded(pc, budget), budget);
             }
 
+            watcher.Before(pc, cu, ref registers);
             cu++;
             // The verifier keeps pc inside the text: every target is checked and the text cannot fall off its end.
             ref readonly var ins = ref Unsafe.Add(ref code0, (nint)pc);

@@ -36,10 +36,18 @@ public sealed class ContractHost
     /// <summary>A host over <paramref name="state"/> running contracts on <paramref name="engine"/>, settling gas with
     /// <paramref name="gasPolicy"/> (<see cref="GasPolicy.Default"/> when null).</summary>
     public ContractHost(IContractState state, EngineKind engine = EngineKind.Auto, GasPolicy? gasPolicy = null)
+        : this(state, Engines.Get(engine), gasPolicy)
     {
+    }
+
+    /// <summary>A host whose invocations run on <paramref name="engine"/>: an engine of <see cref="Engines"/>, or one that
+    /// wraps it (<c>tbpf trace</c> and <c>tbpf profile</c> watch a deployed contract through an observing interpreter).</summary>
+    public ContractHost(IContractState state, IEngine engine, GasPolicy? gasPolicy = null)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
         _state = state;
         _committed = new CommittedStateSource(state);
-        _engine = Engines.Get(engine);
+        _engine = engine;
         GasPolicy = gasPolicy ?? GasPolicy.Default;
         _runner = new InvocationRunner(_engine, GasPolicy);
     }
@@ -335,6 +343,9 @@ public sealed class ContractHost
     /// <summary>Where <paramref name="pc"/> of a deployed contract is in its source (file, line and function, from the
     /// object's DWARF line table and symbols), or null when the contract is unknown or carries no such information.</summary>
     public Elf.Dwarf.SourceLocation? SourceOf(Hash32 contract, long pc) => Program(contract)?.Executable.SourceMap.Find(pc);
+
+    /// <summary>The verified program of a deployed contract (its instructions, symbols and source map), or null.</summary>
+    public Programs.VerifiedExecutable? ProgramOf(Hash32 contract) => Program(contract);
 
     /// <summary>The verified program of a deployed contract, or null. Code is immutable once stored, so it is read
     /// outside any overlay and cached.</summary>
