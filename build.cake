@@ -16,9 +16,11 @@ Task("Test")
     .Does(() =>
 {
     // The benchmark report's tests compile the native workloads with gcc; the disassembler is checked against
-    // llvm-objdump-19. Both are installed here so that no test is skipped for want of them.
+    // llvm-objdump-19 and the line tables against llvm-dwarfdump-19. All are installed here so that no test is skipped.
     EnsureTool("gcc", "gcc");
     EnsureTool("llvm-objdump-19", "llvm-19", "install llvm 19 (its objdump checks our disassembler)");
+    // tbpf new's project is built with clang-19 by its test.
+    EnsureTool("clang-19", "clang-19", "install clang 19 with eBPF support");
     CleanDirectory(testResults);
     DotNetTest(solution, new DotNetTestSettings
     {

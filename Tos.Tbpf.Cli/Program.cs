@@ -11,6 +11,7 @@ root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(TraceCommand.Create());
 root.Subcommands.Add(ProfileCommand.Create());
+root.Subcommands.Add(NewCommand.Create());
 root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(ConformancePluginCommand.Create());
 root.Subcommands.Add(DeployCommand.Create());

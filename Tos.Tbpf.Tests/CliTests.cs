@@ -195,7 +195,7 @@ public sealed class CliTests
     [Test]
     public void Every_command_has_help()
     {
-        foreach (var command in new[] { "asm", "disasm", "verify", "run", "bench", "report", "conformance-plugin" })
+        foreach (var command in new[] { "asm", "disasm", "verify", "run", "bench", "trace", "profile", "new", "report", "conformance-plugin" })
         {
             var output = CliRunner.Run(null, command, "--help");
             Assert.That(output.ExitCode, Is.EqualTo(0), command);

@@ -86,6 +86,30 @@ public sealed partial class TraceProfileTests
         Assert.That(CliRunner.Run(null, "state", "--state", state, "--json").StdOut, Is.EqualTo(before), "nothing committed");
     }
 
+    [Test]
+    public void A_new_project_builds_with_its_script_and_runs_on_both_engines()
+    {
+        var parent = Directory.CreateTempSubdirectory("tbpf-new-").FullName;
+        var folder = Path.Combine(parent, "ballot");
+        var created = CliRunner.Run(null, "new", "ballot", "--into", folder);
+        Assert.That(created.ExitCode, Is.EqualTo(0), created.StdErr);
+        Assert.That(File.ReadAllText(Path.Combine(folder, "include", "tos", "tos.h")),
+            Is.EqualTo(File.ReadAllText(Path.Combine(SharedData.RepositoryRoot, "native-contracts", "include", "tos", "tos.h"))));
+        using (var build = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(Path.Combine(folder, "build.sh"))
+                   { RedirectStandardError = true, RedirectStandardOutput = true })!)
+        {
+            var errors = build.StandardError.ReadToEnd();
+            build.WaitForExit();
+            Assert.That(build.ExitCode, Is.EqualTo(0), errors);
+        }
+
+        var run = CliRunner.Run(null, "run", Path.Combine(folder, "ballot.o"), "--input-hex", "05", "--engine", "both");
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.StdOut + run.StdErr);
+        Assert.That(run.StdOut, Does.Contain("log: count = 5").And.Contain("interpreter and jit agree"));
+        Assert.That(CliRunner.Run(null, "new", "ballot", "--into", folder).ExitCode, Is.EqualTo(2), "an existing project is never overwritten");
+        Assert.That(CliRunner.Run(null, "new", "../escape").ExitCode, Is.EqualTo(2), "a name is a name, not a path");
+    }
+
     private static Dictionary<string, long> Rows(string output, string header)
     {
         var rows = new Dictionary<string, long>();
