@@ -94,7 +94,7 @@ public static class ProgramLoader
                 }
                 catch (ElfException exception)
                 {
-                    throw new CliFailure("ElfError", $"{exception.Kind}: {exception.Message}");
+                    throw new CliFailure("ElfError", $"{exception.Kind}: {exception.Message}", exception.Pc);
                 }
             default:
                 throw new CliFailure("UsageError", $"unknown format '{format}' (elf, asm or raw)");

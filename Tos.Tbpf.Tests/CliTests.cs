@@ -176,6 +176,20 @@ public sealed class CliTests
     }
 
     [Test]
+    public void A_load_error_in_the_text_names_the_pc_and_function()
+    {
+        var fixture = Path.Combine(SharedData.RepositoryRoot, "native-contracts", "out", "fixtures", "unknown_syscall.o");
+        // Where disasm (which links unknown syscalls for display) shows the call, by its pc comment.
+        var disassembly = CliRunner.Run(null, "disasm", fixture).StdOut;
+        var pc = System.Text.RegularExpressions.Regex.Match(disassembly, @"# pc (\d+): tos_not_a_syscall \(not registered\)").Groups[1].Value;
+        Assert.That(pc, Is.Not.Empty, disassembly);
+        var output = CliRunner.Run(null, "run", fixture, "--json");
+        Assert.That(output.ExitCode, Is.EqualTo(2));
+        Assert.That(output.StdOut, Does.StartWith($"{{\"ok\":false,\"error\":\"ElfError\",\"pc\":{pc},")
+            .And.Contain($"UnknownSyscall: pc {pc} (in entrypoint): call to 'tos_not_a_syscall'"));
+    }
+
+    [Test]
     public void A_folder_given_as_a_program_says_so()
     {
         var folder = Directory.CreateTempSubdirectory("tbpf-folder-").FullName;

@@ -50,8 +50,11 @@ public enum ElfErrorKind
 }
 
 /// <summary>A malformed or unsupported ELF file: the kind of problem and a message naming what and where.</summary>
-public sealed class ElfException(ElfErrorKind kind, string message) : Exception(message)
+public sealed class ElfException(ElfErrorKind kind, string message, long? pc = null) : Exception(message)
 {
     /// <summary>What is wrong.</summary>
     public ElfErrorKind Kind { get; } = kind;
+
+    /// <summary>The instruction the error is about, when it is about one (a relocation that patches the text).</summary>
+    public long? Pc { get; } = pc;
 }

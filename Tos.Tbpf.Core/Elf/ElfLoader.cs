@@ -39,6 +39,10 @@ public static class ElfLoader
             elf.Data(section).CopyTo(region.AsSpan(at));
         }
 
+        // Functions and source lines first: an error in a relocation of the text names its pc and line.
+        var functions = elf.Symbols.Where(s => s.SectionIndex == text.Index && s.Type == ElfSymbol.TypeFunc && s.Value % 8 == 0 && s.Value < text.Size)
+            .GroupBy(s => (long)(s.Value / 8)).ToDictionary(g => g.Key, g => g.First().Name);
+        var source = Dwarf.SourceMapReader.Read(elf, (long)(text.Size / 8), functions);
         var notes = new Dictionary<long, string>();
         foreach (var relocations in elf.Sections.Where(s => s.Type == ElfSection.TypeRel))
         {
@@ -55,19 +59,27 @@ public static class ElfLoader
 
             foreach (var relocation in elf.Relocations(relocations))
             {
-                Apply(elf, layout, region, target, targetAt, text, relocation, profile, syscalls, allowUnknownSyscalls, notes);
+                try
+                {
+                    Apply(elf, layout, region, target, targetAt, text, relocation, profile, syscalls, allowUnknownSyscalls, notes);
+                }
+                catch (ElfException exception) when (target == text && exception.Pc is null)
+                {
+                    // Where in the program, in the terms runtime errors use: the pc, and the source line when known.
+                    var pc = (long)(relocation.Offset / Decoder.SlotSize);
+                    var where = source.Find(pc) is { } location ? $"pc {pc} ({location})" : $"pc {pc}";
+                    var message = exception.Message.Replace($" at 0x{relocation.Offset:x}", "", StringComparison.Ordinal);
+                    throw new ElfException(exception.Kind, $"{where}: {message}", pc);
+                }
             }
         }
 
-        var functions = elf.Symbols.Where(s => s.SectionIndex == text.Index && s.Type == ElfSymbol.TypeFunc && s.Value % 8 == 0 && s.Value < text.Size)
-            .GroupBy(s => (long)(s.Value / 8)).ToDictionary(g => g.Key, g => g.First().Name);
         var entry = elf.Symbols.FirstOrDefault(s => s.Name == entrypoint && s.SectionIndex == text.Index);
         if (entry is null || entry.Value % 8 != 0 || entry.Value >= text.Size)
         {
             throw new ElfException(ElfErrorKind.NoEntrypoint, $"no function '{entrypoint}' in {text.Name}; define it or pass its name as the entry");
         }
 
-        var source = Dwarf.SourceMapReader.Read(elf, (long)(text.Size / 8), functions);
         return new Executable(region, 0, (int)text.Size, (long)(entry.Value / 8), profile, syscalls, functions, notes, source);
     }
 
