@@ -50,12 +50,7 @@ internal static partial class NewCommand
     private static void Write(string folder, string name)
     {
         Directory.CreateDirectory(Path.Combine(folder, "include", "tos"));
-        using (var header = typeof(NewCommand).Assembly.GetManifestResourceStream("tos.h")!)
-        using (var file = File.Create(Path.Combine(folder, "include", "tos", "tos.h")))
-        {
-            header.CopyTo(file);
-        }
-
+        File.WriteAllText(Path.Combine(folder, "include", "tos", "tos.h"), Resource("tos.h"));
         File.WriteAllText(Path.Combine(folder, name + ".c"), Source(name));
         var build = Path.Combine(folder, "build.sh");
         File.WriteAllText(build, BuildScript(name));
@@ -67,26 +62,15 @@ internal static partial class NewCommand
         File.WriteAllText(Path.Combine(folder, "README.md"), Readme(name));
     }
 
-    private static string Source(string name) => $$"""
-        /* {{name}}: adds the first input byte (1 without input) to a counter in storage and logs it. */
-        #include <tos/tos.h>
+    // The counter contract of native-contracts, which the tests run on both engines, renamed.
+    private static string Source(string name) => Resource("counter.c").Replace("/* counter:", $"/* {name}:", StringComparison.Ordinal);
 
-        static const u8 key[] = "count";
-
-        TOS_ENTRYPOINT
-        {
-            u8 value[8] = {0};
-            u64 count = 0;
-            if (tos_storage_load(key, sizeof key - 1, value, sizeof value) == sizeof value)
-                count = tos_read_u64(value);
-            count += input_len > 0 ? input[0] : 1;
-            tos_write_u64(value, count);
-            tos_storage_store(key, sizeof key - 1, value, sizeof value);
-            tos_log_u64("count = ", count);
-            return 0;
-        }
-
-        """;
+    private static string Resource(string name)
+    {
+        using var stream = typeof(NewCommand).Assembly.GetManifestResourceStream(name)!;
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
 
     // -fno-builtin: no calls to memcpy/memset the VM does not have; -mllvm -bpf-stack-size=4096: TBPF's frames are 4 KiB,
     // clang assumes the kernel's 512 bytes; -g: errors, trace and profile name the C line.

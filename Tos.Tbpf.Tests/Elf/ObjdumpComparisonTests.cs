@@ -1,9 +1,9 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using NUnit.Framework;
 using Tos.Tbpf.Assembly;
 using Tos.Tbpf.Elf;
 using Tos.Tbpf.Isa;
+using Tos.Tbpf.Tests.Support;
 
 namespace Tos.Tbpf.Tests.Elf;
 
@@ -39,20 +39,7 @@ public sealed partial class ObjdumpComparisonTests
 
     private static List<(int Pc, byte[] Bytes)> Objdump(string path)
     {
-        var start = new ProcessStartInfo("llvm-objdump-19", ["-d", "--section=.text", path]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            Assert.Ignore("llvm-objdump-19 is not installed (dotnet cake --target=Contracts installs it on Debian)");
-            throw;
-        }
-
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
+        var output = LlvmTool.Run("llvm-objdump-19", "-d", "--section=.text", path);
         return output.Split('\n').Select(l => InstructionLine().Match(l)).Where(m => m.Success)
             .Select(m => (int.Parse(m.Groups[1].Value), Convert.FromHexString(m.Groups[2].Value.Replace(" ", "").Replace("\t", "")))).ToList();
     }

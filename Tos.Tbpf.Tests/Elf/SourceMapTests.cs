@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using NUnit.Framework;
 using Tos.Tbpf.Elf;
@@ -104,20 +103,7 @@ public sealed partial class SourceMapTests
 
     private static List<DumpRow> DwarfdumpRows(string path)
     {
-        var start = new ProcessStartInfo("llvm-dwarfdump-19", ["--debug-line", path]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            Assert.Ignore("llvm-dwarfdump-19 is not installed (dotnet cake --target=Test installs llvm-19 on Debian)");
-            throw;
-        }
-
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
+        var output = LlvmTool.Run("llvm-dwarfdump-19", "--debug-line", path);
         return output.Split('\n').Select(l => Row().Match(l)).Where(m => m.Success)
             .Select(m => new DumpRow(Convert.ToUInt64(m.Groups[1].Value, 16), int.Parse(m.Groups[2].Value), m.Groups[3].Value.Contains("end_sequence")))
             .ToList();
