@@ -1,3 +1,4 @@
+using System.Globalization;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
@@ -29,7 +30,7 @@ public static class FullRunner
         foreach (var report in reports)
         {
             var key = Key(report.BenchmarkCase.Descriptor.Type.Name, report.BenchmarkCase.Descriptor.WorkloadMethod.Name,
-                report.BenchmarkCase.Parameters.Items.Select(p => p.Value?.ToString() ?? "").ToArray());
+                report.BenchmarkCase.Parameters.Items.Select(p => (p.Name, p.Value?.ToString() ?? "")).ToArray());
             if (!report.Success || report.ResultStatistics is null)
             {
                 failures.Add($"{key} did not run or failed its check");
@@ -49,7 +50,7 @@ public static class FullRunner
             var instructions = new ExecutionFixture(workload, EngineVariant.Interpreter).Instructions;
             foreach (var variant in EngineVariant.All)
             {
-                if (Seconds(Key(nameof(ExecutionBenchmarks), "Run", workload, variant)) is { } seconds)
+                if (Seconds(Key(nameof(ExecutionBenchmarks), "Run", ("Workload", workload), ("Engine", variant))) is { } seconds)
                 {
                     execution.Add(new ExecutionRow(workload, variant, instructions, seconds));
                 }
@@ -59,24 +60,24 @@ public static class FullRunner
         var transferUnits = new TokenTransferFixture(EngineKind.Interpreter).ComputeUnits;
         foreach (var engine in new[] { EngineVariant.Interpreter, EngineVariant.Jit })
         {
-            if (Seconds(Key(nameof(TokenTransferBenchmarks), "Transfer", engine)) is { } seconds)
+            if (Seconds(Key(nameof(TokenTransferBenchmarks), "Transfer", ("Engine", engine))) is { } seconds)
             {
                 execution.Add(new ExecutionRow(TokenTransferFixture.Name, engine, transferUnits, seconds));
             }
         }
 
-        var native = Workload.All.Select(w => (w.Name, Seconds: Seconds(Key(nameof(NativeBenchmarks), "Run", w.Name))))
+        var native = Workload.All.Select(w => (w.Name, Seconds: Seconds(Key(nameof(NativeBenchmarks), "Run", ("Workload", w.Name)))))
             .Where(n => n.Seconds is not null).ToDictionary(n => n.Name, n => n.Seconds!.Value);
         var compile = CompileMix.Sizes
-            .Select(s => (Slots: s, Compile: Key(nameof(ProgramSizeBenchmarks), "Compile", s.ToString()), Load: Key(nameof(ProgramSizeBenchmarks), "LoadAndVerify", s.ToString())))
+            .Select(s => (Slots: s, Compile: Key(nameof(ProgramSizeBenchmarks), "Compile", ("Slots", s.ToString(CultureInfo.InvariantCulture))), Load: Key(nameof(ProgramSizeBenchmarks), "LoadAndVerify", ("Slots", s.ToString(CultureInfo.InvariantCulture)))))
             .Where(s => Seconds(s.Compile) is not null && Seconds(s.Load) is not null)
             .Select(s => new CompileRow(s.Slots, Seconds(s.Compile)!.Value, Bytes(s.Compile), Seconds(s.Load)!.Value, Bytes(s.Load))).ToList();
         var host = new[] { EngineVariant.Interpreter, EngineVariant.Jit }
-            .Select(e => (Engine: e, Invoke: Key(nameof(HostBenchmarks), "Invoke", e), Bare: Key(nameof(HostBenchmarks), "BareRun", e)))
+            .Select(e => (Engine: e, Invoke: Key(nameof(HostBenchmarks), "Invoke", ("Engine", e)), Bare: Key(nameof(HostBenchmarks), "BareRun", ("Engine", e))))
             .Where(h => Seconds(h.Invoke) is not null && Seconds(h.Bare) is not null)
             .Select(h => new HostRow(h.Engine, Seconds(h.Invoke)!.Value, Bytes(h.Invoke), Seconds(h.Bare)!.Value, Bytes(h.Bare))).ToList();
         var blocks = BlockBenchmarks.Workloads.SelectMany(w => BlockBenchmarks.ThreadCounts.Select(t => (Workload: w, Threads: t)))
-            .Select(b => (b.Workload, b.Threads, Seconds: Seconds(Key(nameof(BlockBenchmarks), "ExecuteBlock", b.Workload, b.Threads.ToString()))))
+            .Select(b => (b.Workload, b.Threads, Seconds: Seconds(Key(nameof(BlockBenchmarks), "ExecuteBlock", ("Workload", b.Workload), ("Threads", b.Threads.ToString(CultureInfo.InvariantCulture))))))
             .Where(b => b.Seconds is not null)
             .Select(b => new BlockRow(b.Workload, b.Threads, BlockBenchmarks.Transactions, b.Seconds!.Value)).ToList();
         return new BenchResults
@@ -86,6 +87,7 @@ public static class FullRunner
         };
     }
 
-    private static string Key(string type, string method, params string[] parameters) =>
-        $"{type}.{method}({string.Join(", ", parameters)})";
+    // A case by its class, method and parameters by name, in name order: independent of how BenchmarkDotNet lists them.
+    private static string Key(string type, string method, params (string Name, string Value)[] parameters) =>
+        $"{type}.{method}({string.Join(", ", parameters.OrderBy(p => p.Name, StringComparer.Ordinal).Select(p => $"{p.Name}={p.Value}"))})";
 }

@@ -108,6 +108,7 @@ internal static class ProfileCommand
     private sealed class UnitCounter(VerifiedExecutable program)
     {
         private readonly List<string> _stack = [];
+        private string _stackKey = "";
         private long _pc = -1;
         private ulong _units;
 
@@ -124,15 +125,18 @@ internal static class ProfileCommand
                 if (previous is Op.CallLocal or Op.Callx && pc != _pc + 1)
                 {
                     _stack.Add(FunctionAt(pc));
+                    _stackKey = string.Join(';', _stack);
                 }
                 else if (previous == Op.Exit && _stack.Count > 1)
                 {
                     _stack.RemoveAt(_stack.Count - 1);
+                    _stackKey = string.Join(';', _stack);
                 }
             }
             else
             {
                 _stack.Add(FunctionAt(pc));
+                _stackKey = _stack[0];
             }
 
             _pc = pc;
@@ -150,8 +154,9 @@ internal static class ProfileCommand
         private void Charge(ulong units)
         {
             ByPc[_pc] += units;
-            var key = string.Join(';', _stack);
-            Stacks[key] = Stacks.GetValueOrDefault(key) + units;
+            // The key changes only at calls and returns, not per instruction.
+            ref var total = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(Stacks, _stackKey, out _);
+            total += units;
         }
 
         private string FunctionAt(long pc) => program.Executable.SourceMap.Find(pc)?.Function ?? $"pc_{pc}";
