@@ -22,6 +22,7 @@ public sealed unsafe class JitProgram : IDisposable
     private readonly ulong[] _callxTable;   // pinned: native address per pc, 0 where callx may not land
     private readonly long[] _callxCharge;   // pinned: units from a pc to the end of its block
     private readonly long[] _unitsToEnd;
+    private readonly bool _uncheckedFrameAccesses;
 
     private JitProgram(VerifiedExecutable program, JitOptions options, CompiledCode compiled)
     {
@@ -31,6 +32,7 @@ public sealed unsafe class JitProgram : IDisposable
         var code = _lease.Code;
         CodeSize = compiled.CodeSize;
         _unitsToEnd = compiled.UnitsToEnd;
+        _uncheckedFrameAccesses = compiled.UncheckedFrameAccesses;
         // The tables callx reads (pinned: the code holds their addresses), only for programs that make such calls.
         var offsets = compiled.InstructionOffsets ?? [];
         _callxTable = GC.AllocateArray<ulong>(offsets.Length, pinned: true);
@@ -89,6 +91,14 @@ public sealed unsafe class JitProgram : IDisposable
 
         slots = Math.Min(slots, JitContext.MaxRegions);
         syscallContext ??= new SyscallContext(memory);
+        if (_uncheckedFrameAccesses && !HasStandardStack(memory, executable.Profile))
+        {
+            ObjectDisposedException.ThrowIf(_lease.IsReleased, this);
+            // The code reaches frames without checks, which is sound only over a whole writable stack region of the
+            // profile's size. A caller's own map without one runs on the interpreter: the same result, never a stray access.
+            return Interpreter.Run(Program, memory, budget, syscallContext, finalRegisters);
+        }
+
         if (!_lease.TryEnter(out var stripe))
         {
             throw new ObjectDisposedException(nameof(JitProgram), "the compiled program was disposed");
@@ -121,7 +131,15 @@ public sealed unsafe class JitProgram : IDisposable
 
                 var length = (ulong)region.Length;
                 var writable = region.Writable;
-                context.SetRegion(index, host, length, writable ? (ulong)region.WrittenEnd : 0, writable ? length : 0);
+                var watermark = writable ? (ulong)region.WrittenEnd : 0;
+                if (index == MemoryMap.StackIndex && _uncheckedFrameAccesses)
+                {
+                    // Frame 0 counts as written: unchecked stores into it skip the watermark (deeper frames: at each call).
+                    context.StackBias = (ulong)host - ((ulong)MemoryMap.StackIndex << MemoryMap.RegionShift);
+                    watermark = Math.Max(watermark, (ulong)executable.Profile.StackFrameSize);
+                }
+
+                context.SetRegion(index, host, length, watermark, writable ? length : 0);
             }
 
             context.Registers[1] = (ulong)MemoryMap.InputIndex << MemoryMap.RegionShift;
@@ -164,6 +182,10 @@ public sealed unsafe class JitProgram : IDisposable
             _lease.Exit(stripe);
         }
     }
+
+    private static bool HasStandardStack(MemoryMap memory, Profile profile) =>
+        memory.SlotCount > MemoryMap.StackIndex && memory[MemoryMap.StackIndex] is { Writable: true } stack
+        && stack.Length >= profile.StackSize && stack.Data.Length >= stack.Length;
 
     private ExecutionResult Finish(ref JitContext context, MemoryMap memory, ulong budget, RunState state, Span<ulong> finalRegisters)
     {

@@ -3,6 +3,7 @@ using Tos.Tbpf.Jit.Compiler.Emission;
 using Tos.Tbpf.Isa;
 using Instruction = Tos.Tbpf.Isa.Instruction;
 using Tos.Tbpf.Jit.Runtime;
+using Tos.Tbpf.Memory;
 using static Iced.Intel.AssemblerRegisters;
 using static Tos.Tbpf.Jit.Compiler.RegisterMap;
 
@@ -20,6 +21,20 @@ internal sealed partial class X64Compiler
     private void EmitLocalCall(int pc, CodeLabel target)
     {
         EmitPushFrame(_a, Stub(JitStatus.CallDepthExceeded, pc), _profile.MaxCallFrames, _profile.StackFrameSize);
+        if (_frameAccessesUnchecked)
+        {
+            // The new frame counts as written up to its top (r10's offset in the stack region), so that unchecked stores
+            // into it are zeroed when the invocation's memory is returned.
+            var covered = _a.CreateLabel();
+            var watermark = __qword_ptr[Context + (JitContext.RegionsOffset + MemoryMap.StackIndex * JitContext.RegionEntrySize
+                + JitContext.RegionWatermarkOffset)];
+            _a.mov(eax, R32[10]);
+            _a.cmp(rax, watermark);
+            _a.jbe(covered);
+            _a.mov(watermark, rax);
+            _a.Bind(covered);
+        }
+
         _a.call(target);
         EmitPopFrame(_a);
     }

@@ -87,14 +87,47 @@ internal sealed partial class X64Compiler
         _a.add(rax, key);
     }
 
+    /// <summary>
+    /// An access through r10 with a constant offset inside the current frame: <c>[r10 + offset, r10 + offset + size)</c>
+    /// within <c>[r10 - frame size, r10)</c>. r10 cannot be written and always points at the top of a frame of the stack
+    /// region, so such an access can neither fault nor leave the region: it needs no check. A store there needs no
+    /// watermark bookkeeping either, because every frame a program can be in counts as written (frame 0 from the start,
+    /// each deeper one at the call that enters it). An offset that would need blinding keeps the checked form.
+    /// </summary>
+    private bool IsFrameAccess(Instruction ins)
+    {
+        if (ins.Op is Op.LddwTail or Op.Invalid || ins.Info.Kind is not (InstructionKind.Load or InstructionKind.Store))
+        {
+            return false;
+        }
+
+        var row = ins.Info;
+        var isLoad = row.Kind == InstructionKind.Load;
+        var baseRegister = isLoad ? ins.Src : ins.Dst;
+        return baseRegister == 10 && ins.Offset >= -_profile.StackFrameSize && ins.Offset + row.AccessSize <= 0
+            && !NeedsBlinding(ins.Offset);
+    }
+
     private void EmitLoadStore(int pc, Instruction ins, OpcodeInfo row)
     {
         var size = row.AccessSize;
         var isLoad = row.Shape == OperandShape.Load;
-        EmitTranslate(pc, isLoad ? ins.Src : ins.Dst, ins.Offset, size, store: !isLoad);
+        int at;
+        if (_frameAccessesUnchecked && IsFrameAccess(ins))
+        {
+            // host = (stack host - stack guest base) + r10; the access is at host + offset.
+            _a.mov(rax, Field(JitContext.StackBiasOffset));
+            _a.add(rax, R64[10]);
+            at = ins.Offset;
+        }
+        else
+        {
+            EmitTranslate(pc, isLoad ? ins.Src : ins.Dst, ins.Offset, size, store: !isLoad);
+            at = -size;
+        }
+
         var d = R64[ins.Dst];
         var d32 = R32[ins.Dst];
-        var at = -size;
         switch (ins.Op)
         {
             case Op.LdxB: _a.movzx(d32, __byte_ptr[rax + at]); break;

@@ -16,7 +16,10 @@ namespace Tos.Tbpf.Jit.Compiler;
 /// <param name="InstructionOffsets">For each pc, the code offset callx lands on, -1 where it may not land; null when the
 /// program makes no callx to code addresses (then the runtime needs no table).</param>
 /// <param name="UnitsToEnd">For each pc, the units from it to the end of its block (see <see cref="BasicBlocks"/>).</param>
-internal sealed record CompiledCode(ExecutableMemory Code, int CodeSize, long[]? InstructionOffsets, long[] UnitsToEnd);
+/// <param name="UncheckedFrameAccesses">Whether the code reaches the current stack frame without a bounds check (see
+/// <c>X64Compiler.IsFrameAccess</c>): it may only run over a full standard stack region, with frame 0 counted as written.</param>
+internal sealed record CompiledCode(ExecutableMemory Code, int CodeSize, long[]? InstructionOffsets, long[] UnitsToEnd,
+    bool UncheckedFrameAccesses = false);
 
 /// <summary>
 /// Compiles a verified program to x86-64 in one pass: every x86 form is encoded by Iced once per process and then
@@ -42,6 +45,7 @@ internal sealed partial class X64Compiler
     private readonly CodeLabel[] _blockEntry;
     private readonly Dictionary<JitStatus, CodeLabel> _anchors = [];
     private readonly bool _labelEveryInstruction;
+    private readonly bool _frameAccessesUnchecked;
     private CodeLabel _exit;
     private CodeLabel _exitOk;
     private CodeLabel? _raiseWatermark;
@@ -61,6 +65,9 @@ internal sealed partial class X64Compiler
         // callx may land on any instruction, so only then does every instruction need a label (and the
         // encoder its offsets); otherwise block entries are the only targets.
         _labelEveryInstruction = profileHasCodeCallx(executable) && _code.Any(i => i.Op == Op.Callx);
+        // Frame accesses go unchecked unless the program has callx, whose shared call sequence does not raise the stack
+        // watermark for the frame it enters.
+        _frameAccessesUnchecked = _profile.StackFrameSize > 0 && !_code.Any(i => i.Op == Op.Callx) && _code.Any(IsFrameAccess);
         _blockEntry = new CodeLabel[_code.Length];
         for (var pc = 0; pc < _code.Length; pc++)
         {
@@ -126,7 +133,7 @@ internal sealed partial class X64Compiler
             throw new JitException($"the code is {code.Length} bytes, above its bound of {bound}");
         }
 
-        return new CompiledCode(ExecutableMemory.Create(code), code.Length, offsets, _blocks.UnitsToEnd);
+        return new CompiledCode(ExecutableMemory.Create(code), code.Length, offsets, _blocks.UnitsToEnd, _frameAccessesUnchecked);
     }
 
     private void EmitInstruction(int pc, Instruction ins)

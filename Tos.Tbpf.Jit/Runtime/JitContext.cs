@@ -28,6 +28,7 @@ internal unsafe struct JitContext
     public const int TextLengthOffset = 184;     // text length in bytes
     public const int ScratchOffset = 192;        // one spare word for sequences that run out of scratch registers
     public const int RegionCountOffset = 200;    // entries in the region table
+    public const int StackBiasOffset = 208;      // stack host address minus the stack's guest base: host = bias + r10 + offset
     public const int RegionsOffset = 256;        // RegionEntry[MaxRegions]
     // Per region: host address, loadable length, the store watermark the fast path compares against (stores below it
     // need no bookkeeping), and the store limit (the length if writable, else 0) that the slow path grows it up to.
@@ -50,6 +51,7 @@ internal unsafe struct JitContext
     [FieldOffset(TextLengthOffset)] public ulong TextLength;
     [FieldOffset(ScratchOffset)] public ulong Scratch;
     [FieldOffset(RegionCountOffset)] public long RegionCount;
+    [FieldOffset(StackBiasOffset)] public ulong StackBias;
     [FieldOffset(RegionsOffset)] public fixed ulong Regions[MaxRegions * RegionEntrySize / 8];
 
     public void SetRegion(int index, nint host, ulong loadLength, ulong watermark, ulong storeLimit)
