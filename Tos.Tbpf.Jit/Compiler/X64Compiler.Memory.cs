@@ -92,7 +92,7 @@ internal sealed partial class X64Compiler
     /// within <c>[r10 - frame size, r10)</c>. r10 cannot be written and always points at the top of a frame of the stack
     /// region, so such an access can neither fault nor leave the region: it needs no check. A store there needs no
     /// watermark bookkeeping either, because every frame a program can be in counts as written (frame 0 from the start,
-    /// each deeper one at the call that enters it). An offset that would need blinding keeps the checked form.
+    /// each deeper one at the call that enters it).
     /// </summary>
     private bool IsFrameAccess(Instruction ins)
     {
@@ -104,8 +104,7 @@ internal sealed partial class X64Compiler
         var row = ins.Info;
         var isLoad = row.Kind == InstructionKind.Load;
         var baseRegister = isLoad ? ins.Src : ins.Dst;
-        return baseRegister == 10 && ins.Offset >= -_profile.StackFrameSize && ins.Offset + row.AccessSize <= 0
-            && !NeedsBlinding(ins.Offset);
+        return baseRegister == 10 && ins.Offset >= -_profile.StackFrameSize && ins.Offset + row.AccessSize <= 0;
     }
 
     private void EmitLoadStore(int pc, Instruction ins, OpcodeInfo row)
@@ -115,10 +114,20 @@ internal sealed partial class X64Compiler
         int at;
         if (_frameAccessesUnchecked && IsFrameAccess(ins))
         {
-            // host = (stack host - stack guest base) + r10; the access is at host + offset.
+            // host = (stack host - stack guest base) + r10; the access is at host + offset. With blinding the offset is
+            // split between the lea and the access, as in EmitAddress.
             _a.mov(rax, Field(JitContext.StackBiasOffset));
-            _a.add(rax, R64[10]);
-            at = ins.Offset;
+            if (NeedsBlinding(ins.Offset))
+            {
+                var key = OffsetKey(ins.Offset);
+                _a.lea(rax, __[rax + R64[10] + (ins.Offset - key)]);
+                at = key;
+            }
+            else
+            {
+                _a.add(rax, R64[10]);
+                at = ins.Offset;
+            }
         }
         else
         {

@@ -64,6 +64,22 @@ public sealed class FrameAccessTests
     }
 
     [Test]
+    public void A_frame_offset_that_needs_blinding_never_appears_in_the_code()
+    {
+        // -1972 has two bytes of its own (0x4c, 0xf8): hardening splits it between the lea and the access.
+        var program = Vm.Load(Executable.FromAssembly("stxdw [r10-1972], r1\nldxdw r0, [r10-1972]\nexit", Profile.Tbpf));
+        for (var seed = 0; seed < 20; seed++)
+        {
+            using var compiled = JitProgram.Compile(program, new JitOptions(Seed: seed));
+            // x86 holds it as a 32-bit displacement; a chance match of 4 bytes in a few hundred is negligible.
+            Assert.That(compiled.Code.IndexOf((ReadOnlySpan<byte>)[0x4c, 0xf8, 0xff, 0xff]), Is.EqualTo(-1), $"seed {seed}");
+        }
+
+        var memory = MemoryMap.Standard(program.Executable.ProgramRegion, [], Profile.Tbpf);
+        Assert.That(Engines.Jit!.Run(program, memory, 100).Describe(), Is.EqualTo("Ok 0x400000000, cu 3"), "r1 (the input address) round-trips");
+    }
+
+    [Test]
     public void Unchecked_frame_stores_are_zeroed_when_pooled_memory_returns()
     {
         var writer = Vm.Load(Executable.FromAssembly(Writer, Profile.Tbpf));
