@@ -49,7 +49,18 @@ internal sealed class ObservedRun
     }
 
     /// <summary>The outcome of an observed run.</summary>
-    public sealed record Outcome(ExecutionResult Result, ulong[] FinalRegisters, IReadOnlyList<string> Logs);
+    public sealed record Outcome(ExecutionResult Result, ulong[] FinalRegisters, IReadOnlyList<string> Logs)
+    {
+        /// <summary>Prints r0 or the error (with its source line when known) and the units; returns the exit code.</summary>
+        public int Print(VerifiedExecutable program)
+        {
+            Console.WriteLine(Result.Error is { } error
+                ? $"error: {error.Kind} at pc {error.Pc}{SourceJson.Suffix(program.Executable.SourceMap.Find(error.Pc))}: {error.Message}"
+                : $"r0 = 0x{Result.R0:x} ({(long)Result.R0})");
+            Console.WriteLine($"compute units: {Result.ComputeUnits} (interpreter)");
+            return Result.IsOk ? ExitCodes.Ok : ExitCodes.RuntimeError;
+        }
+    }
 
     /// <summary>Loads the program (or opens the state and finds the contract); throws <see cref="CliFailure"/> for
     /// anything wrong before it runs. Run it with <see cref="Loaded.Run"/>, then dispose of it.</summary>

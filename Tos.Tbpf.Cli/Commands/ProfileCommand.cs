@@ -41,6 +41,7 @@ internal static class ProfileCommand
                 var outcome = loaded.Run(counter.Step);
                 counter.Finish(outcome.Result.ComputeUnits);
                 Print(counter, loaded.Program, outcome.Result, rows);
+                var exitCode = outcome.Print(loaded.Program);
                 if (parse.GetValue(collapsed) is { } file)
                 {
                     try
@@ -55,7 +56,7 @@ internal static class ProfileCommand
                     Console.WriteLine($"call stacks: {file.FullName} (folded; open in speedscope or flamegraph.pl)");
                 }
 
-                return outcome.Result.IsOk ? ExitCodes.Ok : ExitCodes.RuntimeError;
+                return exitCode;
             }
             catch (CliFailure failure)
             {
@@ -82,10 +83,6 @@ internal static class ProfileCommand
             .Where(x => x.Units > 0).GroupBy(x => x.Key).Select(g => (g.Key, Units: g.Sum(x => (double)x.Units)));
         AnsiConsole.Write(Table("function", byFunction, total, rows));
         AnsiConsole.Write(Table(lines ? "source line" : "pc", byLine, total, rows));
-        Console.WriteLine(result.Error is { } error
-            ? $"error: {error.Kind} at pc {error.Pc}{SourceJson.Suffix(map.Find(error.Pc))}: {error.Message}"
-            : $"r0 = 0x{result.R0:x} ({(long)result.R0})");
-        Console.WriteLine($"compute units: {result.ComputeUnits} (interpreter)");
     }
 
     private static string LineKey(Elf.Dwarf.SourceLocation? location, int pc, bool lines) =>

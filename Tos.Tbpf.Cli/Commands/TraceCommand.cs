@@ -43,13 +43,7 @@ internal static class TraceCommand
                     Console.WriteLine($"log: {log}");
                 }
 
-                var result = outcome.Result;
-                var source = result.Error is { } failure ? loaded.Program.Executable.SourceMap.Find(failure.Pc) : null;
-                Console.WriteLine(result.Error is { } error
-                    ? $"error: {error.Kind} at pc {error.Pc}{SourceJson.Suffix(source)}: {error.Message}"
-                    : $"r0 = 0x{result.R0:x} ({(long)result.R0})");
-                Console.WriteLine($"compute units: {result.ComputeUnits} (interpreter)");
-                return result.IsOk ? ExitCodes.Ok : ExitCodes.RuntimeError;
+                return outcome.Print(loaded.Program);
             }
             catch (CliFailure failure)
             {
