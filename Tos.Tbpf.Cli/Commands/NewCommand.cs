@@ -73,13 +73,14 @@ internal static partial class NewCommand
     }
 
     // -fno-builtin: no calls to memcpy/memset the VM does not have; -mllvm -bpf-stack-size=4096: TBPF's frames are 4 KiB,
-    // clang assumes the kernel's 512 bytes; -g: errors, trace and profile name the C line.
+    // clang assumes the kernel's 512 bytes; -g: errors, trace and profile name the C line (-fdebug-compilation-dir=.: as
+    // a path relative to the project, the same wherever it is built).
     private static string BuildScript(string name) => $$"""
         #!/bin/sh
         # Builds {{name}}.o for TBPF. clang 19 with the BPF target (Debian: apt-get install clang-19).
         set -e
         cd "$(dirname "$0")"
-        clang-19 -target bpf -mcpu=v3 -O2 -g -fno-builtin -mllvm -bpf-stack-size=4096 -Iinclude -c {{name}}.c -o {{name}}.o
+        clang-19 -target bpf -mcpu=v3 -O2 -g -fdebug-compilation-dir=. -fno-builtin -mllvm -bpf-stack-size=4096 -Iinclude -c {{name}}.c -o {{name}}.o
         echo "built {{name}}.o"
 
         """;
