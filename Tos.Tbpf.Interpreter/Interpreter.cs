@@ -30,12 +30,10 @@ public static partial class Interpreter
     public static ExecutionResult Run(VerifiedExecutable program, MemoryMap memory, ulong budget,
         SyscallContext? syscallContext, Span<ulong> finalRegisters)
     {
-        var executable = program.Executable;
         Span<ulong> entry = stackalloc ulong[11];
-        entry[1] = (ulong)MemoryMap.InputIndex << MemoryMap.RegionShift;
-        entry[2] = (ulong)(memory[MemoryMap.InputIndex]?.Length ?? 0);
-        entry[10] = ((ulong)MemoryMap.StackIndex << MemoryMap.RegionShift) + (ulong)executable.Profile.StackFrameSize;
-        return Execute(program, memory, budget, syscallContext, entry, executable.EntryPc, finalRegisters);
+        EntryRegisters(program.Executable, memory, entry);
+        var watcher = default(NoWatcher);
+        return Execute(program, memory, budget, syscallContext, entry, program.Executable.EntryPc, finalRegisters, ref watcher);
     }
 
     /// <summary>
@@ -56,7 +54,8 @@ public static partial class Interpreter
                 $"resume at pc {pc} with {budget} units for a block of {blockUnits} breaks the hand-over invariant");
         }
 
-        return Execute(program, memory, budget, syscallContext, registers, pc, finalRegisters);
+        var watcher = default(NoWatcher);
+        return Execute(program, memory, budget, syscallContext, registers, pc, finalRegisters, ref watcher);
     }
 
     /// <summary>
@@ -69,34 +68,26 @@ public static partial class Interpreter
         StepObserver observer, Span<ulong> finalRegisters = default)
     {
         ArgumentNullException.ThrowIfNull(observer);
-        var executable = program.Executable;
         Span<ulong> entry = stackalloc ulong[11];
+        EntryRegisters(program.Executable, memory, entry);
+        var watcher = new CallbackWatcher(observer);
+        return Execute(program, memory, budget, syscallContext, entry, program.Executable.EntryPc, finalRegisters, ref watcher);
+    }
+
+    // r1 = the input's address, r2 = its length, r10 = the top of frame 0.
+    private static void EntryRegisters(Executable executable, MemoryMap memory, Span<ulong> entry)
+    {
         entry[1] = (ulong)MemoryMap.InputIndex << MemoryMap.RegionShift;
         entry[2] = (ulong)(memory[MemoryMap.InputIndex]?.Length ?? 0);
         entry[10] = ((ulong)MemoryMap.StackIndex << MemoryMap.RegionShift) + (ulong)executable.Profile.StackFrameSize;
-        var frames = FramePool.Rent(program.Executable.Profile.MaxCallFrames);
-        var registers = new Registers();
-        var watcher = new CallbackWatcher(observer);
-        try
-        {
-            return Loop(program, memory, budget, syscallContext, entry, executable.EntryPc, frames, ref registers, ref watcher);
-        }
-        finally
-        {
-            FramePool.Return(frames);
-            for (var r = 0; r <= 10 && r < finalRegisters.Length; r++)
-            {
-                finalRegisters[r] = registers[r];
-            }
-        }
     }
 
-    private static ExecutionResult Execute(VerifiedExecutable program, MemoryMap memory, ulong budget,
-        SyscallContext? syscallContext, ReadOnlySpan<ulong> initial, long pc, Span<ulong> finalRegisters)
+    private static ExecutionResult Execute<TWatcher>(VerifiedExecutable program, MemoryMap memory, ulong budget,
+        SyscallContext? syscallContext, ReadOnlySpan<ulong> initial, long pc, Span<ulong> finalRegisters, ref TWatcher watcher)
+        where TWatcher : struct, IWatcher
     {
         var frames = FramePool.Rent(program.Executable.Profile.MaxCallFrames);
         var registers = new Registers();
-        var watcher = default(NoWatcher);
         try
         {
             return Loop(program, memory, budget, syscallContext, initial, pc, frames, ref registers, ref watcher);
