@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using Tos.Tbpf.Jit;
 using Tos.Tbpf.Programs;
 
 namespace Tos.Tbpf.Bench;
@@ -21,11 +20,7 @@ public class CompileBenchmarks
     public void Setup() => _program = Workload == LargeProgram.Name ? LargeProgram.Load() : Bench.Workload.Named(Workload).Load();
 
     [Benchmark]
-    public int Compile()
-    {
-        using var compiled = JitProgram.Compile(_program);
-        return compiled.CodeSize;
-    }
+    public int Compile() => CompileMix.Compile(_program);
 }
 
 /// <summary>Compile throughput on large programs of each instruction mix and size (10 k, 100 k slots, 1 MiB), hardening
@@ -50,11 +45,7 @@ public class CompileMixBenchmarks
     public void Setup() => _program = CompileMix.Build(Mix, Slots);
 
     [Benchmark]
-    public int Compile()
-    {
-        using var compiled = JitProgram.Compile(_program);
-        return compiled.CodeSize;
-    }
+    public int Compile() => CompileMix.Compile(_program);
 }
 
 /// <summary>What a deploy costs by program size (1 k slots to 1 MiB of the mixed program): loading and verifying the
@@ -75,16 +66,12 @@ public class ProgramSizeBenchmarks
     public void Setup()
     {
         _bytecode = CompileMix.Bytecode("mixed", Slots);
-        _program = Vm.Load(Executable.FromBytecode(_bytecode, Profile.Tbpf));
+        _program = CompileMix.Load(_bytecode);
     }
 
     [Benchmark]
-    public int LoadAndVerify() => Vm.Load(Executable.FromBytecode(_bytecode, Profile.Tbpf)).Executable.Instructions.Length;
+    public int LoadAndVerify() => CompileMix.Load(_bytecode).Executable.Instructions.Length;
 
     [Benchmark]
-    public int Compile()
-    {
-        using var compiled = JitProgram.Compile(_program);
-        return compiled.CodeSize;
-    }
+    public int Compile() => CompileMix.Compile(_program);
 }

@@ -18,7 +18,18 @@ public static class CompileMix
     public static readonly int[] Sizes = [1_000, 10_000, 100_000, 1024 * 1024 / 8];
 
     /// <summary>A verified program of <paramref name="mix"/> with <paramref name="slots"/> slots.</summary>
-    public static VerifiedExecutable Build(string mix, int slots) => Vm.Load(Executable.FromBytecode(Bytecode(mix, slots), Profile.Tbpf));
+    public static VerifiedExecutable Build(string mix, int slots) => Load(Bytecode(mix, slots));
+
+    /// <summary>Loads and verifies bytecode as a deploy does (tbpf profile): what <c>ProgramSizeBenchmarks</c> times.</summary>
+    public static VerifiedExecutable Load(byte[] bytecode) => Vm.Load(Executable.FromBytecode(bytecode, Profile.Tbpf));
+
+    /// <summary>Compiles with metering and hardening on and unmaps the code; returns its size (what the compile
+    /// benchmarks time).</summary>
+    public static int Compile(VerifiedExecutable program)
+    {
+        using var compiled = Tos.Tbpf.Jit.JitProgram.Compile(program);
+        return compiled.CodeSize;
+    }
 
     /// <summary>The bytecode of <see cref="Build"/>, for measuring load and verification.</summary>
     public static byte[] Bytecode(string mix, int slots)

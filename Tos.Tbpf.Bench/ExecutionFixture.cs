@@ -52,6 +52,12 @@ public sealed class ExecutionFixture
         Check();
     }
 
+    /// <summary>The instructions one run of <paramref name="workload"/> executes: the bench README's count for a canonical
+    /// workload, the interpreter's compute units (from a checked run) for a contract.</summary>
+    public static ulong InstructionsOf(string workload) =>
+        Bench.Workload.All.FirstOrDefault(w => w.Name == workload)?.Instructions
+        ?? new ExecutionFixture(workload, EngineVariant.Interpreter).Instructions;
+
     /// <summary>Every workload name, canonical first.</summary>
     public static IEnumerable<string> WorkloadNames =>
         Bench.Workload.All.Select(w => w.Name).Concat(ContractWorkload.All.Select(c => c.Name));

@@ -47,7 +47,7 @@ public static class FullRunner
         var execution = new List<ExecutionRow>();
         foreach (var workload in ExecutionFixture.WorkloadNames)
         {
-            var instructions = new ExecutionFixture(workload, EngineVariant.Interpreter).Instructions;
+            var instructions = ExecutionFixture.InstructionsOf(workload);
             foreach (var variant in EngineVariant.All)
             {
                 if (Seconds(Key(nameof(ExecutionBenchmarks), "Run", ("Workload", workload), ("Engine", variant))) is { } seconds)

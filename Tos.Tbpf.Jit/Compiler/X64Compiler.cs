@@ -64,10 +64,11 @@ internal sealed partial class X64Compiler
         _instructionsToNop = _random.Next(1, 2 * NopRate);
         // callx may land on any instruction, so only then does every instruction need a label (and the
         // encoder its offsets); otherwise block entries are the only targets.
-        _labelEveryInstruction = profileHasCodeCallx(executable) && _code.Any(i => i.Op == Op.Callx);
+        var hasCallx = _code.Any(i => i.Op == Op.Callx);
+        _labelEveryInstruction = profileHasCodeCallx(executable) && hasCallx;
         // Frame accesses go unchecked unless the program has callx, whose shared call sequence does not raise the stack
         // watermark for the frame it enters.
-        _frameAccessesUnchecked = _profile.StackFrameSize > 0 && !_code.Any(i => i.Op == Op.Callx) && _code.Any(IsFrameAccess);
+        _frameAccessesUnchecked = _profile.StackFrameSize > 0 && !hasCallx && _code.Any(IsFrameAccess);
         _blockEntry = new CodeLabel[_code.Length];
         for (var pc = 0; pc < _code.Length; pc++)
         {
