@@ -27,7 +27,7 @@ public static partial class Interpreter
         frame.R10 = registers[10];
         frame.ReturnPc = pc;
         depth++;
-        registers[10] += (ulong)profile.StackFrameSize;
+        registers[10] += (ulong)profile.FrameStride;
         error = null;
         return true;
     }
@@ -60,6 +60,24 @@ public static partial class Interpreter
         }
 
         var relative = target - executable.TextAddress;
+        if (executable.Profile.CallxEntersAnySlot)
+        {
+            // sbpf: the frame first, then the target's slot (rounded down); an lddw tail is entered and fails there.
+            if (!PushFrame(frames, ref depth, ref registers, executable.Profile, pc, out var tooDeep))
+            {
+                return ExecutionResult.Fail(tooDeep!, cu);
+            }
+
+            if (relative >= (ulong)executable.TextLength)
+            {
+                return ExecutionResult.Fail(
+                    VmErrors.CallOutsideText(pc, target, executable.TextAddress, (ulong)executable.TextLength), cu);
+            }
+
+            pc = (long)(relative / Decoder.SlotSize) - 1;
+            return null;
+        }
+
         if (relative >= (ulong)executable.TextLength || relative % Decoder.SlotSize != 0)
         {
             return ExecutionResult.Fail(

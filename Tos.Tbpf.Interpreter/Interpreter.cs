@@ -46,7 +46,7 @@ public static partial class Interpreter
     internal static ExecutionResult Resume(VerifiedExecutable program, MemoryMap memory, ulong budget,
         SyscallContext? syscallContext, ReadOnlySpan<ulong> registers, long pc, long blockUnits, Span<ulong> finalRegisters = default)
     {
-        var code = program.Executable.Instructions;
+        var code = program.Executable.Code;
         if ((ulong)pc >= (ulong)code.Length || code[pc].Op is Op.LddwTail or Op.Invalid || budget >= (ulong)blockUnits
             || blockUnits > code.Length - pc)
         {
@@ -74,11 +74,11 @@ public static partial class Interpreter
         return Execute(program, memory, budget, syscallContext, entry, program.Executable.EntryPc, finalRegisters, ref watcher);
     }
 
-    // r1 = the input's address, r2 = its length, r10 = the top of frame 0.
+    // r1 = the input's address, r2 = its length (where the profile says so), r10 = the top of frame 0.
     private static void EntryRegisters(Executable executable, MemoryMap memory, Span<ulong> entry)
     {
         entry[1] = (ulong)MemoryMap.InputIndex << MemoryMap.RegionShift;
-        entry[2] = (ulong)(memory[MemoryMap.InputIndex]?.Length ?? 0);
+        entry[2] = executable.Profile.InputLengthInR2 ? (ulong)(memory[MemoryMap.InputIndex]?.Length ?? 0) : 0;
         entry[10] = ((ulong)MemoryMap.StackIndex << MemoryMap.RegionShift) + (ulong)executable.Profile.StackFrameSize;
     }
 
@@ -109,7 +109,7 @@ public static partial class Interpreter
     {
         var executable = program.Executable;
         var profile = executable.Profile;
-        var code = executable.Instructions;
+        var code = executable.Code;
         ref var r0 = ref registers[0];
         ref var code0 = ref MemoryMarshal.GetArrayDataReference(code);
         for (var i = 0; i < initial.Length && i <= 10; i++)
@@ -121,6 +121,7 @@ public static partial class Interpreter
         var depth = 0;
         var divisionTraps = profile.DivisionByZeroTraps;
         var overflowTraps = profile.SignedOverflowTraps;
+        var signExtend = profile.SignExtend32Results;
 
         while (true)
         {
@@ -132,23 +133,24 @@ public static partial class Interpreter
 
             watcher.Before(pc, cu, ref registers);
             cu++;
-            // The verifier keeps pc inside the text: every target is checked and the text cannot fall off its end.
+            // The verifier keeps pc inside the code: every target is checked, and the text cannot fall off its end unless the
+            // profile makes that a run-time error, for which the code has a trap slot past the text.
             ref readonly var ins = ref Unsafe.Add(ref code0, (nint)pc);
             ref var dst = ref Unsafe.Add(ref r0, ins.Dst);
             var src = Unsafe.Add(ref r0, ins.Src);
             var imm = (ulong)ins.Imm;
             switch (ins.Op)
             {
-                case Op.Add32Imm: dst = (uint)(dst + imm); break;
-                case Op.Add32Reg: dst = (uint)(dst + src); break;
+                case Op.Add32Imm: dst = Alu.Result32(dst + imm, signExtend); break;
+                case Op.Add32Reg: dst = Alu.Result32(dst + src, signExtend); break;
                 case Op.Add64Imm: dst += imm; break;
                 case Op.Add64Reg: dst += src; break;
-                case Op.Sub32Imm: dst = (uint)(dst - imm); break;
-                case Op.Sub32Reg: dst = (uint)(dst - src); break;
+                case Op.Sub32Imm: dst = Alu.Result32(dst - imm, signExtend); break;
+                case Op.Sub32Reg: dst = Alu.Result32(dst - src, signExtend); break;
                 case Op.Sub64Imm: dst -= imm; break;
                 case Op.Sub64Reg: dst -= src; break;
-                case Op.Mul32Imm: dst = (uint)dst * (uint)imm; break;
-                case Op.Mul32Reg: dst = (uint)dst * (uint)src; break;
+                case Op.Mul32Imm: dst = Alu.Result32((uint)dst * (uint)imm, signExtend); break;
+                case Op.Mul32Reg: dst = Alu.Result32((uint)dst * (uint)src, signExtend); break;
                 case Op.Mul64Imm: dst *= imm; break;
                 case Op.Mul64Reg: dst *= src; break;
                 case Op.Div32Imm: dst = Alu.Div32(dst, imm); break;
@@ -258,7 +260,7 @@ public static partial class Interpreter
                     var size = LoadSize(ins.Op);
                     if (!memory.TryTranslate(address, size, AccessKind.Load, out var data, out var offset))
                     {
-                        return AccessFault(memory, pc, cu, address, size, AccessKind.Load);
+                        return AccessFault(memory, profile, pc, cu, address, size, AccessKind.Load);
                     }
 
                     ref var at = ref data[offset];
@@ -281,7 +283,7 @@ public static partial class Interpreter
                     var size = StoreSize(ins.Op);
                     if (!memory.TryTranslate(address, size, AccessKind.Store, out var data, out var offset))
                     {
-                        return AccessFault(memory, pc, cu, address, size, AccessKind.Store);
+                        return AccessFault(memory, profile, pc, cu, address, size, AccessKind.Store);
                     }
 
                     var value = ins.Op is Op.StB or Op.StH or Op.StW or Op.StDw ? imm : src;
@@ -304,7 +306,7 @@ public static partial class Interpreter
                     var size = (ulong)row.AccessSize;
                     if (!memory.TryTranslate(address, size, AccessKind.Store, out var data, out var offset))
                     {
-                        return AccessFault(memory, pc, cu, address, size, AccessKind.Store);
+                        return AccessFault(memory, profile, pc, cu, address, size, AccessKind.Store);
                     }
 
                     Atomics.Apply(row, ref data[offset], ref Unsafe.Add(ref r0, ins.Src), ref r0);
@@ -381,8 +383,9 @@ public static partial class Interpreter
 
                 case Op.Callx:
                 {
+                    var target = profile.CallxRegister == CallxRegisterField.Imm ? Unsafe.Add(ref r0, ins.Imm32) : dst;
                     var failure = Callx(executable, memory, ref registers, syscallContext, budget, ref cu,
-                        ref pc, frames, ref depth, dst);
+                        ref pc, frames, ref depth, target);
                     if (failure is not null)
                     {
                         return failure.Value;
@@ -400,8 +403,15 @@ public static partial class Interpreter
                     pc = PopFrame(frames, ref depth, ref registers);
                     break;
 
+                case Op.Trap:
+                    return ExecutionResult.Fail(VmErrors.Trap((TrapReason)ins.Imm, pc), cu);
+
+                case Op.LddwTail:
+                    // Only an sbpf profile lets callx or call land here (see Profile.CallxEntersAnySlot).
+                    return ExecutionResult.Fail(VmErrors.LddwTailReached(pc), cu);
+
                 default:
-                    // Unreachable for verified programs: Invalid and LddwTail never pass the verifier.
+                    // Unreachable for verified programs: Invalid never passes the verifier.
                     return Fail(VmErrorKind.InvalidInstruction, pc, cu, $"{ins.Op} cannot execute");
             }
 
@@ -434,6 +444,6 @@ public static partial class Interpreter
 
     private static ExecutionResult DivideOverflow(long pc, ulong cu) => ExecutionResult.Fail(VmErrors.DivideOverflow(pc), cu);
 
-    private static ExecutionResult AccessFault(MemoryMap memory, long pc, ulong cu, ulong address, ulong size, AccessKind kind) =>
-        ExecutionResult.Fail(VmErrors.AccessViolation(memory, pc, address, size, kind), cu);
+    private static ExecutionResult AccessFault(MemoryMap memory, Profile profile, long pc, ulong cu, ulong address, ulong size, AccessKind kind) =>
+        ExecutionResult.Fail(VmErrors.AccessViolation(memory, pc, address, size, kind, profile), cu);
 }

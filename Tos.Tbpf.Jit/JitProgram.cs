@@ -143,7 +143,7 @@ public sealed unsafe class JitProgram : IDisposable
             }
 
             context.Registers[1] = (ulong)MemoryMap.InputIndex << MemoryMap.RegionShift;
-            context.Registers[2] = (ulong)(memory[MemoryMap.InputIndex]?.Length ?? 0);
+            context.Registers[2] = executable.Profile.InputLengthInR2 ? (ulong)(memory[MemoryMap.InputIndex]?.Length ?? 0) : 0;
             context.Registers[10] = ((ulong)MemoryMap.StackIndex << MemoryMap.RegionShift) + (ulong)executable.Profile.StackFrameSize;
             // The meter is a signed register; the part of a budget above 2^63 - 1 waits in the reserve, where syscalls
             // and the hand-over to the interpreter still count it, so every 64-bit budget is exact.
@@ -222,7 +222,8 @@ public sealed unsafe class JitProgram : IDisposable
                 var row = executable.Instructions[pc].Info;
                 var kind = row.Shape == OperandShape.Load ? AccessKind.Load : AccessKind.Store;
                 return ExecutionResult.Fail(
-                    VmErrors.AccessViolation(memory, pc, context.FaultAddress, (ulong)row.AccessSize, kind), ConsumedAt(pc));
+                    VmErrors.AccessViolation(memory, pc, context.FaultAddress, (ulong)row.AccessSize, kind, executable.Profile),
+                    ConsumedAt(pc));
             }
             case JitStatus.DivideByZero:
                 return ExecutionResult.Fail(VmErrors.DivideByZero(pc), ConsumedAt(pc));
@@ -236,6 +237,13 @@ public sealed unsafe class JitProgram : IDisposable
             case JitStatus.InvalidInstruction:
                 return ExecutionResult.Fail(VmErrors.CallIntoLddwTail(pc,
                     (long)((context.FaultAddress - executable.TextAddress) / Decoder.SlotSize)), ConsumedAt(pc));
+            case JitStatus.Trap:
+                return ExecutionResult.Fail(VmErrors.Trap((TrapReason)executable.Code[pc].Imm, pc), ConsumedAt(pc));
+            case JitStatus.LddwTailReached:
+                // Charged nothing yet: the tail costs one instruction, as the interpreter counts it, if the budget has it.
+                return left == 0 && metering
+                    ? ExecutionResult.Fail(VmErrors.BudgetExceeded(pc, budget), budget)
+                    : ExecutionResult.Fail(VmErrors.LddwTailReached(pc), Consumed(-1));
             case JitStatus.SyscallFailed:
                 var error = state.Error!;
                 return ExecutionResult.Fail(error, error.Kind == VmErrorKind.ComputeBudgetExceeded ? budget : Consumed(0));

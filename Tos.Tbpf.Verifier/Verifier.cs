@@ -21,6 +21,13 @@ public static class Verifier
         CheckSize(executable.TextLength);
         var code = executable.Instructions;
         var profile = executable.Profile;
+        if (profile.Verification == VerifierRules.Sbpf)
+        {
+            SbpfRules.Check(executable, (kind, pc, ins, reason) => Reject(kind, pc, ins, executable, reason));
+            CheckEntry(executable, code);
+            return new VerifiedExecutable(executable);
+        }
+
         for (var pc = 0; pc < code.Length; pc++)
         {
             var ins = code[pc];
@@ -37,14 +44,18 @@ public static class Verifier
         }
 
         CheckEnd(executable, code);
+        CheckEntry(executable, code);
+        return new VerifiedExecutable(executable);
+    }
+
+    private static void CheckEntry(Executable executable, Instruction[] code)
+    {
         var entry = executable.EntryPc;
         if (entry < 0 || entry >= code.Length || code[entry].Op == Op.LddwTail)
         {
             throw new VerifierException(VerifierErrorKind.InvalidEntryPoint, entry,
                 $"the entry point (slot {entry}) is not an instruction of the {code.Length}-slot text");
         }
-
-        return new VerifiedExecutable(executable);
     }
 
     private static void CheckSize(int textLength)

@@ -19,6 +19,14 @@ public enum VmErrorKind
     InvalidInstruction,
     /// <summary>A syscall failed; the detail names it.</summary>
     SyscallError,
+    /// <summary>Execution ran past the last slot of the text (sbpf profiles; TBPF's verifier forbids it).</summary>
+    ExecutionOverrun,
+    /// <summary>A call that names no syscall and no function, or a jump by callx or call into the second half of an lddw
+    /// (sbpf profiles, which resolve calls at run time; TBPF's verifier forbids both).</summary>
+    UnsupportedInstruction,
+    /// <summary>A refused access at an address within one frame of the stack's frames (sbpf profiles, which name the
+    /// frame; under TBPF such an access is an <see cref="AccessViolation"/>).</summary>
+    StackAccessViolation,
 }
 
 /// <summary>Whether a memory access reads or writes.</summary>

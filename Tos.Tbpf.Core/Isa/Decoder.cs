@@ -16,14 +16,23 @@ public static class Decoder
 
     /// <summary>Decodes every whole slot of <paramref name="code"/>; a trailing partial slot is ignored
     /// (the verifier rejects such a program).</summary>
-    public static Instruction[] Decode(ReadOnlySpan<byte> code)
+    public static Instruction[] Decode(ReadOnlySpan<byte> code) => Decode(code, lenient: false, callsByHashOnly: false);
+
+    /// <summary>Decodes as <paramref name="profile"/> reads bytecode. Under sbpf's rules
+    /// (<see cref="VerifierRules.Sbpf"/>) the offset never selects a row (sbpf has no sdiv, smod or movsx: it runs
+    /// div, mod and mov whatever the offset holds) and every <c>call imm</c> but a V3 local call (src = 1) is a
+    /// <see cref="Op.Call"/>, which the loader resolves later.</summary>
+    public static Instruction[] Decode(ReadOnlySpan<byte> code, Profile profile) =>
+        Decode(code, profile.Verification == VerifierRules.Sbpf, profile.Calls == CallEncoding.SyscallOrFunctionHash);
+
+    private static Instruction[] Decode(ReadOnlySpan<byte> code, bool lenient, bool callsByHashOnly)
     {
         var count = code.Length / SlotSize;
         var result = new Instruction[count];
         for (var pc = 0; pc < count; pc++)
         {
             var (opcode, dst, src, offset, imm) = ReadSlot(code.Slice(pc * SlotSize, SlotSize));
-            var row = OpcodeTable.Find(opcode, src, offset, imm);
+            var row = lenient ? FindLenient(opcode, src, imm, callsByHashOnly) : OpcodeTable.Find(opcode, src, offset, imm);
             if (row is null)
             {
                 result[pc] = new Instruction(Op.Invalid, opcode, dst, src, offset, imm);
@@ -45,5 +54,15 @@ public static class Decoder
         }
 
         return result;
+    }
+
+    private static OpcodeInfo? FindLenient(byte opcode, byte src, int imm, bool callsByHashOnly)
+    {
+        if (opcode == OpcodeTable.CallCode)
+        {
+            return OpcodeTable.Get(src == 1 && !callsByHashOnly ? Op.CallLocal : Op.Call);
+        }
+
+        return OpcodeTable.Find(opcode, src, 0, imm);
     }
 }

@@ -65,5 +65,19 @@ public enum Op : byte
     /// <summary><c>callx</c>: an indirect call through the dst register.</summary>
     Callx,
     Exit,
+
+    /// <summary>No encoding: what the loader puts where an sbpf profile defers an error to run time (a call that
+    /// resolves to nothing, the slot past the end of the text). Running it fails with the <see cref="TrapReason"/> in
+    /// imm, charged as one instruction.</summary>
+    Trap,
+}
+
+/// <summary>Why an <see cref="Op.Trap"/> fails.</summary>
+public enum TrapReason
+{
+    /// <summary>A call naming no syscall and no function (sbpf's <c>UnsupportedInstruction</c>).</summary>
+    UnsupportedInstruction,
+    /// <summary>The slot just past the text (sbpf's <c>ExecutionOverrun</c>).</summary>
+    ExecutionOverrun,
 }
 #pragma warning restore CS1591

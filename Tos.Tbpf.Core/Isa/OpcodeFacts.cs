@@ -25,6 +25,8 @@ public enum InstructionKind : byte
     Callx,
     /// <summary>Return from a function or end the program.</summary>
     Exit,
+    /// <summary>A run-time error the loader placed (<see cref="Op.Trap"/>).</summary>
+    Trap,
 }
 
 /// <summary>The operation of a binary ALU instruction (RFC 9669 §4.1).</summary>

@@ -69,5 +69,5 @@ public sealed record OpcodeInfo(
 
     /// <summary>True when control does not simply fall through to the next instruction: jumps, calls, exit.</summary>
     public bool EndsBlock => Kind is InstructionKind.Jump or InstructionKind.Call or InstructionKind.CallLocal
-        or InstructionKind.Callx or InstructionKind.Exit;
+        or InstructionKind.Callx or InstructionKind.Exit or InstructionKind.Trap;
 }

@@ -39,6 +39,9 @@ public static class OpcodeTable
             ByOp[(int)row.Op] = row;
         }
 
+        // The trap has a row (for its kind and shape) but no encoding: no opcode byte or mnemonic reaches it.
+        ByOp[(int)Op.Trap] = new OpcodeInfo(Op.Trap, 0, "trap", OperandShape.None, IsaFeatures.None) { Kind = InstructionKind.Trap };
+
         ByCode = new OpcodeInfo[256][];
         foreach (var group in rows.GroupBy(r => r.Code))
         {

@@ -43,6 +43,7 @@ public sealed class InvocationMemory
         var profile = executable.Profile;
         _program.Rebind(executable.ProgramRegion, executable.ProgramRegion.Length, pinned: true, writable: false);
         Reserve(_stack, profile.StackSize);
+        _stack.GapShift = profile.StackGapShift;
         Reserve(_heap, heapSize);
         // The input is copied over whatever an earlier input left; only its own length is mapped.
         var buffer = _input.Data.Length >= input.Length ? _input.Data : GC.AllocateUninitializedArray<byte>(input.Length, pinned: true);

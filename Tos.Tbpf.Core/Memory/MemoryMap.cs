@@ -49,7 +49,7 @@ public sealed class MemoryMap
         return new MemoryMap(
         [
             new MemoryRegion("program", ProgramIndex, programRegion, programRegion.Length, writable: false, pinned: false),
-            new MemoryRegion("stack", StackIndex, stack, stack.Length, writable: true, pinned: true),
+            new MemoryRegion("stack", StackIndex, stack, stack.Length, writable: true, pinned: true) { GapShift = profile.StackGapShift },
             new MemoryRegion("heap", HeapIndex, heap, heap.Length, writable: true, pinned: true),
             new MemoryRegion("input", InputIndex, CopyPinned(input), input.Length, profile.InputWritable, pinned: true),
         ]);
@@ -76,6 +76,17 @@ public sealed class MemoryMap
             && (kind == AccessKind.Load || region.Writable))
         {
             var inRegion = vaddr & 0xFFFF_FFFFUL;
+            if (region.GapShift != 0)
+            {
+                var backing = region.Ungap(inRegion);
+                if (backing < 0)
+                {
+                    goto refused;
+                }
+
+                inRegion = (ulong)backing;
+            }
+
             var size = (ulong)region.Length;
             if (length <= size && inRegion <= size - length)
             {
@@ -90,6 +101,7 @@ public sealed class MemoryMap
             }
         }
 
+        refused:
         data = [];
         offset = 0;
         return false;
@@ -102,6 +114,7 @@ public sealed class MemoryMap
         var region = index < (ulong)_regions.Length ? _regions[index] : null;
         var name = region is null ? "unmapped"
             : kind == AccessKind.Store && !region.Writable ? $"{region.Name}, read only"
+            : region.GapShift != 0 && region.Ungap(vaddr & 0xFFFF_FFFFUL) < 0 ? $"{region.Name}, a gap between frames"
             : $"{region.Name}, {region.Length} bytes";
         return new AccessViolation(vaddr, length, kind, name);
     }

@@ -40,6 +40,25 @@ public sealed class MemoryRegion
     /// <summary>The region's size in bytes.</summary>
     public int Length { get; private set; }
 
+    /// <summary>0 for a contiguous region. Otherwise the region is spread over twice its length in the address space: each
+    /// <c>2^GapShift</c> bytes of it are followed by an unmapped gap as long (sbpf V0's stack frames), so an in-region
+    /// offset with bit <c>GapShift</c> set is in a gap, and any other maps to <c>(offset + (offset mod 2^GapShift)) / 2</c>.</summary>
+    public int GapShift { get; internal set; }
+
+    /// <summary>The backing offset of an in-region <paramref name="offset"/>, or -1 when it is in a gap.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public long Ungap(ulong offset)
+    {
+        if (((offset >> GapShift) & 1) != 0)
+        {
+            return -1;
+        }
+
+        // Bit GapShift is clear: the frame number sits above it, so halving the offset with its low bits counted twice
+        // drops the gap bit and keeps the low bits.
+        return (long)((offset + (offset & ((1UL << GapShift) - 1))) >> 1);
+    }
+
     /// <summary>True when <see cref="Data"/> lives on the pinned object heap, so the JIT may use its address
     /// without pinning it for each run.</summary>
     public bool IsPinned { get; private set; }

@@ -15,7 +15,8 @@ public sealed class Executable
     /// <summary>Creates an executable whose text lies at <paramref name="textOffset"/> in the program region.</summary>
     public Executable(byte[] programRegion, int textOffset, int textLength, long entryPc, Profile profile,
         SyscallRegistry syscalls, IReadOnlyDictionary<long, string>? functionNames = null,
-        IReadOnlyDictionary<long, string>? relocationNotes = null, Elf.Dwarf.SourceMap? sourceMap = null)
+        IReadOnlyDictionary<long, string>? relocationNotes = null, Elf.Dwarf.SourceMap? sourceMap = null,
+        IReadOnlyDictionary<uint, long>? functionKeys = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(textOffset);
         ArgumentOutOfRangeException.ThrowIfNegative(textLength);
@@ -31,16 +32,63 @@ public sealed class Executable
         FunctionNames = functionNames ?? new Dictionary<long, string>();
         RelocationNotes = relocationNotes ?? new Dictionary<long, string>();
         SourceMap = sourceMap ?? Elf.Dwarf.SourceMap.Empty;
-        Instructions = Decoder.Decode(ProgramRegion.AsSpan(textOffset, textLength));
+        Instructions = Decoder.Decode(ProgramRegion.AsSpan(textOffset, textLength), profile);
+        FunctionKeys = profile.Calls == CallEncoding.SyscallOrFunctionHash
+            ? functionKeys ?? RunTimeCalls.EveryInstruction(Instructions, entryPc, syscalls)
+            : new Dictionary<uint, long>();
+        Code = RunTimeCalls.Resolve(Instructions, profile, syscalls, FunctionKeys);
     }
 
     /// <summary>An executable whose program region is just <paramref name="bytecode"/>, entered at slot 0.</summary>
     public static Executable FromBytecode(byte[] bytecode, Profile profile, SyscallRegistry? syscalls = null) =>
         new(bytecode, 0, bytecode.Length, 0, profile, syscalls ?? SyscallRegistry.Empty);
 
-    /// <summary>Assembles <paramref name="source"/> (see <see cref="Assembler"/>) into an executable.</summary>
-    public static Executable FromAssembly(string source, Profile profile, SyscallRegistry? syscalls = null) =>
-        FromBytecode(Assembler.AssembleBytes(source), profile, syscalls);
+    /// <summary>Assembles <paramref name="source"/> (see <see cref="Assembler"/>) into an executable. Under sbpf V0 a
+    /// call to a label is encoded as sbpf's assembler does it, by the callee's hash key (<see cref="RunTimeCalls.FunctionKey"/>),
+    /// and a label <c>entrypoint</c> is where the program starts.</summary>
+    public static Executable FromAssembly(string source, Profile profile, SyscallRegistry? syscalls = null)
+    {
+        var program = Assembler.Assemble(source);
+        var entry = program.Labels.TryGetValue("entrypoint", out var start) ? start : 0;
+        syscalls ??= SyscallRegistry.Empty;
+        if (profile.Calls != CallEncoding.SyscallOrFunctionHash && profile.CallxRegister == CallxRegisterField.Dst)
+        {
+            var plain = program.ToBytes();
+            return new Executable(plain, 0, plain.Length, entry, profile, syscalls);
+        }
+
+        var (bytes, functions) = EncodeForSbpfV0(program.Instructions, entry, profile);
+        return new Executable(bytes, 0, bytes.Length, entry, profile, syscalls,
+            functionKeys: profile.Calls == CallEncoding.SyscallOrFunctionHash ? functions : null);
+    }
+
+    // sbpf V0 has no relative calls: each local call names its callee by key, and the callee is registered under it.
+    // Its callx names the register in imm.
+    private static (byte[] Bytes, Dictionary<uint, long> Functions) EncodeForSbpfV0(IReadOnlyList<Instruction> instructions,
+        long entry, Profile profile)
+    {
+        var functions = new Dictionary<uint, long> { [RunTimeCalls.EntrypointKey] = entry };
+        var rewritten = new Instruction[instructions.Count];
+        for (var pc = 0; pc < instructions.Count; pc++)
+        {
+            var ins = instructions[pc];
+            if (ins.Op == Op.Callx && profile.CallxRegister == CallxRegisterField.Imm)
+            {
+                ins = Encoder.Make(Op.Callx, imm: ins.Dst);
+            }
+            else if (ins.Op == Op.CallLocal && profile.Calls == CallEncoding.SyscallOrFunctionHash)
+            {
+                var target = ins.BranchTarget(pc);
+                var key = target == entry ? RunTimeCalls.EntrypointKey : RunTimeCalls.FunctionKey(target);
+                functions[key] = target;
+                ins = Encoder.Make(Op.Call, imm: unchecked((int)key));
+            }
+
+            rewritten[pc] = ins;
+        }
+
+        return (Encoder.Encode(rewritten), functions);
+    }
 
     /// <summary>The bytes mapped read-only at <see cref="MemoryMap.ProgramIndex"/>.</summary>
     public byte[] ProgramRegion { get; }
@@ -53,6 +101,14 @@ public sealed class Executable
 
     /// <summary>The decoded text, one entry per slot.</summary>
     public Instruction[] Instructions { get; }
+
+    /// <summary>What the engines run: <see cref="Instructions"/> itself, or for a profile that resolves calls at run time
+    /// (<see cref="Profile.CallsResolvedAtRunTime"/>) a copy with each call resolved and, where running off the text is a
+    /// run-time error, one <see cref="Op.Trap"/> slot after the last (see <see cref="RunTimeCalls"/>).</summary>
+    public Instruction[] Code { get; }
+
+    /// <summary>sbpf V0's function registry: hash key → slot (empty for every other profile).</summary>
+    public IReadOnlyDictionary<uint, long> FunctionKeys { get; }
 
     /// <summary>The slot execution starts at.</summary>
     public long EntryPc { get; }

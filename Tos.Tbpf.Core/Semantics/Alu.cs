@@ -96,4 +96,9 @@ public static class Alu
         32 => (uint)dst,
         _ => dst,
     };
+
+    /// <summary>A 32-bit result in its 64-bit register: zero-extended, or sign-extended where the profile says so
+    /// (<see cref="Profile.SignExtend32Results"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong Result32(ulong value, bool signExtend) => signExtend ? (ulong)(long)(int)(uint)value : (uint)value;
 }

@@ -13,6 +13,15 @@ internal sealed partial class X64Compiler
 {
     private void EmitBinaryAlu(int pc, Instruction ins, OpcodeInfo row)
     {
+        EmitBinaryAluOperation(pc, ins, row);
+        if (_profile.SignExtend32Results && !row.Is64 && row.Alu is AluOperation.Add or AluOperation.Sub or AluOperation.Mul)
+        {
+            _a.movsxd(R64[ins.Dst], R32[ins.Dst]);
+        }
+    }
+
+    private void EmitBinaryAluOperation(int pc, Instruction ins, OpcodeInfo row)
+    {
         var (kind, is64, isImm) = (row.Alu, row.Is64, row.UsesImmediate);
         var d = R64[ins.Dst];
         var d32 = R32[ins.Dst];

@@ -20,7 +20,7 @@ internal sealed partial class X64Compiler
 
     private void EmitLocalCall(int pc, CodeLabel target)
     {
-        EmitPushFrame(_a, Stub(JitStatus.CallDepthExceeded, pc), _profile.MaxCallFrames, _profile.StackFrameSize);
+        EmitPushFrame(_a, Stub(JitStatus.CallDepthExceeded, pc), _profile.MaxCallFrames, _profile.FrameStride);
         if (_frameAccessesUnchecked)
         {
             // The new frame counts as written up to its top (r10's offset in the stack region), so that unchecked stores
@@ -103,7 +103,9 @@ internal sealed partial class X64Compiler
 
     private void EmitCallx(int pc, Instruction ins)
     {
-        var target = R64[ins.Dst];
+        // The verifier kept the register (dst, or imm under sbpf V0) in r0–r9.
+        var register = _profile.CallxRegister == CallxRegisterField.Imm ? (byte)ins.Imm32 : ins.Dst;
+        var target = R64[register];
         if (_profile.Callx == CallxTarget.HelperNumber)
         {
             // The register holds a helper number; the shim checks that it is registered.
@@ -113,38 +115,50 @@ internal sealed partial class X64Compiler
         }
 
         // The sequence depends only on the register and the profile's frame limits: captured once, then copied.
-        var outside = Defer(new(default, SlowPath.ExitAtRegister, JitStatus.CallOutsideText, pc, ins.Dst));
-        var invalid = Defer(new(default, SlowPath.ExitAtRegister, JitStatus.InvalidInstruction, pc, ins.Dst));
+        var outside = Defer(new(default, SlowPath.ExitAtRegister, JitStatus.CallOutsideText, pc, register));
+        var invalid = Defer(new(default, SlowPath.ExitAtRegister, JitStatus.InvalidInstruction, pc, register));
         var depth = Stub(JitStatus.CallDepthExceeded, pc);
         var budget = _options.Metering ? Defer(new(default, SlowPath.CallxBudget)) : depth;
-        var key = (ins.Dst, _options.Metering, _profile.MaxCallFrames, _profile.StackFrameSize);
+        var key = new CallxKey(register, _options.Metering, _profile.MaxCallFrames, _profile.FrameStride, _profile.CallxEntersAnySlot);
         _a.Emit(CallxSequences.GetOrAdd(key, CaptureCallx), [outside, invalid, depth, budget]);
     }
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(byte Dst, bool Metering, int Frames, int FrameSize), Macro>
-        CallxSequences = new();
+    private readonly record struct CallxKey(byte Register, bool Metering, int Frames, int FrameStride, bool EntersAnySlot);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<CallxKey, Macro> CallxSequences = new();
 
     /// <summary>
     /// callx to a code address: check the target is an aligned slot of the text whose code callx may enter (labels:
     /// 0 = outside the text, 1 = not an instruction start), push a frame (2 = too deep), charge the target's block from
-    /// its pc to its end when metering (3 = does not fit), call, pop.
+    /// its pc to its end when metering (3 = does not fit), call, pop. As sbpf does it (<see cref="Profile.CallxEntersAnySlot"/>)
+    /// the depth is checked first and a target between slots runs the slot it falls in; every slot has code to enter.
     /// </summary>
-    private static Macro CaptureCallx((byte Dst, bool Metering, int Frames, int FrameSize) key) =>
+    private static Macro CaptureCallx(CallxKey key) =>
         X64Emitter.Capture(4, (a, labels) =>
         {
-            var target = R64[key.Dst];
+            var target = R64[key.Register];
+            if (key.EntersAnySlot)
+            {
+                a.cmp(Field(JitContext.DepthOffset), key.Frames - 1);
+                a.jae(labels[2]);
+            }
+
             a.mov(rax, target);
             a.sub(rax, Field(JitContext.TextAddressOffset));
             a.cmp(rax, Field(JitContext.TextLengthOffset));
             a.jae(labels[0]);
-            a.test(al, 7);
-            a.jnz(labels[0]);
+            if (!key.EntersAnySlot)
+            {
+                a.test(al, 7);
+                a.jnz(labels[0]);
+            }
+
             a.shr(rax, 3);
             a.mov(rdx, Field(JitContext.CallxTableOffset));
             a.mov(rdx, __qword_ptr[rdx + rax * 8]);
             a.test(rdx, rdx);
             a.jz(labels[1]);
-            EmitPushFrame(a, labels[2], key.Frames, key.FrameSize);
+            EmitPushFrame(a, labels[2], key.Frames, key.FrameStride);
             if (key.Metering)
             {
                 // Entering mid-block skips the block's entry check: charge from the target to its block's end.

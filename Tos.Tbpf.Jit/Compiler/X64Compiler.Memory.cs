@@ -23,38 +23,75 @@ internal sealed partial class X64Compiler
     {
         var fault = Defer(new(default, SlowPath.ExitAtAddress, JitStatus.AccessViolation, pc, baseRegister, offset));
         EmitAddress(R64[baseRegister], offset);
+        var gapShift = _profile.StackGapShift;
         if (!store)
         {
-            _a.Emit(TranslateTail(size, store: false), [fault]);
+            _a.Emit(TranslateTail(size, store: false, gapShift),
+                gapShift == 0 ? [fault] : [fault, _a.CreateLabel(), _a.CreateLabel()]);
             return;
         }
 
         var resume = _a.CreateLabel();
         var raise = Defer(new(default, SlowPath.RaiseWatermark, Resume: resume, Fault: fault));
-        _a.Emit(TranslateTail(size, store: true), [fault, raise, resume]);
+        _a.Emit(TranslateTail(size, store: true, gapShift),
+            gapShift == 0 ? [fault, raise, resume] : [fault, raise, resume, _a.CreateLabel(), _a.CreateLabel()]);
     }
 
     // The check after the address: the same bytes for every access of one size and direction, so it is captured once
     // per process and copied (labels: 0 = fault, and for stores 1 = raise the watermark, 2 = resume, bound inside).
     private static readonly Macro?[] TranslateTails = new Macro?[8];
 
-    private static Macro TranslateTail(int size, bool store)
+    private static Macro TranslateTail(int size, bool store, int gapShift)
     {
+        if (gapShift != 0)
+        {
+            return GappedTranslateTails.GetOrAdd((size, store, gapShift), key => CaptureTranslateTail(key.Size, key.Store, key.GapShift));
+        }
+
         var index = System.Numerics.BitOperations.Log2((uint)size) + (store ? 4 : 0);
-        return TranslateTails[index] ??= CaptureTranslateTail(size, store);
+        return TranslateTails[index] ??= CaptureTranslateTail(size, store, 0);
     }
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int Size, bool Store, int GapShift), Macro>
+        GappedTranslateTails = new();
+
     // Apart from TranslateTail, so that its lambda's captures are allocated only when a tail is first captured.
-    private static Macro CaptureTranslateTail(int size, bool store)
+    // With gaps (sbpf V0's stack) two more labels are bound inside: the contiguous regions' path and the join.
+    private static Macro CaptureTranslateTail(int size, bool store, int gapShift)
     {
-        return X64Emitter.Capture(store ? 3 : 1, (a, labels) =>
+        return X64Emitter.Capture((store ? 3 : 1) + (gapShift != 0 ? 2 : 0), (a, labels) =>
         {
             a.mov(rdx, rax);
             a.shr(rdx, 32);
             a.cmp(rdx, Field(JitContext.RegionCountOffset));
             a.jae(labels[0]);
-            a.shl(edx, 5);
-            a.mov(eax, eax);
+            if (gapShift != 0)
+            {
+                // The stack: an offset with the gap bit set faults; otherwise its backing offset is
+                // (offset + (offset mod frame)) / 2, which drops the gap bit (see MemoryRegion.Ungap).
+                var (contiguous, join) = store ? (labels[3], labels[4]) : (labels[1], labels[2]);
+                a.cmp(edx, Memory.MemoryMap.StackIndex);
+                a.jne(contiguous);
+                a.mov(eax, eax);
+                a.test(eax, 1 << gapShift);
+                a.jnz(labels[0]);
+                a.mov(edx, eax);
+                a.and(edx, (1 << gapShift) - 1);
+                a.add(rax, rdx);
+                a.shr(rax, 1);
+                a.mov(edx, Memory.MemoryMap.StackIndex << 5);
+                a.jmp(join);
+                a.Bind(contiguous);
+                a.shl(edx, 5);
+                a.mov(eax, eax);
+                a.Bind(join);
+            }
+            else
+            {
+                a.shl(edx, 5);
+                a.mov(eax, eax);
+            }
+
             a.add(rax, size);
             var length = store ? JitContext.RegionWatermarkOffset : JitContext.RegionLoadLengthOffset;
             a.cmp(rax, __qword_ptr[Context + rdx + (JitContext.RegionsOffset + length)]);

@@ -54,7 +54,7 @@ internal sealed partial class X64Compiler
     {
         _a = emitter;
         _executable = executable;
-        _code = executable.Instructions;
+        _code = executable.Code;
         _profile = executable.Profile;
         _options = options;
         _blocks = new BasicBlocks(_code, executable.EntryPc);
@@ -68,7 +68,8 @@ internal sealed partial class X64Compiler
         _labelEveryInstruction = profileHasCodeCallx(executable) && hasCallx;
         // Frame accesses go unchecked unless the program has callx, whose shared call sequence does not raise the stack
         // watermark for the frame it enters.
-        _frameAccessesUnchecked = _profile.StackFrameSize > 0 && !hasCallx && _code.Any(IsFrameAccess);
+        // With gaps between frames the stack's backing offsets are not r10's: every access goes through the translation.
+        _frameAccessesUnchecked = _profile.StackFrameSize > 0 && !_profile.StackFrameGaps && !hasCallx && _code.Any(IsFrameAccess);
         _blockEntry = new CodeLabel[_code.Length];
         for (var pc = 0; pc < _code.Length; pc++)
         {
@@ -89,14 +90,14 @@ internal sealed partial class X64Compiler
     /// <param name="options">Metering and hardening.</param>
     public static CompiledCode Compile(VerifiedExecutable program, JitOptions options)
     {
-        var bound = (long)program.Executable.Instructions.Length * MaxBytesPerInstruction + 4096;
+        var bound = (long)program.Executable.Code.Length * MaxBytesPerInstruction + 4096;
         if (bound > MaxCodeSize)
         {
-            throw new JitException($"the program's {program.Executable.Instructions.Length} slots could need {bound} bytes of code; the limit is {MaxCodeSize}");
+            throw new JitException($"the program's {program.Executable.Code.Length} slots could need {bound} bytes of code; the limit is {MaxCodeSize}");
         }
 
         // A first guess at the code size; the emitter grows its buffer when a program needs more.
-        var expected = (int)Math.Min(program.Executable.Instructions.Length * 24L + 1024, 1 << 24);
+        var expected = (int)Math.Min(program.Executable.Code.Length * 24L + 1024, 1 << 24);
         using var emitter = new X64Emitter(expected, CrossCheckEncodings);
         return new X64Compiler(program.Executable, options, emitter).Emit(bound);
     }
@@ -108,10 +109,16 @@ internal sealed partial class X64Compiler
         var offsets = _labelEveryInstruction ? new long[_code.Length] : null;
         offsets?.AsSpan().Fill(-1);
         EmitPrologue();
+        List<int>? enterableTails = null;
         for (var pc = 0; pc < _code.Length; pc++)
         {
             if (_code[pc].Op == Op.LddwTail)
             {
+                if (_profile.CallxEntersAnySlot)
+                {
+                    (enterableTails ??= []).Add(pc);
+                }
+
                 continue;
             }
 
@@ -123,6 +130,18 @@ internal sealed partial class X64Compiler
 
             InsertNops();
             EmitInstruction(pc, _code[pc]);
+        }
+
+        // Under sbpf a call may enter an lddw's second slot, which then fails: out of line, as nothing falls into it.
+        foreach (var tail in enterableTails ?? [])
+        {
+            EmitBlockEntry(tail);
+            if (offsets is not null)
+            {
+                offsets[tail] = _a.Position;
+            }
+
+            _a.jmp(Stub(JitStatus.LddwTailReached, tail));
         }
 
         // Slow paths after the body; the shared anchors come last, once per program.
@@ -171,6 +190,9 @@ internal sealed partial class X64Compiler
                 break;
             case InstructionKind.Exit:
                 EmitExit();
+                break;
+            case InstructionKind.Trap:
+                _a.jmp(Stub(JitStatus.Trap, pc));
                 break;
             default:
                 throw new JitException($"pc {pc}: {ins.Op} cannot be compiled (the verifier should have rejected it)");

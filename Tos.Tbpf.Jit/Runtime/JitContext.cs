@@ -81,4 +81,8 @@ internal enum JitStatus
     InvalidInstruction,
     /// <summary>A syscall failed; the managed state holds the error.</summary>
     SyscallFailed,
+    /// <summary>An <see cref="Isa.Op.Trap"/> ran; its imm says why.</summary>
+    Trap,
+    /// <summary>A call entered the second slot of an lddw (sbpf profiles); not yet charged for it.</summary>
+    LddwTailReached,
 }
