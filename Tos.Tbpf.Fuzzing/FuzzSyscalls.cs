@@ -11,9 +11,11 @@ public static class FuzzSyscalls
     /// <summary>The conformance helper the RFC 9669 profile registers (returns r1).</summary>
     public const uint Helper = 5;
 
-    /// <summary>The registry for <paramref name="profile"/>: the TOS syscalls, or helper 5.</summary>
-    public static SyscallRegistry For(Profile profile) => profile.Calls == CallEncoding.HelperNumber
-        ? new SyscallRegistry().RegisterHelper(Helper, "helper_5", (_, r1, _, _, _, _) => r1)
+    /// <summary>The registry for <paramref name="profile"/>: the TOS syscalls, helper 5, or for the sbpf profiles the
+    /// Solana syscalls.</summary>
+    public static SyscallRegistry For(Profile profile) =>
+        profile.Calls == CallEncoding.HelperNumber ? new SyscallRegistry().RegisterHelper(Helper, "helper_5", (_, r1, _, _, _, _) => r1)
+        : profile.IsSbpf ? SolanaSyscalls.Registry()
         : TosSyscalls.Registry();
 
     /// <summary>The TOS syscalls generated programs call, with how many pointer arguments each takes first.</summary>

@@ -62,10 +62,12 @@ public static partial class Interpreter
         var relative = target - executable.TextAddress;
         if (executable.Profile.CallxEntersAnySlot)
         {
-            // sbpf: the frame first, then the target's slot (rounded down); an lddw tail is entered and fails there.
-            if (!PushFrame(frames, ref depth, ref registers, executable.Profile, pc, out var tooDeep))
+            // sbpf: the depth first, then the target's slot (rounded down); an lddw tail is entered and fails there.
+            // (sbpf pushes the frame before it looks at the target; the frame is pushed here only once the call goes
+            // ahead, so that a failed callx leaves the registers as the JIT does.)
+            if (depth + 1 >= executable.Profile.MaxCallFrames)
             {
-                return ExecutionResult.Fail(tooDeep!, cu);
+                return ExecutionResult.Fail(VmErrors.CallDepthExceeded(pc, executable.Profile), cu);
             }
 
             if (relative >= (ulong)executable.TextLength)
@@ -74,6 +76,7 @@ public static partial class Interpreter
                     VmErrors.CallOutsideText(pc, target, executable.TextAddress, (ulong)executable.TextLength), cu);
             }
 
+            PushFrame(frames, ref depth, ref registers, executable.Profile, pc, out _);
             pc = (long)(relative / Decoder.SlotSize) - 1;
             return null;
         }

@@ -17,8 +17,8 @@ internal static class FuzzCommand
     {
         var seconds = new Option<string?>("--seconds") { Description = "How long to run (default 60)." };
         var seed = new Option<string?>("--seed") { Description = "The session seed (default: random, printed); a seed reproduces a session." };
-        var profile = new Option<string>("--profile") { Description = "tbpf, rfc9669 or all (default all).", DefaultValueFactory = _ => "all" };
-        profile.AcceptOnlyFromAmong("tbpf", "rfc9669", "all");
+        var profile = new Option<string>("--profile") { Description = "tbpf, rfc9669, sbpfv0, sbpfv3, sbpfv4 or all (default all).", DefaultValueFactory = _ => "all" };
+        profile.AcceptOnlyFromAmong([.. Profile.Names, "all"]);
         var jobs = new Option<string?>("--jobs") { Description = "Worker threads (default: one per core)." };
         var corpus = new Option<DirectoryInfo?>("--corpus")
         {
@@ -38,7 +38,9 @@ internal static class FuzzCommand
                 var settings = new Settings(
                     Number(parse.GetValue(seconds), "--seconds", 60, 1, 7 * 24 * 3600),
                     parse.GetValue(seed) is { } s ? (int)Number(s, "--seed", 0, int.MinValue, int.MaxValue) : Random.Shared.Next(),
-                    parse.GetValue(profile) switch { "tbpf" => [Profile.Tbpf], "rfc9669" => [Profile.Rfc9669], _ => [Profile.Tbpf, Profile.Rfc9669] },
+                    parse.GetValue(profile) is "all" or null
+                        ? [.. Profile.Names.Select(n => Profile.ByName(n)!)]
+                        : [Profile.ByName(parse.GetValue(profile)!)!],
                     (int)Number(parse.GetValue(jobs), "--jobs", Environment.ProcessorCount, 1, 256),
                     parse.GetValue(corpus)?.FullName,
                     parse.GetValue(output)?.FullName ?? Path.GetFullPath("fuzz-findings"),

@@ -25,6 +25,9 @@ public sealed class SyscallContext
     /// <summary>Units charged by the current call so far.</summary>
     public ulong Charged { get; private set; }
 
+    /// <summary>Units the budget still has during the current call, after its charges so far.</summary>
+    public ulong Remaining => _available - Charged;
+
     /// <summary>Attaches a pooled context to the next invocation's host state.</summary>
     internal void Rebind(object? hostState) => HostState = hostState;
 

@@ -25,11 +25,11 @@ public sealed class DifferentialTests
         .Select(r => r.Op).ToArray();
 
     [Test]
-    public void Straight_line_arithmetic_agrees([Values("tbpf", "rfc9669")] string profile, [Range(1, 150)] int seed) =>
+    public void Straight_line_arithmetic_agrees([Values("tbpf", "rfc9669", "sbpfv0", "sbpfv3")] string profile, [Range(1, 150)] int seed) =>
         Compare(profile, seed, loops: false);
 
     [Test]
-    public void Looping_arithmetic_agrees([Values("tbpf", "rfc9669")] string profile, [Range(1, 100)] int seed) =>
+    public void Looping_arithmetic_agrees([Values("tbpf", "rfc9669", "sbpfv0", "sbpfv3")] string profile, [Range(1, 100)] int seed) =>
         Compare(profile, seed, loops: true);
 
     private static void Compare(string profileName, int seed, bool loops)
@@ -44,9 +44,11 @@ public sealed class DifferentialTests
         }
 
         var bodyStart = code.Count;
+        var ops = ArithmeticOps.Where(op => (OpcodeTable.Get(op).Requires & profile.Features) == OpcodeTable.Get(op).Requires).ToArray();
+        var jmp32 = (profile.Features & IsaFeatures.Jmp32) != 0;
         for (var i = 0; i < 40; i++)
         {
-            var op = ArithmeticOps[random.Next(ArithmeticOps.Length)];
+            var op = ops[random.Next(ops.Length)];
             var row = OpcodeTable.Get(op);
             var imm = random.Next(3) == 0 ? (int)EdgeValues[random.Next(EdgeValues.Length)] : random.Next(-70, 70);
             if (profile.RejectOutOfRangeImmediates)
@@ -74,7 +76,7 @@ public sealed class DifferentialTests
                 var back = bodyStart - code.Count - 1;
                 code.Add(random.Next(2) == 0
                     ? Encoder.Make(Op.Jne64Reg, dst: (byte)random.Next(10), src: (byte)random.Next(10), offset: (short)back)
-                    : Encoder.Make(Op.Jsgt32Imm, dst: (byte)random.Next(10), imm: random.Next(-3, 3), offset: (short)back));
+                    : Encoder.Make(jmp32 ? Op.Jsgt32Imm : Op.Jsgt64Imm, dst: (byte)random.Next(10), imm: random.Next(-3, 3), offset: (short)back));
             }
         }
 

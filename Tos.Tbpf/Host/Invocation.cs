@@ -13,6 +13,7 @@ public sealed class Invocation(Hash32 contract, StateOverlay overlay, ChainConte
     private List<byte[]>? _logs;
     private List<ContractEvent>? _events;
     private List<AssetTransfer>? _transfers;
+    private SolanaRunState? _solana;
 
     /// <summary>The running contract (also its account).</summary>
     public Hash32 Contract { get; } = contract;
@@ -31,6 +32,9 @@ public sealed class Invocation(Hash32 contract, StateOverlay overlay, ChainConte
 
     /// <summary>Asset movements, in order.</summary>
     public List<AssetTransfer> Transfers => _transfers ??= [];
+
+    /// <summary>What the sol_* syscalls keep for the run (return data, the heap allocator), created when first used.</summary>
+    public SolanaRunState Solana => _solana ??= new();
 
     /// <summary>True once the overlay has read a value that a parallel block is about to change: the run is speculative
     /// and will be discarded, so it stops after the current syscall.</summary>
