@@ -70,15 +70,15 @@ public static class ProgramLoader
                     throw new CliFailure("AssemblerError", exception.Message);
                 }
 
-                var bytes = assembled.ToBytes();
-                long entryPc = 0;
-                if (entry is not null && !assembled.Labels.TryGetValue(entry, out entryPc))
+                long? entryPc = null;
+                if (entry is not null)
                 {
-                    throw new CliFailure("UsageError", $"--entry '{entry}': no such label");
+                    entryPc = assembled.Labels.TryGetValue(entry, out var labelled)
+                        ? labelled
+                        : throw new CliFailure("UsageError", $"--entry '{entry}': no such label");
                 }
 
-                var names = assembled.Labels.GroupBy(l => l.Value).ToDictionary(g => g.Key, g => g.First().Key);
-                return new Executable(bytes, 0, bytes.Length, entryPc, profile, syscalls, names);
+                return Executable.FromAssembled(assembled, profile, syscalls, entryPc);
             }
             case "raw":
                 if (entry is not null)

@@ -7,9 +7,36 @@ internal static class CommonOptions
 {
     public static Option<string> Profile() => new Option<string>("--profile")
     {
-        Description = "Semantics: tbpf (TOS contracts) or rfc9669 (plain eBPF, as the conformance suite).",
+        Description = "Semantics: tbpf (TOS contracts), rfc9669 (plain eBPF, as the conformance suite), or Solana's "
+            + "sbpfv0, sbpfv3, sbpfv4 (docs/solana.md).",
         DefaultValueFactory = _ => "tbpf",
-    }.AcceptOnlyFromAmongFluent("tbpf", "rfc9669");
+    }.AcceptOnlyFromAmongFluent([.. Tos.Tbpf.Profile.Names]);
+
+    public static Option<int?> MaxCallDepth() => new("--max-call-depth")
+    {
+        Description = "Call frames including the entry frame (sbpf's max_call_depth; default 64).",
+    };
+
+    public static Option<int?> StackFrameSize() => new("--stack-frame-size")
+    {
+        Description = "Bytes per stack frame (sbpf's stack_frame_size; default 4096; a power of two under sbpfv0).",
+    };
+
+    /// <summary>The profile with the frame settings given on the command line, checked (<see cref="Tos.Tbpf.Profile.Validate"/>).</summary>
+    public static Profile WithFrames(Profile profile, int? maxCallDepth, int? stackFrameSize)
+    {
+        if (maxCallDepth is null && stackFrameSize is null)
+        {
+            return profile;
+        }
+
+        var configured = profile with
+        {
+            MaxCallFrames = maxCallDepth ?? profile.MaxCallFrames,
+            StackFrameSize = stackFrameSize ?? profile.StackFrameSize,
+        };
+        return configured.Validate() is { } problem ? throw new CliFailure("UsageError", problem) : configured;
+    }
 
     public static Option<string?> Format() => new Option<string?>("--format")
     {

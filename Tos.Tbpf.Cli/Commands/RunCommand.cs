@@ -26,10 +26,12 @@ internal static class RunCommand
         var input = new Option<FileInfo?>("--input") { Description = "A file whose bytes are the input region." };
         var inputHex = new Option<string?>("--input-hex") { Description = "The input as hex bytes, with or without separators; \"\" for none." };
         var entry = CommonOptions.Entry();
+        var maxCallDepth = CommonOptions.MaxCallDepth();
+        var stackFrameSize = CommonOptions.StackFrameSize();
         var json = new Option<bool>("--json") { Description = "Print exactly one JSON line with the outcome." };
         var command = new Command("run", "Verify and run a program, printing r0 or the error and the compute units.")
         {
-            program, format, profile, engine, budget, input, inputHex, entry, json,
+            program, format, profile, engine, budget, input, inputHex, entry, maxCallDepth, stackFrameSize, json,
         };
         command.Validators.Add(result =>
         {
@@ -43,7 +45,8 @@ internal static class RunCommand
             var report = new OutcomeReporter(parse.GetValue(json));
             try
             {
-                var selected = CommonOptions.ParseProfile(parse.GetValue(profile)!);
+                var selected = CommonOptions.WithFrames(CommonOptions.ParseProfile(parse.GetValue(profile)!),
+                    parse.GetValue(maxCallDepth), parse.GetValue(stackFrameSize));
                 var bytes = ReadInput(parse.GetValue(input), parse.GetValue(inputHex));
                 var engineName = parse.GetValue(engine)!;
                 var verified = ProgramLoader.Load(parse.GetValue(program)!, parse.GetValue(format), selected,

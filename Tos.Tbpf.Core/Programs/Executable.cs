@@ -46,19 +46,26 @@ public sealed class Executable
     /// <summary>Assembles <paramref name="source"/> (see <see cref="Assembler"/>) into an executable. Under sbpf V0 a
     /// call to a label is encoded as sbpf's assembler does it, by the callee's hash key (<see cref="RunTimeCalls.FunctionKey"/>),
     /// and a label <c>entrypoint</c> is where the program starts.</summary>
-    public static Executable FromAssembly(string source, Profile profile, SyscallRegistry? syscalls = null)
+    public static Executable FromAssembly(string source, Profile profile, SyscallRegistry? syscalls = null) =>
+        FromAssembled(Assembler.Assemble(source), profile, syscalls);
+
+    /// <summary>An executable of assembled text, entered at <paramref name="entryPc"/> (by default the label
+    /// <c>entrypoint</c>, else slot 0), with the labels as function names; encoded for the profile as
+    /// <see cref="FromAssembly"/> says.</summary>
+    public static Executable FromAssembled(AssembledProgram program, Profile profile, SyscallRegistry? syscalls = null,
+        long? entryPc = null)
     {
-        var program = Assembler.Assemble(source);
-        var entry = program.Labels.TryGetValue("entrypoint", out var start) ? start : 0;
+        var entry = entryPc ?? (program.Labels.TryGetValue("entrypoint", out var start) ? start : 0);
         syscalls ??= SyscallRegistry.Empty;
+        var names = program.Labels.GroupBy(l => l.Value).ToDictionary(g => g.Key, g => g.First().Key);
         if (profile.Calls != CallEncoding.SyscallOrFunctionHash && profile.CallxRegister == CallxRegisterField.Dst)
         {
             var plain = program.ToBytes();
-            return new Executable(plain, 0, plain.Length, entry, profile, syscalls);
+            return new Executable(plain, 0, plain.Length, entry, profile, syscalls, names);
         }
 
         var (bytes, functions) = EncodeForSbpfV0(program.Instructions, entry, profile);
-        return new Executable(bytes, 0, bytes.Length, entry, profile, syscalls,
+        return new Executable(bytes, 0, bytes.Length, entry, profile, syscalls, names,
             functionKeys: profile.Calls == CallEncoding.SyscallOrFunctionHash ? functions : null);
     }
 
