@@ -404,7 +404,7 @@ public static partial class Interpreter
                     break;
 
                 case Op.Trap:
-                    return ExecutionResult.Fail(VmErrors.Trap((TrapReason)ins.Imm, pc), cu);
+                    return ExecutionResult.Fail(VmErrors.Trap((TrapReason)ins.Imm, pc, depth, profile), cu);
 
                 case Op.LddwTail:
                     // Only an sbpf profile lets callx or call land here (see Profile.CallxEntersAnySlot).

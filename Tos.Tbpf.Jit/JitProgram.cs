@@ -238,7 +238,8 @@ public sealed unsafe class JitProgram : IDisposable
                 return ExecutionResult.Fail(VmErrors.CallIntoLddwTail(pc,
                     (long)((context.FaultAddress - executable.TextAddress) / Decoder.SlotSize)), ConsumedAt(pc));
             case JitStatus.Trap:
-                return ExecutionResult.Fail(VmErrors.Trap((TrapReason)executable.Code[pc].Imm, pc), ConsumedAt(pc));
+                return ExecutionResult.Fail(VmErrors.Trap((TrapReason)executable.Code[pc].Imm, pc, (int)context.Depth, executable.Profile),
+                    ConsumedAt(pc));
             case JitStatus.LddwTailReached:
                 // Charged nothing yet: the tail costs one instruction, as the interpreter counts it, if the budget has it.
                 return left == 0 && metering

@@ -9,6 +9,11 @@ namespace Tos.Tbpf.Assembly;
 /// <param name="Labels">Label name → slot.</param>
 public sealed record AssembledProgram(Instruction[] Instructions, IReadOnlyDictionary<string, long> Labels)
 {
+    /// <summary>Under an sbpf profile, the slots sbpf's assembler registers as functions: labels named
+    /// <c>function_…</c> or <c>entrypoint</c>, and the targets of <c>call &lt;offset&gt;</c> (named <c>function_N</c>).
+    /// Empty otherwise.</summary>
+    public IReadOnlyDictionary<long, string> Functions { get; init; } = new Dictionary<long, string>();
+
     /// <summary>The bytecode.</summary>
     public byte[] ToBytes() => Encoder.Encode(Instructions);
 }
@@ -24,14 +29,50 @@ public static class Assembler
     private const string ImplicitExitLabel = "exit";
 
     /// <summary>Assembles <paramref name="source"/>; throws <see cref="AssemblerException"/> naming the first error.</summary>
-    public static AssembledProgram Assemble(string source)
+    public static AssembledProgram Assemble(string source) => Assemble(source, null);
+
+    /// <summary>
+    /// Assembles <paramref name="source"/> for <paramref name="profile"/>. Under an sbpf profile the text means what it
+    /// means to sbpf's assembler: <c>call N</c> is a local call N slots ahead (not a helper number), <c>add64 r10, imm</c>
+    /// (a stack bump the version does not have) assembles to the no-op <c>or64 r0, 0</c>, and functions are registered
+    /// as sbpf registers them (<see cref="AssembledProgram.Functions"/>). <c>.fill N, VALUE</c> emits N raw slots of the
+    /// 64-bit VALUE under every profile.
+    /// </summary>
+    public static AssembledProgram Assemble(string source, Profile? profile)
     {
+        var sbpf = profile?.IsSbpf == true;
         var lines = Parse(source);
         var labels = CollectLabels(lines);
+        var functions = new Dictionary<long, string>();
+        if (sbpf)
+        {
+            functions[labels.GetValueOrDefault("entrypoint")] = "entrypoint";
+            foreach (var (name, pc) in labels.Where(l => l.Key.StartsWith("function_", StringComparison.Ordinal)))
+            {
+                functions.TryAdd(pc, name);
+            }
+        }
+
         var output = new List<Instruction>();
         foreach (var line in lines.Where(l => l.Mnemonic is not null))
         {
-            var emitted = Encode(line, output.Count, labels);
+            if (line.Mnemonic!.Text == ".fill")
+            {
+                var (count, value) = FillOperands(line);
+                for (var i = 0; i < count; i++)
+                {
+                    output.Add(RawSlot(value));
+                }
+
+                continue;
+            }
+
+            var emitted = Encode(line, output.Count, labels, sbpf);
+            if (sbpf && emitted.Op == Op.CallLocal && line.Operands.Count == 1 && OperandReader.TryInteger(line.Operands[0].Text, out _))
+            {
+                functions.TryAdd(emitted.BranchTarget(output.Count), $"function_{emitted.BranchTarget(output.Count)}");
+            }
+
             output.Add(emitted);
             if (emitted.Op == Op.Lddw)
             {
@@ -39,8 +80,28 @@ public static class Assembler
             }
         }
 
-        return new AssembledProgram(output.ToArray(), labels);
+        return new AssembledProgram(output.ToArray(), labels) { Functions = functions };
     }
+
+    /// <summary>The most slots one <c>.fill</c> may emit: a whole 1 MiB text.</summary>
+    public const int MaxFill = 1024 * 1024 / Decoder.SlotSize;
+
+    private static (int Count, ulong Value) FillOperands(Line line)
+    {
+        var ops = line.Operands;
+        if (ops.Count != 2 || !OperandReader.TryInteger(ops[0].Text, out var count) || count < 0 || count > MaxFill
+            || !OperandReader.TryInteger(ops[1].Text, out var value) || value < long.MinValue || value > ulong.MaxValue)
+        {
+            throw new AssemblerException(line.Number, line.Mnemonic!.Column, ".fill",
+                $"expected '.fill COUNT, VALUE' with COUNT in 0..{MaxFill} and a 64-bit VALUE");
+        }
+
+        return ((int)count, value < 0 ? unchecked((ulong)(long)value) : (ulong)value);
+    }
+
+    // A raw slot, whatever it holds (even an lddw opcode or garbage): the verifier judges it later.
+    private static Instruction RawSlot(ulong value) =>
+        new(Op.Invalid, (byte)value, (byte)((value >> 8) & 0xf), (byte)((value >> 12) & 0xf), (short)(value >> 16), (int)(value >> 32));
 
     /// <summary>Assembles and encodes in one step.</summary>
     public static byte[] AssembleBytes(string source) => Assemble(source).ToBytes();
@@ -84,8 +145,14 @@ public static class Assembler
 
             var (mnemonic, rest) = ReadMnemonic(text, position);
             var operands = SplitOperands(text, rest);
-            result.Add(new Line(number, labels, mnemonic, operands, pc));
-            pc += mnemonic.Text == "lddw" ? 2 : 1;
+            var line = new Line(number, labels, mnemonic, operands, pc);
+            result.Add(line);
+            pc += mnemonic.Text switch
+            {
+                "lddw" => 2,
+                ".fill" => FillOperands(line).Count,
+                _ => 1,
+            };
         }
 
         return result;
@@ -116,7 +183,7 @@ public static class Assembler
         return labels;
     }
 
-    private static Instruction Encode(Line line, long pc, IReadOnlyDictionary<string, long> labels)
+    private static Instruction Encode(Line line, long pc, IReadOnlyDictionary<string, long> labels, bool sbpf)
     {
         var mnemonic = line.Mnemonic!;
         var ops = line.Operands;
@@ -129,8 +196,15 @@ public static class Assembler
             case "syscall":
                 context.Expect(1);
                 return Encoder.Make(Op.Call, imm: unchecked((int)Murmur3.HashName(context.Identifier(0))));
+            case "call" when sbpf && context.Count == 1 && !context.IsRegister(0):
+                // sbpf: "call N" and "call label" are local calls (a syscall is "syscall name").
+                return Encoder.Make(Op.CallLocal, imm: context.Target(0));
             case "call":
                 return EncodeCall(context);
+            case "add" or "add64" when sbpf && context.Count == 2 && context.IsRegister(0) && context.Register(0) == 10
+                && !context.IsRegister(1):
+                // The stack bump exists only in sbpf V1/V2; sbpf's assembler writes a no-op for the other versions.
+                return Encoder.Make(Op.Or64Imm);
             case "callx":
                 context.Expect(1);
                 return Encoder.Make(Op.Callx, dst: context.Register(0));
@@ -531,7 +605,7 @@ public static class Assembler
         }
 
         /// <summary>Decimal or 0x-hex, with an optional sign; as an Int128 so that range errors can be named.</summary>
-        private static bool TryInteger(string text, out Int128 value)
+        internal static bool TryInteger(string text, out Int128 value)
         {
             value = 0;
             if (text.Length == 0)

@@ -41,10 +41,14 @@ public static class VmErrors
     /// <summary>What an <see cref="Isa.Op.Trap"/> or a reached lddw tail reports.</summary>
     public static VmError Unsupported(long pc, string why) => new(VmErrorKind.UnsupportedInstruction, pc, why);
 
-    /// <summary>The error of the trap at <paramref name="pc"/>.</summary>
-    public static VmError Trap(Isa.TrapReason reason, long pc) => reason == Isa.TrapReason.ExecutionOverrun
-        ? ExecutionOverrun(pc)
-        : Unsupported(pc, "the call names no registered syscall and no function");
+    /// <summary>The error of the trap at <paramref name="pc"/>, the run being <paramref name="depth"/> calls deep.</summary>
+    public static VmError Trap(Isa.TrapReason reason, long pc, int depth, Profile profile) => reason switch
+    {
+        Isa.TrapReason.ExecutionOverrun => ExecutionOverrun(pc),
+        Isa.TrapReason.CallOutsideText when depth + 1 >= profile.MaxCallFrames => CallDepthExceeded(pc, profile),
+        Isa.TrapReason.CallOutsideText => new(VmErrorKind.CallOutsideText, pc, "the called function's slot is outside the text"),
+        _ => Unsupported(pc, "the call names no registered syscall and no function"),
+    };
 
     /// <summary>A run entered the second slot of an lddw (sbpf profiles, by callx or call).</summary>
     public static VmError LddwTailReached(long pc) => Unsupported(pc, "the second half of an lddw is not an instruction");

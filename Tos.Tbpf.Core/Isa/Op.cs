@@ -79,5 +79,8 @@ public enum TrapReason
     UnsupportedInstruction,
     /// <summary>The slot just past the text (sbpf's <c>ExecutionOverrun</c>).</summary>
     ExecutionOverrun,
+    /// <summary>A call by key to a registered function whose slot is outside the text (sbpf V0): the frame is checked
+    /// first (<c>CallDepthExceeded</c>), then the target (<c>CallOutsideText</c>).</summary>
+    CallOutsideText,
 }
 #pragma warning restore CS1591

@@ -43,11 +43,13 @@ public sealed class Executable
     public static Executable FromBytecode(byte[] bytecode, Profile profile, SyscallRegistry? syscalls = null) =>
         new(bytecode, 0, bytecode.Length, 0, profile, syscalls ?? SyscallRegistry.Empty);
 
-    /// <summary>Assembles <paramref name="source"/> (see <see cref="Assembler"/>) into an executable. Under sbpf V0 a
-    /// call to a label is encoded as sbpf's assembler does it, by the callee's hash key (<see cref="RunTimeCalls.FunctionKey"/>),
-    /// and a label <c>entrypoint</c> is where the program starts.</summary>
+    /// <summary>Assembles <paramref name="source"/> for <paramref name="profile"/> (see
+    /// <see cref="Assembler.Assemble(string, Profile?)"/>) into an executable that starts at the label <c>entrypoint</c>,
+    /// or slot 0. Under sbpf V0 a local call is encoded as sbpf's assembler encodes it: call imm = the callee's slot, which
+    /// resolves only if the callee is registered (a label <c>function_…</c> or <c>entrypoint</c>, or a
+    /// <c>call &lt;offset&gt;</c> target), and callx names its register in imm.</summary>
     public static Executable FromAssembly(string source, Profile profile, SyscallRegistry? syscalls = null) =>
-        FromAssembled(Assembler.Assemble(source), profile, syscalls);
+        FromAssembled(Assembler.Assemble(source, profile), profile, syscalls);
 
     /// <summary>An executable of assembled text, entered at <paramref name="entryPc"/> (by default the label
     /// <c>entrypoint</c>, else slot 0), with the labels as function names; encoded for the profile as
@@ -64,19 +66,20 @@ public sealed class Executable
             return new Executable(plain, 0, plain.Length, entry, profile, syscalls, names);
         }
 
-        var (bytes, functions) = EncodeForSbpfV0(program.Instructions, entry, profile);
+        var (bytes, functions) = EncodeForSbpfV0(program, profile);
         return new Executable(bytes, 0, bytes.Length, entry, profile, syscalls, names,
             functionKeys: profile.Calls == CallEncoding.SyscallOrFunctionHash ? functions : null);
     }
 
-    // sbpf V0 has no relative calls: each local call names its callee by key, and the callee is registered under it.
-    // Its callx names the register in imm.
-    private static (byte[] Bytes, Dictionary<uint, long> Functions) EncodeForSbpfV0(IReadOnlyList<Instruction> instructions,
-        long entry, Profile profile)
+    // sbpf V0 has no relative calls: as sbpf's assembler does, a local call carries its callee's slot as the key, and the
+    // functions the assembler registered (AssembledProgram.Functions) are keyed by their slot. Its callx names the
+    // register in imm.
+    private static (byte[] Bytes, Dictionary<uint, long> Functions) EncodeForSbpfV0(AssembledProgram program, Profile profile)
     {
-        var functions = new Dictionary<uint, long> { [RunTimeCalls.EntrypointKey] = entry };
-        var rewritten = new Instruction[instructions.Count];
-        for (var pc = 0; pc < instructions.Count; pc++)
+        var functions = program.Functions.Keys.ToDictionary(pc => (uint)pc, pc => pc);
+        var instructions = program.Instructions;
+        var rewritten = new Instruction[instructions.Length];
+        for (var pc = 0; pc < instructions.Length; pc++)
         {
             var ins = instructions[pc];
             if (ins.Op == Op.Callx && profile.CallxRegister == CallxRegisterField.Imm)
@@ -85,10 +88,7 @@ public sealed class Executable
             }
             else if (ins.Op == Op.CallLocal && profile.Calls == CallEncoding.SyscallOrFunctionHash)
             {
-                var target = ins.BranchTarget(pc);
-                var key = target == entry ? RunTimeCalls.EntrypointKey : RunTimeCalls.FunctionKey(target);
-                functions[key] = target;
-                ins = Encoder.Make(Op.Call, imm: unchecked((int)key));
+                ins = Encoder.Make(Op.Call, imm: unchecked((int)ins.BranchTarget(pc)));
             }
 
             rewritten[pc] = ins;

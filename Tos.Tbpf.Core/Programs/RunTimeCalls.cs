@@ -73,7 +73,7 @@ public static class RunTimeCalls
             var ins = code[pc];
             if (ins.Op == Op.Call)
             {
-                code[pc] = ResolveCall(ins, pc, profile, syscalls, functions);
+                code[pc] = ResolveCall(decoded, ins, pc, profile, syscalls, functions);
             }
             else if (ins.Op == Op.CallLocal && (ulong)ins.BranchTarget(pc) >= (ulong)slots)
             {
@@ -84,7 +84,7 @@ public static class RunTimeCalls
         return code;
     }
 
-    private static Instruction ResolveCall(Instruction ins, int pc, Profile profile, SyscallRegistry syscalls,
+    private static Instruction ResolveCall(Instruction[] decoded, Instruction ins, int pc, Profile profile, SyscallRegistry syscalls,
         IReadOnlyDictionary<uint, long> functions)
     {
         var key = (uint)ins.Imm32;
@@ -96,6 +96,11 @@ public static class RunTimeCalls
 
         if (hashedEverything && functions.TryGetValue(key, out var target))
         {
+            if ((ulong)target >= (ulong)decoded.Length)
+            {
+                return Trap(TrapReason.CallOutsideText) with { Opcode = ins.Opcode };
+            }
+
             // A local call like any other: relative to the next slot.
             return Encoder.Make(Op.CallLocal, imm: (int)(target - pc - 1)) with { Opcode = ins.Opcode };
         }
