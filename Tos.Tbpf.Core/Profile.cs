@@ -107,6 +107,14 @@ public sealed record Profile(
     /// <c>AccessViolation</c>.</summary>
     public bool ReportsStackAccessViolations { get; init; }
 
+    /// <summary>The e_flags of the Solana <c>.so</c> files this profile loads (sBPF V0: 0, V3: 3, V4: 4), or null when it
+    /// loads none.</summary>
+    public uint? SbpfElfFlags { get; init; }
+
+    /// <summary>Solana <c>.so</c> files are read by their program headers with sbpf's strict rules (SIMD-0189, V3 and
+    /// later), not by their section headers with relocations (V0).</summary>
+    public bool StrictElfHeaders { get; init; }
+
     /// <summary>The distance between consecutive frames' r10: a frame, and its gap when there are gaps.</summary>
     public int FrameStride => StackFrameGaps ? 2 * StackFrameSize : StackFrameSize;
 
@@ -177,6 +185,7 @@ public sealed record Profile(
         StackFrameGaps = true,
         InputLengthInR2 = false,
         ReportsStackAccessViolations = true,
+        SbpfElfFlags = 0,
     };
 
     /// <summary>sBPF V3 (SIMD-0178 static syscalls, SIMD-0189, SIMD-0377): V0 without the gaps, with jmp32, syscalls by
@@ -188,11 +197,13 @@ public sealed record Profile(
         Calls = CallEncoding.SyscallHash,
         CallxRegister = CallxRegisterField.Dst,
         StackFrameGaps = false,
+        SbpfElfFlags = 3,
+        StrictElfHeaders = true,
     };
 
     /// <summary>sBPF V4 (SIMD-0177): for the bytecode V3's rules; sbpf 0.23's V4 adds only the aligned memory mapping
     /// (region = top 32 bits of the address), which is how TBPF maps memory for every profile.</summary>
-    public static readonly Profile SbpfV4 = SbpfV3 with { Name = "sbpfv4" };
+    public static readonly Profile SbpfV4 = SbpfV3 with { Name = "sbpfv4", SbpfElfFlags = 4 };
 
     /// <summary>The whole stack's backing memory: every frame, contiguous (the gaps of <see cref="StackFrameGaps"/> are
     /// only in the address space).</summary>

@@ -47,6 +47,39 @@ public enum ElfErrorKind
     NoEntrypoint,
     /// <summary>A loaded section (code or data) has no bytes in the file (NOBITS) but claims a size.</summary>
     SectionWithoutData,
+
+    // sbpf's load errors for Solana .so files (its ElfError and ElfParserError variants; docs/solana.md has the table).
+
+    /// <summary>An OS/ABI other than none (sbpf's <c>WrongAbi</c>).</summary>
+    WrongAbi,
+    /// <summary>The file's e_flags name an sBPF version the profile does not run (<c>UnsupportedSBPFVersion</c>).</summary>
+    UnsupportedSbpfVersion,
+    /// <summary>Not exactly one section named .text (<c>NotOneTextSection</c>).</summary>
+    NotOneTextSection,
+    /// <summary>The entry point is outside .text (<c>EntrypointOutOfBounds</c>).</summary>
+    EntrypointOutOfBounds,
+    /// <summary>The entry point is not on an instruction (<c>InvalidEntrypoint</c>).</summary>
+    InvalidEntrypoint,
+    /// <summary>A call's relative target is outside .text (<c>RelativeJumpOutOfBounds</c>).</summary>
+    RelativeJumpOutOfBounds,
+    /// <summary>Two functions, or a function and a syscall, share a hash key (<c>SymbolHashCollision</c>).</summary>
+    SymbolHashCollision,
+    /// <summary>A call to a symbol that is neither a function of the file nor a registered syscall (<c>UnresolvedSymbol</c>).</summary>
+    UnresolvedSymbol,
+    /// <summary>A relocation names a symbol the dynamic symbol table does not have (<c>UnknownSymbol</c>).</summary>
+    UnknownSymbol,
+    /// <summary>A relocation of an address that is zero (<c>InvalidVirtualAddress</c>).</summary>
+    InvalidVirtualAddress,
+    /// <summary>An offset, address or size outside what it must lie in (<c>ValueOutOfBounds</c>).</summary>
+    ValueOutOfBounds,
+    /// <summary>The strict (V3+) file header is not the one expected (<c>InvalidFileHeader</c>).</summary>
+    InvalidFileHeader,
+    /// <summary>The strict (V3+) program headers are not the five expected (<c>InvalidProgramHeader</c>).</summary>
+    InvalidProgramHeader,
+    /// <summary>A size that is zero or not a multiple of its unit (<c>InvalidSize</c>).</summary>
+    InvalidSize,
+    /// <summary>The dynamic section or a table it points to is malformed (<c>FailedToParse</c>).</summary>
+    FailedToParse,
 }
 
 /// <summary>A malformed or unsupported ELF file: the kind of problem and a message naming what and where.</summary>

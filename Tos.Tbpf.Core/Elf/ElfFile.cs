@@ -18,6 +18,9 @@ internal sealed record ElfSection(int Index, string Name, uint Type, ulong Flags
 
     /// <summary>Whether the section's bytes are in the file (NOBITS sections have none).</summary>
     public bool HasFileData => Type is not (TypeNoBits or TypeNull);
+
+    /// <summary>sh_addr: where the section is meant to be in memory.</summary>
+    public ulong Address { get; init; }
 }
 
 /// <summary>A symbol, validated: its section index is either special or a real section.</summary>
@@ -33,6 +36,26 @@ internal sealed record ElfSymbol(int Index, string Name, byte Info, ushort Secti
 /// <summary>A REL relocation entry.</summary>
 internal readonly record struct ElfRelocation(ulong Offset, uint Type, uint Symbol);
 
+/// <summary>A program header, as the file states it (bounds are the reader's business).</summary>
+internal readonly record struct ElfProgramHeader(uint Type, uint Flags, ulong Offset, ulong VirtualAddress, ulong PhysicalAddress,
+    ulong FileSize, ulong MemorySize)
+{
+    public const uint TypeNull = 0, TypeLoad = 1, TypeDynamic = 2, TypeGnuStack = 0x6474e551;
+    public const uint FlagExecute = 1, FlagWrite = 2, FlagRead = 4;
+
+    /// <summary>Whether <paramref name="address"/> lies in <c>[vaddr, vaddr + memsz)</c>.</summary>
+    public bool Contains(ulong address) => address >= VirtualAddress && address - VirtualAddress < MemorySize;
+}
+
+/// <summary>What kind of object a reader expects.</summary>
+internal enum ElfObjectKind
+{
+    /// <summary>An ET_REL object from clang for eBPF (machine 247).</summary>
+    Relocatable,
+    /// <summary>An ET_DYN shared object from Solana's toolchain (machine 247 or 263, sBPF).</summary>
+    SolanaShared,
+}
+
 /// <summary>
 /// A bounds-checked reader of 64-bit little-endian ELF objects. Every offset, size and count the file claims is
 /// checked against the file before it is used, so a malformed file gives an <see cref="ElfException"/>, never
@@ -44,16 +67,36 @@ internal sealed class ElfFile
     public const int MaxSections = 256;
     public const int MaxNameLength = 256;
     private const int HeaderSize = 64, SectionHeaderSize = 64, SymbolSize = 24, RelocationSize = 16;
-    private const ushort MachineBpf = 247, TypeRelocatable = 1;
+    private const int ProgramHeaderSize = 56;
+    public const ushort MachineBpf = 247, MachineSbpf = 263, TypeRelocatable = 1, TypeShared = 3;
+    public const uint TypeDynSym = 11, TypeDynamic = 6;
 
     private readonly byte[] _file;
 
-    private ElfFile(byte[] file, List<ElfSection> sections, List<ElfSymbol> symbols)
+    private ElfFile(byte[] file, List<ElfSection> sections, List<ElfSymbol> symbols, List<ElfSymbol> dynamicSymbols,
+        List<ElfProgramHeader> programHeaders)
     {
         _file = file;
         Sections = sections;
         Symbols = symbols;
+        DynamicSymbols = dynamicSymbols;
+        ProgramHeaders = programHeaders;
     }
+
+    /// <summary>The symbols of the dynamic symbol table (SHT_DYNSYM), empty when there is none.</summary>
+    public IReadOnlyList<ElfSymbol> DynamicSymbols { get; }
+
+    /// <summary>The program headers (their table is inside the file; what they point at is not checked).</summary>
+    public IReadOnlyList<ElfProgramHeader> ProgramHeaders { get; }
+
+    /// <summary>The whole file (a private copy).</summary>
+    public byte[] Bytes => _file;
+
+    /// <summary>The ELF header's e_entry.</summary>
+    public ulong Entry => U64(_file, 24);
+
+    /// <summary>The ELF header's e_flags.</summary>
+    public uint Flags => U32(_file, 48);
 
     public IReadOnlyList<ElfSection> Sections { get; }
 
@@ -62,7 +105,9 @@ internal sealed class ElfFile
     public ReadOnlySpan<byte> Data(ElfSection section) =>
         section.HasFileData ? _file.AsSpan((int)section.Offset, (int)section.Size) : [];
 
-    public static ElfFile Parse(ReadOnlySpan<byte> bytes)
+    public static ElfFile Parse(ReadOnlySpan<byte> bytes) => Parse(bytes, ElfObjectKind.Relocatable);
+
+    public static ElfFile Parse(ReadOnlySpan<byte> bytes, ElfObjectKind kind)
     {
         if (bytes.Length > MaxFileSize)
         {
@@ -91,18 +136,31 @@ internal sealed class ElfFile
 
         var type = U16(bytes, 16);
         var machine = U16(bytes, 18);
-        if (machine != MachineBpf)
+        var solana = kind == ElfObjectKind.SolanaShared;
+        if (solana && bytes[7] != 0)
         {
-            throw new ElfException(ElfErrorKind.WrongMachine, $"machine {machine} is not eBPF ({MachineBpf}); compile with clang -target bpf");
+            throw new ElfException(ElfErrorKind.WrongAbi, $"OS/ABI {bytes[7]}: a Solana program has none (0)");
         }
 
-        if (type != TypeRelocatable)
+        if (machine != MachineBpf && !(solana && machine == MachineSbpf))
         {
-            throw new ElfException(ElfErrorKind.WrongType,
-                $"ELF type {type} is not a relocatable object (1); load the .o that clang -c produces");
+            throw new ElfException(ElfErrorKind.WrongMachine, solana
+                ? $"machine {machine} is neither eBPF ({MachineBpf}) nor sBPF ({MachineSbpf})"
+                : $"machine {machine} is not eBPF ({MachineBpf}); compile with clang -target bpf");
         }
 
-        CheckTable(bytes, U64(bytes, 32), U16(bytes, 56), U16(bytes, 54), "program header", 56, allowEmpty: true);
+        if (type != (solana ? TypeShared : TypeRelocatable))
+        {
+            throw new ElfException(ElfErrorKind.WrongType, solana
+                ? $"ELF type {type} is not a shared object (3), which Solana's toolchain makes"
+                : type == TypeShared
+                    ? "ELF type 3 is a shared object (a Solana .so): run it with --profile sbpfv0, sbpfv3 or sbpfv4"
+                    : $"ELF type {type} is not a relocatable object (1); load the .o that clang -c produces");
+        }
+
+        var phoff = U64(bytes, 32);
+        var phnum = U16(bytes, 56);
+        CheckTable(bytes, phoff, phnum, U16(bytes, 54), "program header", ProgramHeaderSize, allowEmpty: true);
         var shoff = U64(bytes, 40);
         var shnum = U16(bytes, 60);
         if (shnum > MaxSections)
@@ -117,7 +175,7 @@ internal sealed class ElfFile
         {
             var at = (int)shoff + i * SectionHeaderSize;
             var section = new ElfSection(i, "", U32(file, at + 4), U64(file, at + 8), U64(file, at + 24), U64(file, at + 32),
-                U32(file, at + 40), U32(file, at + 44), U64(file, at + 48), U64(file, at + 56));
+                U32(file, at + 40), U32(file, at + 44), U64(file, at + 48), U64(file, at + 56)) { Address = U64(file, at + 16) };
             if (section.HasFileData && (section.Offset > (ulong)file.Length || section.Size > (ulong)file.Length - section.Offset))
             {
                 throw new ElfException(ElfErrorKind.SectionOutOfBounds,
@@ -143,8 +201,36 @@ internal sealed class ElfFile
 
         var names = raw[shstrndx].Section;
         var sections = raw.Select(r => r.Section with { Name = ReadName(file, names, r.Name, $"section {r.Section.Index}") }).ToList();
-        var symbols = ReadSymbols(file, sections);
-        return new ElfFile(file, sections, symbols);
+        var symbols = ReadSymbols(file, sections, ElfSection.TypeSymTab);
+        var dynamicSymbols = solana ? ReadSymbols(file, sections, TypeDynSym) : [];
+        var programHeaders = new List<ElfProgramHeader>(phnum);
+        for (var i = 0; i < phnum; i++)
+        {
+            var at = (int)phoff + i * ProgramHeaderSize;
+            programHeaders.Add(new ElfProgramHeader(U32(file, at), U32(file, at + 4), U64(file, at + 8), U64(file, at + 16),
+                U64(file, at + 24), U64(file, at + 32), U64(file, at + 40)));
+        }
+
+        return new ElfFile(file, sections, symbols, dynamicSymbols, programHeaders);
+    }
+
+    /// <summary>REL entries at <c>[offset, offset + size)</c> of the file (a dynamic relocation table), or null when that
+    /// range is not inside the file or not a whole number of entries.</summary>
+    public List<ElfRelocation>? RelocationsAt(ulong offset, ulong size)
+    {
+        if (size % RelocationSize != 0 || offset > (ulong)_file.Length || size > (ulong)_file.Length - offset)
+        {
+            return null;
+        }
+
+        var list = new List<ElfRelocation>((int)(size / RelocationSize));
+        for (var at = offset; at < offset + size; at += RelocationSize)
+        {
+            var info = U64(_file, (int)at + 8);
+            list.Add(new ElfRelocation(U64(_file, (int)at), (uint)info, (uint)(info >> 32)));
+        }
+
+        return list;
     }
 
     /// <summary>The REL entries of a relocation section, each checked to name an existing symbol.</summary>
@@ -212,9 +298,9 @@ internal sealed class ElfFile
         }
     }
 
-    private static List<ElfSymbol> ReadSymbols(byte[] file, List<ElfSection> sections)
+    private static List<ElfSymbol> ReadSymbols(byte[] file, List<ElfSection> sections, uint tableType)
     {
-        var tables = sections.Where(s => s.Type == ElfSection.TypeSymTab).ToList();
+        var tables = sections.Where(s => s.Type == tableType).ToList();
         if (tables.Count == 0)
         {
             return [];

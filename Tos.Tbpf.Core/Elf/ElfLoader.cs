@@ -28,6 +28,16 @@ public static class ElfLoader
     public static Executable Load(ReadOnlySpan<byte> file, Profile profile, SyscallRegistry syscalls,
         string entrypoint = DefaultEntrypoint, bool allowUnknownSyscalls = false)
     {
+        if (profile.IsSbpf && Solana.SolanaElfLoader.IsSharedObject(file))
+        {
+            if (entrypoint != DefaultEntrypoint)
+            {
+                throw new ElfException(ElfErrorKind.NoEntrypoint, "a Solana .so starts at its e_entry; --entry does not apply");
+            }
+
+            return Solana.SolanaElfLoader.Load(file, profile, syscalls);
+        }
+
         var elf = ElfFile.Parse(file);
         var text = FindText(elf);
         RejectWritableData(elf);
@@ -80,7 +90,9 @@ public static class ElfLoader
             throw new ElfException(ElfErrorKind.NoEntrypoint, $"no function '{entrypoint}' in {text.Name}; define it or pass its name as the entry");
         }
 
-        return new Executable(region, 0, (int)text.Size, (long)(entry.Value / 8), profile, syscalls, functions, notes, source);
+        var entryPc = (long)(entry.Value / 8);
+        return new Executable(region, 0, (int)text.Size, entryPc, profile, syscalls, functions, notes, source,
+            profile.Calls == CallEncoding.SyscallOrFunctionHash ? HashLocalCalls(region, (int)text.Size, entryPc, syscalls) : null);
     }
 
     private static ElfSection FindText(ElfFile elf)
@@ -237,13 +249,37 @@ public static class ElfLoader
         }
     }
 
+    /// <summary>sbpf V0 has no relative calls: as its loader does, each local call (src 1) becomes a call by the hash key
+    /// of its target slot (the entry point's key is the hash of <c>entrypoint</c>); returns the function registry.</summary>
+    private static Dictionary<uint, long> HashLocalCalls(byte[] region, int textLength, long entryPc, SyscallRegistry syscalls)
+    {
+        var functions = new Solana.FunctionKeys(syscalls);
+        functions.Register(RunTimeCalls.EntrypointKey, entryPc, "entrypoint");
+        for (var pc = 0; pc < textLength / Decoder.SlotSize; pc++)
+        {
+            var slot = region.AsSpan(pc * Decoder.SlotSize, Decoder.SlotSize);
+            if (slot[0] != OpcodeTable.CallCode || slot[1] >> 4 != 1)
+            {
+                continue;
+            }
+
+            var target = pc + 1L + BinaryPrimitives.ReadInt32LittleEndian(slot[4..]);
+            var key = target == entryPc ? RunTimeCalls.EntrypointKey : RunTimeCalls.FunctionKey(target);
+            functions.Register(key, target, $"function_{target}");
+            slot[1] &= 0x0f;
+            BinaryPrimitives.WriteUInt32LittleEndian(slot[4..], key);
+        }
+
+        return functions.Keys.ToDictionary();
+    }
+
     /// <summary>Points the call at the syscall's hash; returns whether the syscall is registered.</summary>
     private static bool LinkSyscall(Span<byte> slot, string name, Profile profile, SyscallRegistry syscalls, bool allowUnknown,
         ElfRelocation relocation)
     {
-        if (profile.Calls != CallEncoding.SyscallHash)
+        if (profile.Calls is not (CallEncoding.SyscallHash or CallEncoding.SyscallOrFunctionHash))
         {
-            throw new ElfException(ElfErrorKind.UnknownSyscall, $"call to '{name}': syscalls by name need a profile that calls by hash (tbpf)");
+            throw new ElfException(ElfErrorKind.UnknownSyscall, $"call to '{name}': syscalls by name need a profile that calls by hash (tbpf, sbpf*)");
         }
 
         var key = Murmur3.HashName(name);

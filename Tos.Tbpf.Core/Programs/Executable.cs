@@ -21,11 +21,10 @@ public sealed class Executable
         ArgumentOutOfRangeException.ThrowIfNegative(textOffset);
         ArgumentOutOfRangeException.ThrowIfNegative(textLength);
         ArgumentOutOfRangeException.ThrowIfGreaterThan((long)textOffset + textLength, programRegion.LongLength, nameof(textLength));
-        // On the pinned heap: the JIT maps it into every run without pinning it again.
-        ProgramRegion = GC.AllocateUninitializedArray<byte>(programRegion.Length, pinned: true);
-        programRegion.CopyTo(ProgramRegion, 0);
+        ProgramRegion = Pinned(programRegion);
         TextOffset = textOffset;
         TextLength = textLength;
+        TextAddress = ((ulong)MemoryMap.ProgramIndex << MemoryMap.RegionShift) + (ulong)textOffset;
         EntryPc = entryPc;
         Profile = profile;
         Syscalls = syscalls;
@@ -37,6 +36,37 @@ public sealed class Executable
             ? functionKeys ?? RunTimeCalls.EveryInstruction(Instructions, entryPc, syscalls)
             : new Dictionary<uint, long>();
         Code = RunTimeCalls.Resolve(Instructions, profile, syscalls, FunctionKeys);
+    }
+
+    /// <summary>Creates an executable whose text is not in any mapped region (sbpf V3's bytecode region, which loads
+    /// cannot reach) and sits at guest address <paramref name="textAddress"/>, where callx finds it; the program region
+    /// holds only the read-only data.</summary>
+    public Executable(byte[] readOnlyData, byte[] text, ulong textAddress, long entryPc, Profile profile, SyscallRegistry syscalls,
+        IReadOnlyDictionary<long, string>? functionNames = null, IReadOnlyDictionary<uint, long>? functionKeys = null)
+    {
+        ProgramRegion = Pinned(readOnlyData);
+        TextOffset = -1;
+        TextLength = text.Length;
+        TextAddress = textAddress;
+        EntryPc = entryPc;
+        Profile = profile;
+        Syscalls = syscalls;
+        FunctionNames = functionNames ?? new Dictionary<long, string>();
+        RelocationNotes = new Dictionary<long, string>();
+        SourceMap = Elf.Dwarf.SourceMap.Empty;
+        Instructions = Decoder.Decode(text, profile);
+        FunctionKeys = profile.Calls == CallEncoding.SyscallOrFunctionHash
+            ? functionKeys ?? RunTimeCalls.EveryInstruction(Instructions, entryPc, syscalls)
+            : new Dictionary<uint, long>();
+        Code = RunTimeCalls.Resolve(Instructions, profile, syscalls, FunctionKeys);
+    }
+
+    // On the pinned heap: the JIT maps it into every run without pinning it again.
+    private static byte[] Pinned(byte[] bytes)
+    {
+        var copy = GC.AllocateUninitializedArray<byte>(bytes.Length, pinned: true);
+        bytes.CopyTo(copy, 0);
+        return copy;
     }
 
     /// <summary>An executable whose program region is just <paramref name="bytecode"/>, entered at slot 0.</summary>
@@ -100,7 +130,7 @@ public sealed class Executable
     /// <summary>The bytes mapped read-only at <see cref="MemoryMap.ProgramIndex"/>.</summary>
     public byte[] ProgramRegion { get; }
 
-    /// <summary>Where the text starts inside the program region, in bytes.</summary>
+    /// <summary>Where the text starts inside the program region, in bytes; -1 when the text is not mapped (sbpf V3).</summary>
     public int TextOffset { get; }
 
     /// <summary>The text's length in bytes (the verifier insists on a multiple of 8).</summary>
@@ -136,6 +166,6 @@ public sealed class Executable
     /// empty for assembler text and raw bytecode.</summary>
     public Elf.Dwarf.SourceMap SourceMap { get; }
 
-    /// <summary>The guest address of the first text slot.</summary>
-    public ulong TextAddress => ((ulong)MemoryMap.ProgramIndex << MemoryMap.RegionShift) + (ulong)TextOffset;
+    /// <summary>The guest address of the first text slot (what callx targets are measured from).</summary>
+    public ulong TextAddress { get; }
 }
