@@ -125,13 +125,18 @@ public sealed record Profile(
     /// invocation allocate out of proportion.</summary>
     public const int MaxStackSize = 64 * 1024 * 1024;
 
+    /// <summary>The most call frames a profile may have.</summary>
+    public const int MaxCallDepth = 1024;
+
     /// <summary>Checks the frame settings: positive, a multiple of 8, a power of two with gaps, and a whole stack
     /// (with gaps: twice it) below <see cref="MaxStackSize"/>. Returns the problem, or null.</summary>
     public string? Validate()
     {
-        if (MaxCallFrames < 1 || MaxCallFrames > 65536)
+        // The JIT keeps each local call's saved registers on the host thread's stack (48 bytes a frame): the cap keeps a
+        // deep recursion far from the thread's own stack limit.
+        if (MaxCallFrames < 1 || MaxCallFrames > MaxCallDepth)
         {
-            return $"the call depth must be between 1 and 65536, not {MaxCallFrames}";
+            return $"the call depth must be between 1 and {MaxCallDepth}, not {MaxCallFrames}";
         }
 
         if (StackFrameSize <= 0 || StackFrameSize % 8 != 0 || StackFrameSize > 1024 * 1024)

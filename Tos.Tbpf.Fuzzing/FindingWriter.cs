@@ -13,7 +13,8 @@ public static class FindingWriter
     public static string Write(string folder, string name, Mismatch mismatch, int programSeed)
     {
         Directory.CreateDirectory(folder);
-        var asm = Disassembler.Disassemble(Isa.Decoder.Decode(mismatch.Bytecode), FuzzSyscalls.For(mismatch.Profile));
+        var asm = Disassembler.Disassemble(Isa.Decoder.Decode(mismatch.Bytecode, mismatch.Profile), FuzzSyscalls.For(mismatch.Profile),
+            profile: mismatch.Profile);
         var data = new StringBuilder();
         data.AppendLine($"# Found by tbpf fuzz (program seed {programSeed}): the JIT ({Describe(mismatch.Run.JitOptions)}) differs from the interpreter in {mismatch.Fields}.");
         data.AppendLine("# The expectation is the interpreter's outcome.");

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using NUnit.Framework;
 using Tos.Tbpf.Assembly;
 using Tos.Tbpf.Isa;
@@ -133,6 +134,35 @@ public sealed class AssemblerTests
         var text = Disassembler.Disassemble(Decoder.Decode(bytes), syscalls);
 
         Assert.That(Assembler.AssembleBytes(text), Is.EqualTo(bytes), text);
+    }
+
+    [Test]
+    public void Under_an_sbpf_profile_any_slots_disassemble_to_text_that_assembles_back_to_them(
+        [Values("sbpfv0", "sbpfv3")] string name, [Range(1, 30)] int seed)
+    {
+        // Slots an sbpf verifier may accept with fields TBPF would refuse (offsets on div and mov, src on calls and imm
+        // forms, callx registers in imm, lddw with src): the text keeps every byte, raw where it must.
+        var profile = Profile.ByName(name)!;
+        var syscalls = Tos.Tbpf.Host.SolanaSyscalls.Registry();
+        var random = new Random(seed);
+        byte[] codes = [0x07, 0x0f, 0x37, 0x3f, 0x3c, 0x97, 0xbf, 0xbc, 0xb7, 0x85, 0x8d, 0x95, 0x05, 0x15, 0x16, 0x61, 0x7b, 0x72, 0xd4, 0xdc, 0x18, 0x00, 0xff];
+        var slots = new List<byte>();
+        for (var i = 0; i < 200; i++)
+        {
+            var code = codes[random.Next(codes.Length)];
+            var slot = new byte[8];
+            random.NextBytes(slot);
+            slot[0] = code;
+            if (random.Next(3) == 0) slot[1] = 0;
+            if (code == 0x85 && random.Next(2) == 0) BinaryPrimitives.WriteUInt32LittleEndian(slot.AsSpan(4), Murmur3.HashName("sol_log_"));
+            if (code == 0x85 && random.Next(2) == 0) slot[1] = 0;
+            slots.AddRange(slot);
+        }
+
+        var bytes = slots.ToArray();
+        var text = Disassembler.Disassemble(Decoder.Decode(bytes, profile), syscalls, profile: profile);
+
+        Assert.That(Executable.FromAssembly(text, profile, syscalls).ProgramRegion, Is.EqualTo(bytes), text);
     }
 
     public enum Profile_

@@ -28,7 +28,7 @@ internal static class DisasmCommand
                     // Function labels from the symbols; calls and data references annotated with what they link to.
                     var executable = ElfLoader.Load(bytes, selected, StandardSyscalls.For(selected), allowUnknownSyscalls: true);
                     Console.Write(Disassembler.Disassemble(executable.Instructions, executable.Syscalls, executable.FunctionNames,
-                        WithStrings(executable), showPcs: true, headings: SourceLines(executable)));
+                        WithStrings(executable), showPcs: true, headings: SourceLines(executable), profile: selected));
                     return ExitCodes.Ok;
                 }
 
@@ -39,7 +39,7 @@ internal static class DisasmCommand
                 }
 
                 var registry = StandardSyscalls.For(selected);
-                Console.Write(Disassembler.Disassemble(Decoder.Decode(bytes), registry, showPcs: true));
+                Console.Write(Disassembler.Disassemble(Decoder.Decode(bytes, selected), registry, showPcs: true, profile: selected));
                 return ExitCodes.Ok;
             }
             catch (ElfException exception)

@@ -262,13 +262,13 @@ public static class Assembler
     {
         Span<byte> bytes = stackalloc byte[8];
         System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes, raw);
-        var decoded = Decoder.Decode(bytes)[0];
-        if (decoded.Op == Op.Lddw)
+        if (bytes[0] == OpcodeTable.LddwCode)
         {
-            throw new AssemblerException(line, token.Column, token.Text, "an lddw needs two slots; write it as lddw");
+            throw new AssemblerException(line, token.Column, token.Text, "an lddw needs two slots; write it as lddw (or .fill)");
         }
 
-        return decoded;
+        // Kept raw, never rewritten for a profile (as sbpf V0's calls and callx are): the slot is what the text says.
+        return RawSlot(raw);
     }
 
     private static (Token Mnemonic, int End) ReadMnemonic(string text, int position)

@@ -26,8 +26,8 @@ internal static class LenientSoLoader
         var text = Validate(elf);
         var bytes = (byte[])elf.Bytes.Clone();
         var functions = new FunctionKeys(syscalls);
-        RelocateCalls(bytes, text, functions);
         var notes = new Dictionary<long, string>();
+        RelocateCalls(bytes, text, functions, notes);
         foreach (var relocation in DynamicRelocations(elf))
         {
             Relocate(elf, bytes, text, relocation, syscalls, functions, notes);
@@ -93,7 +93,7 @@ internal static class LenientSoLoader
     }
 
     /// <summary>Every call whose imm is not -1 is relative: it becomes a call by the callee's key (the hash of its slot).</summary>
-    private static void RelocateCalls(byte[] bytes, ElfSection text, FunctionKeys functions)
+    private static void RelocateCalls(byte[] bytes, ElfSection text, FunctionKeys functions, Dictionary<long, string> notes)
     {
         var slots = (long)(text.Size / Decoder.SlotSize);
         for (var pc = 0L; pc < slots; pc++)
@@ -114,6 +114,7 @@ internal static class LenientSoLoader
             var key = RunTimeCalls.FunctionKey(target);
             functions.Register(key, target, $"function_{target}");
             BinaryPrimitives.WriteUInt32LittleEndian(slot[4..], key);
+            notes[pc] = $"call function_{target}";
         }
     }
 
