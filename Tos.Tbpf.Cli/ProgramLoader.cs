@@ -63,7 +63,7 @@ public static class ProgramLoader
                 AssembledProgram assembled;
                 try
                 {
-                    assembled = Assembler.Assemble(Encoding.UTF8.GetString(content));
+                    assembled = Assembler.Assemble(Encoding.UTF8.GetString(content), profile);
                 }
                 catch (AssemblerException exception)
                 {
