@@ -107,6 +107,11 @@ public sealed record Profile(
     /// <c>AccessViolation</c>.</summary>
     public bool ReportsStackAccessViolations { get; init; }
 
+    /// <summary>A syscall's refused guest-memory access is a <c>SyscallError</c> carrying the access, as sbpf wraps every
+    /// syscall failure (<c>EbpfError::SyscallError</c>); otherwise it is an <c>AccessViolation</c> at the call. Running
+    /// out of budget inside a syscall is <c>ComputeBudgetExceeded</c> either way.</summary>
+    public bool SyscallFaultsAreSyscallErrors { get; init; }
+
     /// <summary>The e_flags of the Solana <c>.so</c> files this profile loads (sBPF V0: 0, V3: 3, V4: 4), or null when it
     /// loads none.</summary>
     public uint? SbpfElfFlags { get; init; }
@@ -190,6 +195,7 @@ public sealed record Profile(
         StackFrameGaps = true,
         InputLengthInR2 = false,
         ReportsStackAccessViolations = true,
+        SyscallFaultsAreSyscallErrors = true,
         SbpfElfFlags = 0,
     };
 

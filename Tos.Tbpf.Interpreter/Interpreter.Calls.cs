@@ -111,7 +111,8 @@ public static partial class Interpreter
         executable.Syscalls.TryGet(key, out var syscall);
         context ??= new SyscallContext(memory);
         ReadOnlySpan<ulong> arguments = [registers[1], registers[2], registers[3], registers[4], registers[5]];
-        var error = SyscallDispatch.Invoke(syscall, context, budget - cu, pc, arguments, out var result, out var charged);
+        var error = SyscallDispatch.Invoke(syscall, context, budget - cu, pc, arguments, out var result, out var charged,
+            executable.Profile.SyscallFaultsAreSyscallErrors);
         cu += charged;
         if (error is not null)
         {

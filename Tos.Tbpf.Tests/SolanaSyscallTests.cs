@@ -49,6 +49,16 @@ public sealed class SolanaSyscallTests
     }
 
     [Test]
+    public void A_bad_pointer_in_a_syscall_is_a_syscall_error_as_sbpf_wraps_it()
+    {
+        // sbpf turns every syscall failure, a refused translation included, into EbpfError::SyscallError.
+        var (outcome, _) = Run("mov64 r1, 0\nmov64 r2, 4\nsyscall sol_log_\nexit");
+        Assert.That(outcome.Result.Error?.Kind, Is.EqualTo(VmErrorKind.SyscallError));
+        Assert.That(outcome.Result.Error!.Access?.Address, Is.EqualTo(0UL), "the refused access is kept");
+        Assert.That(outcome.Result.Error.Pc, Is.EqualTo(2));
+    }
+
+    [Test]
     public void Sol_log_64_prints_five_registers_in_hex()
     {
         var (outcome, host) = Run("mov64 r1, 1\nmov64 r2, 2\nmov64 r3, 3\nmov64 r4, 4\nmov64 r5, 255\nsyscall sol_log_64_\nexit");

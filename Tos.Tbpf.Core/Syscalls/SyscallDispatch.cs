@@ -17,9 +17,12 @@ public static class SyscallDispatch
     /// <param name="result">The new r0 on success.</param>
     /// <param name="charged">Units the call consumed beyond the instruction: its own charges, or everything
     /// available when the budget ran out.</param>
+    /// <param name="faultsAreSyscallErrors">Report a guest-memory fault inside the syscall as a <c>SyscallError</c>
+    /// carrying the access (as sbpf wraps it, <see cref="Profile.SyscallFaultsAreSyscallErrors"/>) instead of an
+    /// <c>AccessViolation</c> at the call.</param>
     /// <returns>Null on success, else the error.</returns>
     public static VmError? Invoke(Syscall syscall, SyscallContext context, ulong available, long pc,
-        ReadOnlySpan<ulong> arguments, out ulong result, out ulong charged)
+        ReadOnlySpan<ulong> arguments, out ulong result, out ulong charged, bool faultsAreSyscallErrors = false)
     {
         context.BeginCall(available);
         result = 0;
@@ -34,7 +37,8 @@ public static class SyscallDispatch
         catch (VmFaultException fault)
         {
             charged = fault.Kind == VmErrorKind.ComputeBudgetExceeded ? available : context.Charged;
-            return new VmError(fault.Kind, pc, $"{syscall.Name}: {fault.Message}", fault.Access, syscall.Name);
+            var kind = faultsAreSyscallErrors && fault.Kind != VmErrorKind.ComputeBudgetExceeded ? VmErrorKind.SyscallError : fault.Kind;
+            return new VmError(kind, pc, $"{syscall.Name}: {fault.Message}", fault.Access, syscall.Name);
         }
         catch (Exception exception)
         {

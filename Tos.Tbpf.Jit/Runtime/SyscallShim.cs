@@ -95,7 +95,8 @@ internal static unsafe class SyscallShim
             context->Registers[4], context->Registers[5]];
         // The block charge leaves the meter non-negative here; the reserve holds what a 64-bit budget has beyond it.
         var available = (ulong)context->Remaining + context->Reserve;
-        var error = SyscallDispatch.Invoke(syscall, state.Context, available, pc, arguments, out var result, out var charged);
+        var error = SyscallDispatch.Invoke(syscall, state.Context, available, pc, arguments, out var result, out var charged,
+            state.Executable.Profile.SyscallFaultsAreSyscallErrors);
         var left = available - charged;
         context->Remaining = (long)Math.Min(left, long.MaxValue);
         context->Reserve = left - (ulong)context->Remaining;
