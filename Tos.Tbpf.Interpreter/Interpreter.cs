@@ -18,7 +18,7 @@ public static partial class Interpreter
 {
     /// <summary>Runs <paramref name="program"/> from its entry point over <paramref name="memory"/>.</summary>
     /// <param name="program">A verified program.</param>
-    /// <param name="memory">The invocation's regions (see <see cref="MemoryMap.Standard"/>); changed in place.</param>
+    /// <param name="memory">The invocation's regions (see <see cref="MemoryMap.Standard(Programs.Executable, ReadOnlySpan{byte}, int)"/>); changed in place.</param>
     /// <param name="budget">Compute units available: exactly this many instructions can run.</param>
     /// <param name="syscallContext">The context handed to syscalls; one is made when null.</param>
     public static ExecutionResult Run(VerifiedExecutable program, MemoryMap memory, ulong budget,

@@ -23,6 +23,7 @@ public sealed unsafe class JitProgram : IDisposable
     private readonly long[] _callxCharge;   // pinned: units from a pc to the end of its block
     private readonly long[] _unitsToEnd;
     private readonly bool _uncheckedFrameAccesses;
+    private readonly (int GapShift, bool ProgramStart) _holes;
 
     private JitProgram(VerifiedExecutable program, JitOptions options, CompiledCode compiled)
     {
@@ -33,6 +34,7 @@ public sealed unsafe class JitProgram : IDisposable
         CodeSize = compiled.CodeSize;
         _unitsToEnd = compiled.UnitsToEnd;
         _uncheckedFrameAccesses = compiled.UncheckedFrameAccesses;
+        _holes = compiled.Holes;
         // The tables callx reads (pinned: the code holds their addresses), only for programs that make such calls.
         var offsets = compiled.InstructionOffsets ?? [];
         _callxTable = GC.AllocateArray<ulong>(offsets.Length, pinned: true);
@@ -91,7 +93,7 @@ public sealed unsafe class JitProgram : IDisposable
 
         slots = Math.Min(slots, JitContext.MaxRegions);
         syscallContext ??= new SyscallContext(memory);
-        if (_uncheckedFrameAccesses && !HasStandardStack(memory, executable.Profile))
+        if ((_uncheckedFrameAccesses && !HasStandardStack(memory, executable.Profile)) || !ChecksHolesOf(memory))
         {
             ObjectDisposedException.ThrowIf(_lease.IsReleased, this);
             // The code reaches frames without checks, which is sound only over a whole writable stack region of the
@@ -140,6 +142,10 @@ public sealed unsafe class JitProgram : IDisposable
                 }
 
                 context.SetRegion(index, host, length, watermark, writable ? length : 0);
+                if (index == MemoryMap.ProgramIndex)
+                {
+                    context.ProgramStart = (ulong)region.MappedFrom;
+                }
             }
 
             context.Registers[1] = (ulong)MemoryMap.InputIndex << MemoryMap.RegionShift;
@@ -181,6 +187,23 @@ public sealed unsafe class JitProgram : IDisposable
             state?.Exit();
             _lease.Exit(stripe);
         }
+    }
+
+    // The code checks the holes it was compiled for (sbpf V0's stack gaps, a V0 .so's program start); a caller's map with
+    // others runs on the interpreter, which checks every region's.
+    private bool ChecksHolesOf(MemoryMap memory)
+    {
+        for (var index = 0; index < Math.Min(memory.SlotCount, JitContext.MaxRegions); index++)
+        {
+            if (memory[index] is { HasHoles: true } region
+                && (region.MappedFrom != 0 && (index != MemoryMap.ProgramIndex || !_holes.ProgramStart)
+                    || region.GapShift != 0 && (index != MemoryMap.StackIndex || region.GapShift != _holes.GapShift)))
+            {
+                return false;
+            }
+        }
+
+        return memory[MemoryMap.StackIndex] is not { } stack || stack.GapShift == _holes.GapShift;
     }
 
     private static bool HasStandardStack(MemoryMap memory, Profile profile) =>

@@ -22,7 +22,7 @@ public static class Vm
         EngineKind engine = EngineKind.Auto, int heapSize = MemoryMap.DefaultHeapSize, object? hostState = null)
     {
         var executable = program.Executable;
-        var memory = MemoryMap.Standard(executable.ProgramRegion, input, executable.Profile, heapSize);
+        var memory = MemoryMap.Standard(executable, input, heapSize);
         var result = Engines.Get(engine).Run(program, memory, budget, new SyscallContext(memory, hostState));
         return new RunOutcome(result, memory);
     }

@@ -42,6 +42,7 @@ public sealed class InvocationMemory
         ArgumentOutOfRangeException.ThrowIfGreaterThan(heapSize, MemoryMap.MaxHeapSize);
         var profile = executable.Profile;
         _program.Rebind(executable.ProgramRegion, executable.ProgramRegion.Length, pinned: true, writable: false);
+        _program.MappedFrom = executable.ProgramRegionStart;
         Reserve(_stack, profile.StackSize);
         _stack.GapShift = profile.StackGapShift;
         Reserve(_heap, heapSize);

@@ -39,6 +39,14 @@ public sealed class MemoryMap
     /// <summary>The standard map of DESIGN §3: the program region (read only, so it maps the executable's own bytes
     /// without a copy: neither engine nor syscall can write it), a zeroed stack of <see cref="Profile.StackSize"/>
     /// bytes, a zeroed heap, and a copy of the input.</summary>
+    public static MemoryMap Standard(Programs.Executable executable, ReadOnlySpan<byte> input, int heapSize = DefaultHeapSize)
+    {
+        var map = Standard(executable.ProgramRegion, input, executable.Profile, heapSize);
+        map._regions[ProgramIndex]!.MappedFrom = executable.ProgramRegionStart;
+        return map;
+    }
+
+    /// <summary>The standard map over a program region mapped from its start (see <see cref="Standard(Programs.Executable, ReadOnlySpan{byte}, int)"/>).</summary>
     public static MemoryMap Standard(byte[] programRegion, ReadOnlySpan<byte> input, Profile profile,
         int heapSize = DefaultHeapSize)
     {
@@ -76,9 +84,9 @@ public sealed class MemoryMap
             && (kind == AccessKind.Load || region.Writable))
         {
             var inRegion = vaddr & 0xFFFF_FFFFUL;
-            if (region.GapShift != 0)
+            if (region.HasHoles)
             {
-                var backing = region.Ungap(inRegion);
+                var backing = region.Backing(inRegion);
                 if (backing < 0)
                 {
                     goto refused;
@@ -114,6 +122,7 @@ public sealed class MemoryMap
         var region = index < (ulong)_regions.Length ? _regions[index] : null;
         var name = region is null ? "unmapped"
             : kind == AccessKind.Store && !region.Writable ? $"{region.Name}, read only"
+            : region.MappedFrom != 0 && (vaddr & 0xFFFF_FFFFUL) < (ulong)region.MappedFrom ? $"{region.Name}, below its first section"
             : region.GapShift != 0 && region.Ungap(vaddr & 0xFFFF_FFFFUL) < 0 ? $"{region.Name}, a gap between frames"
             : $"{region.Name}, {region.Length} bytes";
         return new AccessViolation(vaddr, length, kind, name);

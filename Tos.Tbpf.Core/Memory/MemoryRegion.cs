@@ -45,6 +45,17 @@ public sealed class MemoryRegion
     /// offset with bit <c>GapShift</c> set is in a gap, and any other maps to <c>(offset + (offset mod 2^GapShift)) / 2</c>.</summary>
     public int GapShift { get; internal set; }
 
+    /// <summary>The first mapped offset: <c>[0, MappedFrom)</c> of the region is refused (a V0 Solana program's read-only
+    /// data starts at its first section, not at the region's start). 0 for every other region.</summary>
+    public int MappedFrom { get; internal set; }
+
+    /// <summary>True when some in-region offsets below the length are refused (gaps, or a start above 0).</summary>
+    public bool HasHoles => GapShift != 0 || MappedFrom != 0;
+
+    /// <summary>The backing offset of an in-region <paramref name="offset"/>, or -1 when it is in a hole.</summary>
+    public long Backing(ulong offset) =>
+        offset < (ulong)MappedFrom ? -1 : GapShift != 0 ? Ungap(offset) : (long)offset;
+
     /// <summary>The backing offset of an in-region <paramref name="offset"/>, or -1 when it is in a gap.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public long Ungap(ulong offset)

@@ -130,6 +130,14 @@ public sealed class Executable
     /// <summary>The bytes mapped read-only at <see cref="MemoryMap.ProgramIndex"/>.</summary>
     public byte[] ProgramRegion { get; }
 
+    /// <summary>The first offset of <see cref="ProgramRegion"/> that is mapped: loads below it fault. 0 but for a V0
+    /// Solana <c>.so</c>, whose read-only data sbpf maps from its first section on.</summary>
+    public int ProgramRegionStart
+    {
+        get;
+        init => field = value >= 0 && value <= ProgramRegion.Length ? value : throw new ArgumentOutOfRangeException(nameof(value));
+    }
+
     /// <summary>Where the text starts inside the program region, in bytes; -1 when the text is not mapped (sbpf V3).</summary>
     public int TextOffset { get; }
 

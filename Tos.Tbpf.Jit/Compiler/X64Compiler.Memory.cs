@@ -23,56 +23,79 @@ internal sealed partial class X64Compiler
     {
         var fault = Defer(new(default, SlowPath.ExitAtAddress, JitStatus.AccessViolation, pc, baseRegister, offset));
         EmitAddress(R64[baseRegister], offset);
-        var gapShift = _profile.StackGapShift;
-        if (!store)
+        var shape = new TailShape(size, store, _profile.StackGapShift, _programStartChecked);
+        var labels = new CodeLabel[shape.LabelCount];
+        labels[0] = fault;
+        if (store)
         {
-            _a.Emit(TranslateTail(size, store: false, gapShift),
-                gapShift == 0 ? [fault] : [fault, _a.CreateLabel(), _a.CreateLabel()]);
-            return;
+            labels[2] = _a.CreateLabel();
+            labels[1] = Defer(new(default, SlowPath.RaiseWatermark, Resume: labels[2], Fault: fault));
         }
 
-        var resume = _a.CreateLabel();
-        var raise = Defer(new(default, SlowPath.RaiseWatermark, Resume: resume, Fault: fault));
-        _a.Emit(TranslateTail(size, store: true, gapShift),
-            gapShift == 0 ? [fault, raise, resume] : [fault, raise, resume, _a.CreateLabel(), _a.CreateLabel()]);
+        for (var i = store ? 3 : 1; i < labels.Length; i++)
+        {
+            labels[i] = _a.CreateLabel();
+        }
+
+        _a.Emit(TranslateTail(shape), labels);
     }
 
-    // The check after the address: the same bytes for every access of one size and direction, so it is captured once
-    // per process and copied (labels: 0 = fault, and for stores 1 = raise the watermark, 2 = resume, bound inside).
+    /// <summary>What a translation tail checks: the access size and direction, the stack's gaps (sbpf V0) and whether the
+    /// program region starts above offset 0 (a V0 Solana .so). Labels: 0 = fault; for stores 1 = raise the watermark,
+    /// 2 = resume; then, bound inside, two for the gapped stack path and one past the program-start check.</summary>
+    private readonly record struct TailShape(int Size, bool Store, int GapShift, bool ProgramStart)
+    {
+        public int LabelCount => (Store ? 3 : 1) + (GapShift != 0 ? 2 : 0) + (ProgramStart ? 1 : 0);
+    }
+
+    // The check after the address: the same bytes for every access of one shape, so it is captured once per process and
+    // copied. The plain shapes (by far the most used) sit in an array; the others in a dictionary, whose keys are bounded
+    // (4 sizes, 2 directions, 32 gap shifts, 2 program-start flags).
     private static readonly Macro?[] TranslateTails = new Macro?[8];
 
-    private static Macro TranslateTail(int size, bool store, int gapShift)
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<TailShape, Macro> SpecialTranslateTails = new();
+
+    private static Macro TranslateTail(TailShape shape)
     {
-        if (gapShift != 0)
+        if (shape.GapShift != 0 || shape.ProgramStart)
         {
-            return GappedTranslateTails.GetOrAdd((size, store, gapShift), key => CaptureTranslateTail(key.Size, key.Store, key.GapShift));
+            return SpecialTranslateTails.GetOrAdd(shape, CaptureTranslateTail);
         }
 
-        var index = System.Numerics.BitOperations.Log2((uint)size) + (store ? 4 : 0);
-        return TranslateTails[index] ??= CaptureTranslateTail(size, store, 0);
+        var index = System.Numerics.BitOperations.Log2((uint)shape.Size) + (shape.Store ? 4 : 0);
+        return TranslateTails[index] ??= CaptureTranslateTail(shape);
     }
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int Size, bool Store, int GapShift), Macro>
-        GappedTranslateTails = new();
-
     // Apart from TranslateTail, so that its lambda's captures are allocated only when a tail is first captured.
-    // With gaps (sbpf V0's stack) two more labels are bound inside: the contiguous regions' path and the join.
-    private static Macro CaptureTranslateTail(int size, bool store, int gapShift)
+    private static Macro CaptureTranslateTail(TailShape shape)
     {
-        return X64Emitter.Capture((store ? 3 : 1) + (gapShift != 0 ? 2 : 0), (a, labels) =>
+        var (size, store, gapShift) = (shape.Size, shape.Store, shape.GapShift);
+        return X64Emitter.Capture(shape.LabelCount, (a, labels) =>
         {
+            var next = store ? 3 : 1;
             a.mov(rdx, rax);
             a.shr(rdx, 32);
             a.cmp(rdx, Field(JitContext.RegionCountOffset));
             a.jae(labels[0]);
+            a.mov(eax, eax);
+            if (shape.ProgramStart)
+            {
+                // The program region is mapped from its first section on: an offset below it faults.
+                var past = labels[next + (gapShift != 0 ? 2 : 0)];
+                a.cmp(edx, Memory.MemoryMap.ProgramIndex);
+                a.jne(past);
+                a.cmp(rax, Field(JitContext.ProgramStartOffset));
+                a.jb(labels[0]);
+                a.Bind(past);
+            }
+
             if (gapShift != 0)
             {
                 // The stack: an offset with the gap bit set faults; otherwise its backing offset is
                 // (offset + (offset mod frame)) / 2, which drops the gap bit (see MemoryRegion.Ungap).
-                var (contiguous, join) = store ? (labels[3], labels[4]) : (labels[1], labels[2]);
+                var (contiguous, join) = (labels[next], labels[next + 1]);
                 a.cmp(edx, Memory.MemoryMap.StackIndex);
                 a.jne(contiguous);
-                a.mov(eax, eax);
                 a.test(eax, 1 << gapShift);
                 a.jnz(labels[0]);
                 a.mov(edx, eax);
@@ -83,13 +106,11 @@ internal sealed partial class X64Compiler
                 a.jmp(join);
                 a.Bind(contiguous);
                 a.shl(edx, 5);
-                a.mov(eax, eax);
                 a.Bind(join);
             }
             else
             {
                 a.shl(edx, 5);
-                a.mov(eax, eax);
             }
 
             a.add(rax, size);

@@ -29,6 +29,7 @@ internal unsafe struct JitContext
     public const int ScratchOffset = 192;        // one spare word for sequences that run out of scratch registers
     public const int RegionCountOffset = 200;    // entries in the region table
     public const int StackBiasOffset = 208;      // stack host address minus the stack's guest base: host = bias + r10 + offset
+    public const int ProgramStartOffset = 216;   // the program region's first mapped offset (a V0 Solana .so's first section)
     public const int RegionsOffset = 256;        // RegionEntry[MaxRegions]
     // Per region: host address, loadable length, the store watermark the fast path compares against (stores below it
     // need no bookkeeping), and the store limit (the length if writable, else 0) that the slow path grows it up to.
@@ -52,6 +53,7 @@ internal unsafe struct JitContext
     [FieldOffset(ScratchOffset)] public ulong Scratch;
     [FieldOffset(RegionCountOffset)] public long RegionCount;
     [FieldOffset(StackBiasOffset)] public ulong StackBias;
+    [FieldOffset(ProgramStartOffset)] public ulong ProgramStart;
     [FieldOffset(RegionsOffset)] public fixed ulong Regions[MaxRegions * RegionEntrySize / 8];
 
     public void SetRegion(int index, nint host, ulong loadLength, ulong watermark, ulong storeLimit)

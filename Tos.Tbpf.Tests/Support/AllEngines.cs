@@ -31,7 +31,7 @@ public static class AllEngines
         foreach (var engine in Engines.Available)
         {
             var copy = new Invocation(Hash32.Zero, new StateOverlay(state.Clone()), chain ?? ChainContext.Offline);
-            var memory = MemoryMap.Standard(executable.ProgramRegion, input, executable.Profile);
+            var memory = MemoryMap.Standard(executable, input);
             var result = engine.Run(verified, memory, budget, new SyscallContext(memory, copy));
             var outcome = new RunOutcome(result, memory);
             if (reference is null)

@@ -42,12 +42,12 @@ internal static class LenientSoLoader
         var entryPc = (long)(offset / Decoder.SlotSize);
         functions.Remove(RunTimeCalls.EntrypointKey);
         functions.Register(RunTimeCalls.EntrypointKey, entryPc, "entrypoint");
-        var region = ReadOnlyRegion(elf, bytes);
+        var (region, start) = ReadOnlyRegion(elf, bytes);
         var names = elf.DynamicSymbols.Concat(elf.Symbols)
             .Where(s => s.Type == ElfSymbol.TypeFunc && s.Value >= text.Address && s.Value - text.Address < text.Size && s.Name.Length > 0)
             .GroupBy(s => (long)((s.Value - text.Address) / Decoder.SlotSize)).ToDictionary(g => g.Key, g => g.First().Name);
         return new Executable(region, (int)text.Address, (int)text.Size, entryPc, profile, syscalls, names, notes,
-            functionKeys: functions.Keys);
+            functionKeys: functions.Keys) { ProgramRegionStart = start };
     }
 
     /// <summary>sbpf's <c>validate</c>: one .text, no writable data, every section inside the file, the entry in .text,
@@ -269,9 +269,9 @@ internal static class LenientSoLoader
 
     /// <summary>sbpf's <c>parse_ro_sections</c>: the read-only sections, at their addresses (equal to their offsets), below
     /// the stack and not overlapping; the file's bytes between them when they are consecutive sections, zeros otherwise.
-    /// The region starts at address 0 of the program region: bytes below the first section read as zero (sbpf maps from
-    /// the first section on; see docs/solana.md).</summary>
-    private static byte[] ReadOnlyRegion(ElfFile elf, byte[] relocated)
+    /// Returns the region and its first mapped offset (the lowest section's address): loads below it fault, as in sbpf,
+    /// whose region starts there.</summary>
+    private static (byte[] Region, int Start) ReadOnlyRegion(ElfFile elf, byte[] relocated)
     {
         var sections = elf.Sections.Where(s => ReadOnlySections.Contains(s.Name)).ToList();
         ulong lowest = ulong.MaxValue, highest = 0, filled = 0;
@@ -308,7 +308,7 @@ internal static class LenientSoLoader
             }
         }
 
-        return region;
+        return (region, (int)lowest);
     }
 
     private static uint Read32(byte[] bytes, ulong at) =>

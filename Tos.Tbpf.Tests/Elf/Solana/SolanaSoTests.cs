@@ -40,6 +40,19 @@ public sealed class SolanaSoTests
     }
 
     [Test]
+    public void A_v0_programs_read_only_data_is_mapped_from_its_first_section()
+    {
+        // .text (the first read-only section) is at 0x40: 0x1_0000_0040 is its first byte, the lddw's opcode 0x18;
+        // 0x1_0000_003f is below it and faults, as in sbpf, whose read-only region starts at the first section.
+        var at = new SoBuilder { Text = Code("lddw r1, 0x100000040\nldxb r0, [r1+0]\nexit") };
+        Assert.That(Run(at.Build(), Profile.SbpfV0).Outcome.Result.R0, Is.EqualTo(0x18UL), "the lddw's own opcode byte");
+        var below = new SoBuilder { Text = Code("lddw r1, 0x10000003f\nldxb r0, [r1+0]\nexit") };
+        var result = Run(below.Build(), Profile.SbpfV0).Outcome.Result;
+        Assert.That(result.Error?.Kind, Is.EqualTo(VmErrorKind.AccessViolation));
+        Assert.That(result.Error!.Message, Does.Contain("below its first section"));
+    }
+
+    [Test]
     public void A_v0_relative_call_becomes_a_call_by_the_targets_hash_key()
     {
         // call +1 at slot 0 targets slot 2: the loader writes Murmur3(2 as 8 LE bytes) into imm and registers slot 2.
