@@ -90,7 +90,11 @@ public static partial class Interpreter
         var registers = new Registers();
         try
         {
-            return Loop(program, memory, budget, syscallContext, initial, pc, frames, ref registers, ref watcher);
+            // A map with holes (sbpf V0's stack gaps, a V0 .so's program start) gets the loop that checks them; every other
+            // map, one in which the check is compiled away.
+            return memory.HasHoles
+                ? Loop<TWatcher, RegionHoles.Checked>(program, memory, budget, syscallContext, initial, pc, frames, ref registers, ref watcher)
+                : Loop<TWatcher, RegionHoles.None>(program, memory, budget, syscallContext, initial, pc, frames, ref registers, ref watcher);
         }
         finally
         {
@@ -102,10 +106,11 @@ public static partial class Interpreter
         }
     }
 
-    private static ExecutionResult Loop<TWatcher>(VerifiedExecutable program, MemoryMap memory, ulong budget,
+    private static ExecutionResult Loop<TWatcher, THoles>(VerifiedExecutable program, MemoryMap memory, ulong budget,
         SyscallContext? syscallContext, ReadOnlySpan<ulong> initial, long pc, Frame[] frames, ref Registers registers,
         ref TWatcher watcher)
         where TWatcher : struct, IWatcher
+        where THoles : struct, RegionHoles.IPolicy
     {
         var executable = program.Executable;
         var profile = executable.Profile;
@@ -258,7 +263,7 @@ public static partial class Interpreter
                 {
                     var address = src + (ulong)ins.Offset;
                     var size = LoadSize(ins.Op);
-                    if (!memory.TryTranslate(address, size, AccessKind.Load, out var data, out var offset))
+                    if (!memory.TryTranslate<THoles>(address, size, AccessKind.Load, out var data, out var offset))
                     {
                         return AccessFault(memory, profile, pc, cu, address, size, AccessKind.Load);
                     }
@@ -281,7 +286,7 @@ public static partial class Interpreter
                 {
                     var address = dst + (ulong)ins.Offset;
                     var size = StoreSize(ins.Op);
-                    if (!memory.TryTranslate(address, size, AccessKind.Store, out var data, out var offset))
+                    if (!memory.TryTranslate<THoles>(address, size, AccessKind.Store, out var data, out var offset))
                     {
                         return AccessFault(memory, profile, pc, cu, address, size, AccessKind.Store);
                     }
@@ -304,7 +309,7 @@ public static partial class Interpreter
                     var address = dst + (ulong)ins.Offset;
                     var row = ins.Info;
                     var size = (ulong)row.AccessSize;
-                    if (!memory.TryTranslate(address, size, AccessKind.Store, out var data, out var offset))
+                    if (!memory.TryTranslate<THoles>(address, size, AccessKind.Store, out var data, out var offset))
                     {
                         return AccessFault(memory, profile, pc, cu, address, size, AccessKind.Store);
                     }

@@ -77,22 +77,27 @@ public sealed class MemoryMap
     /// cannot overflow: <c>length &lt;= region.Length &amp;&amp; offset &lt;= region.Length - length</c>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryTranslate(ulong vaddr, ulong length, AccessKind kind, out byte[] data, out int offset)
+    public bool TryTranslate(ulong vaddr, ulong length, AccessKind kind, out byte[] data, out int offset) =>
+        TryTranslate<RegionHoles.Checked>(vaddr, length, kind, out data, out offset);
+
+    /// <summary>
+    /// <see cref="TryTranslate(ulong, ulong, AccessKind, out byte[], out int)"/> for a caller that knows whether any region
+    /// has holes (<see cref="HasHoles"/>): with <see cref="RegionHoles.None"/> the check for them is compiled away, so the
+    /// interpreter's loop over an ordinary map is exactly as small as without holes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryTranslate<THoles>(ulong vaddr, ulong length, AccessKind kind, out byte[] data, out int offset)
+        where THoles : struct, RegionHoles.IPolicy
     {
         var index = vaddr >> RegionShift;
         if (index < (ulong)_regions.Length && _regions[index] is { } region
             && (kind == AccessKind.Load || region.Writable))
         {
             var inRegion = vaddr & 0xFFFF_FFFFUL;
-            if (region.HasHoles)
+            if (typeof(THoles) == typeof(RegionHoles.Checked) && region.HasHoles)
             {
                 var backing = region.Backing(inRegion);
-                if (backing < 0)
-                {
-                    goto refused;
-                }
-
-                inRegion = (ulong)backing;
+                inRegion = backing < 0 ? ulong.MaxValue : (ulong)backing;
             }
 
             var size = (ulong)region.Length;
@@ -109,10 +114,26 @@ public sealed class MemoryMap
             }
         }
 
-        refused:
         data = [];
         offset = 0;
         return false;
+    }
+
+    /// <summary>True when some region refuses offsets below its length (stack gaps, a program region mapped from above 0).</summary>
+    public bool HasHoles
+    {
+        get
+        {
+            foreach (var region in _regions)
+            {
+                if (region is { HasHoles: true })
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
     }
 
     /// <summary>Describes why <see cref="TryTranslate"/> refused an access.</summary>

@@ -43,14 +43,31 @@ public sealed class MemoryRegion
     /// <summary>0 for a contiguous region. Otherwise the region is spread over twice its length in the address space: each
     /// <c>2^GapShift</c> bytes of it are followed by an unmapped gap as long (sbpf V0's stack frames), so an in-region
     /// offset with bit <c>GapShift</c> set is in a gap, and any other maps to <c>(offset + (offset mod 2^GapShift)) / 2</c>.</summary>
-    public int GapShift { get; internal set; }
+    public int GapShift
+    {
+        get;
+        internal set
+        {
+            field = value;
+            HasHoles = value != 0 || MappedFrom != 0;
+        }
+    }
 
     /// <summary>The first mapped offset: <c>[0, MappedFrom)</c> of the region is refused (a V0 Solana program's read-only
     /// data starts at its first section, not at the region's start). 0 for every other region.</summary>
-    public int MappedFrom { get; internal set; }
+    public int MappedFrom
+    {
+        get;
+        internal set
+        {
+            field = value;
+            HasHoles = value != 0 || GapShift != 0;
+        }
+    }
 
-    /// <summary>True when some in-region offsets below the length are refused (gaps, or a start above 0).</summary>
-    public bool HasHoles => GapShift != 0 || MappedFrom != 0;
+    /// <summary>True when some in-region offsets below the length are refused (gaps, or a start above 0). A field of its
+    /// own, so that the translation's fast path tests one flag.</summary>
+    public bool HasHoles { get; private set; }
 
     /// <summary>The backing offset of an in-region <paramref name="offset"/>, or -1 when it is in a hole.</summary>
     public long Backing(ulong offset) =>
