@@ -16,14 +16,18 @@ public sealed record ElfOutcome(string? Finding, string Stage);
 /// is both NOBITS and huge). Only <see cref="ElfException"/> and <see cref="VerifierException"/> may come out; anything
 /// else, an engine disagreement, a slow input or an allocation out of proportion to the file is a finding.
 /// </summary>
-public sealed class ElfFuzzer(IReadOnlyList<byte[]> seeds)
+public sealed class ElfFuzzer(IReadOnlyList<byte[]> seeds, Profile? profile = null)
 {
     /// <summary>The longest an input may take through load and verification.</summary>
     public static readonly TimeSpan SlowInput = TimeSpan.FromSeconds(2);
 
     private static readonly ulong[] EdgeSizes = [0, 1, 7, 8, 64, 0x1000, 0x10_0000, 0x10_0001, 0x7fff_ffff, 0xffff_ffff, 0x8000_0000_0000_0000, ulong.MaxValue];
-    private readonly DifferentialRunner _runner = new(Profile.Tbpf);
-    private readonly Syscalls.SyscallRegistry _syscalls = FuzzSyscalls.For(Profile.Tbpf);
+    private readonly Profile _profile = profile ?? Profile.Tbpf;
+    private readonly DifferentialRunner _runner = new(profile ?? Profile.Tbpf);
+    private readonly Syscalls.SyscallRegistry _syscalls = FuzzSyscalls.For(profile ?? Profile.Tbpf);
+
+    /// <summary>The profile the inputs are loaded and run under (the clang objects under tbpf, Solana .so files under sbpf*).</summary>
+    public Profile Profile => _profile;
 
     /// <summary>A mutated input from <paramref name="random"/>.</summary>
     public byte[] Mutate(Random random)
@@ -80,7 +84,7 @@ public sealed class ElfFuzzer(IReadOnlyList<byte[]> seeds)
         var allocated = GC.GetAllocatedBytesForCurrentThread();
         try
         {
-            var executable = ElfLoader.Load(file, Profile.Tbpf, _syscalls);
+            var executable = ElfLoader.Load(file, _profile, _syscalls);
             stage = "verify";
             var program = Vm.Load(executable);
             var used = GC.GetAllocatedBytesForCurrentThread() - allocated;
@@ -89,7 +93,7 @@ public sealed class ElfFuzzer(IReadOnlyList<byte[]> seeds)
             if (used > AllocationBound(file))
             {
                 allocated = GC.GetAllocatedBytesForCurrentThread();
-                Vm.Load(ElfLoader.Load(file, Profile.Tbpf, _syscalls));
+                Vm.Load(ElfLoader.Load(file, _profile, _syscalls));
                 used = GC.GetAllocatedBytesForCurrentThread() - allocated;
             }
 

@@ -169,7 +169,14 @@ internal static class FuzzSession
     public static int RunElf(FuzzCommand.Settings settings)
     {
         var seeds = Seeds(settings.Corpus);
-        var fuzzer = new ElfFuzzer(seeds);
+        // The clang objects under tbpf, and Solana .so seeds under each sbpf profile asked for; inputs go round the fuzzers.
+        var fuzzers = new List<ElfFuzzer> { new(seeds) };
+        foreach (var profile in settings.Profiles.Where(p => p.SbpfElfFlags is not null))
+        {
+            fuzzers.Add(new ElfFuzzer(profile.StrictElfHeaders ? Fuzzing.Solana.SolanaSeeds.Strict(profile.SbpfElfFlags!.Value)
+                : Fuzzing.Solana.SolanaSeeds.V0(), profile));
+        }
+
         long inputs = 0, findings = 0;
         var stages = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
         var clock = Stopwatch.StartNew();
@@ -177,7 +184,8 @@ internal static class FuzzSession
         var gate = new Lock();
         if (!settings.Json)
         {
-            Console.Error.WriteLine($"tbpf fuzz --elf: seed {settings.Seed}, {settings.Jobs} job(s), {seeds.Count} seed object(s), {settings.Seconds} s; findings go to {settings.Out}");
+            Console.Error.WriteLine($"tbpf fuzz --elf: seed {settings.Seed}, {settings.Jobs} job(s), {seeds.Count} seed object(s) under tbpf"
+                + $"{string.Concat(fuzzers.Skip(1).Select(f => $", .so seeds under {f.Profile.Name}"))}, {settings.Seconds} s; findings go to {settings.Out}");
             if (seeds.Count == 0)
             {
                 // Without real objects to mutate almost nothing gets past the ELF header: say so rather than look busy.
@@ -188,11 +196,12 @@ internal static class FuzzSession
         void Worker(int job)
         {
             var random = new Random(HashCode.Combine(settings.Seed, job));
-            // One unmeasured input first: the first load on a thread pays one-time initialization (tables, pools) that
-            // the allocation bound must not blame on an input.
-            fuzzer.Check(fuzzer.Mutate(new Random(job)));
-            while (clock.Elapsed < deadline)
+            // One unmeasured input first per fuzzer: the first load on a thread pays one-time initialization (tables,
+            // pools) that the allocation bound must not blame on an input.
+            fuzzers.ForEach(f => f.Check(f.Mutate(new Random(job))));
+            for (var turn = 0L; clock.Elapsed < deadline; turn++)
             {
+                var fuzzer = fuzzers[(int)(turn % fuzzers.Count)];
                 byte[]? file = null;
                 ElfOutcome outcome;
                 try
@@ -216,7 +225,7 @@ internal static class FuzzSession
                     {
                         findings++;
                         Directory.CreateDirectory(settings.Out);
-                        var name = $"elf-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(file))[..16]}";
+                        var name = $"elf-{fuzzer.Profile.Name}-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(file))[..16]}";
                         File.WriteAllBytes(Path.Combine(settings.Out, name + ".o"), file);
                         File.WriteAllText(Path.Combine(settings.Out, name + ".txt"), $"stage {outcome.Stage}: {finding}\n");
                         Console.Error.WriteLine($"FINDING at {outcome.Stage}: {finding.Split('\n')[0]} ({name}.o)");

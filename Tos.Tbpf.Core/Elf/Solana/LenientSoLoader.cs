@@ -24,13 +24,15 @@ internal static class LenientSoLoader
     {
         var elf = ElfFile.Parse(file, ElfObjectKind.SolanaShared);
         var text = Validate(elf);
+        // A .text without bytes in the file (NOBITS) has none to run, as sbpf reads it (its file range is empty).
+        var textSize = text.HasFileData ? text.Size : 0;
         var bytes = (byte[])elf.Bytes.Clone();
         var functions = new FunctionKeys(syscalls);
         var notes = new Dictionary<long, string>();
-        RelocateCalls(bytes, text, functions, notes);
+        RelocateCalls(bytes, text.Offset, textSize, functions, notes);
         foreach (var relocation in DynamicRelocations(elf))
         {
-            Relocate(elf, bytes, text, relocation, syscalls, functions, notes);
+            Relocate(elf, bytes, text, textSize, relocation, syscalls, functions, notes);
         }
 
         var offset = elf.Entry - Math.Min(elf.Entry, text.Address);
@@ -44,9 +46,9 @@ internal static class LenientSoLoader
         functions.Register(RunTimeCalls.EntrypointKey, entryPc, "entrypoint");
         var (region, start) = ReadOnlyRegion(elf, bytes);
         var names = elf.DynamicSymbols.Concat(elf.Symbols)
-            .Where(s => s.Type == ElfSymbol.TypeFunc && s.Value >= text.Address && s.Value - text.Address < text.Size && s.Name.Length > 0)
+            .Where(s => s.Type == ElfSymbol.TypeFunc && s.Value >= text.Address && s.Value - text.Address < textSize && s.Name.Length > 0)
             .GroupBy(s => (long)((s.Value - text.Address) / Decoder.SlotSize)).ToDictionary(g => g.Key, g => g.First().Name);
-        return new Executable(region, (int)text.Address, (int)text.Size, entryPc, profile, syscalls, names, notes,
+        return new Executable(region, (int)text.Address, (int)textSize, entryPc, profile, syscalls, names, notes,
             functionKeys: functions.Keys) { ProgramRegionStart = start };
     }
 
@@ -93,12 +95,12 @@ internal static class LenientSoLoader
     }
 
     /// <summary>Every call whose imm is not -1 is relative: it becomes a call by the callee's key (the hash of its slot).</summary>
-    private static void RelocateCalls(byte[] bytes, ElfSection text, FunctionKeys functions, Dictionary<long, string> notes)
+    private static void RelocateCalls(byte[] bytes, ulong textOffset, ulong textSize, FunctionKeys functions, Dictionary<long, string> notes)
     {
-        var slots = (long)(text.Size / Decoder.SlotSize);
+        var slots = (long)(textSize / Decoder.SlotSize);
         for (var pc = 0L; pc < slots; pc++)
         {
-            var slot = bytes.AsSpan((int)text.Offset + (int)pc * Decoder.SlotSize, Decoder.SlotSize);
+            var slot = bytes.AsSpan((int)textOffset + (int)pc * Decoder.SlotSize, Decoder.SlotSize);
             var imm = BinaryPrimitives.ReadInt32LittleEndian(slot[4..]);
             if (slot[0] != OpcodeTable.CallCode || imm == -1)
             {
@@ -118,11 +120,11 @@ internal static class LenientSoLoader
         }
     }
 
-    private static void Relocate(ElfFile elf, byte[] bytes, ElfSection text, ElfRelocation relocation, SyscallRegistry syscalls,
+    private static void Relocate(ElfFile elf, byte[] bytes, ElfSection text, ulong textSize, ElfRelocation relocation, SyscallRegistry syscalls,
         FunctionKeys functions, Dictionary<long, string> notes)
     {
         var at = relocation.Offset;
-        var inText = at >= text.Offset && at - text.Offset < text.Size;
+        var inText = at >= text.Offset && at - text.Offset < textSize;
         var pc = inText ? (long)((at - text.Offset) / Decoder.SlotSize) : (long?)null;
         switch (relocation.Type)
         {

@@ -1,6 +1,7 @@
 using System.Text;
 using NUnit.Framework;
 using Tos.Tbpf.Assembly;
+using Tos.Tbpf.Fuzzing.Solana;
 using Tos.Tbpf.Tests.Support;
 
 namespace Tos.Tbpf.Tests.Elf.Solana;

@@ -7,6 +7,7 @@ using Tos.Tbpf.Execution;
 using Tos.Tbpf.Host;
 using Tos.Tbpf.Programs;
 using Tos.Tbpf.State;
+using Tos.Tbpf.Fuzzing.Solana;
 using Tos.Tbpf.Tests.Support;
 
 namespace Tos.Tbpf.Tests.Elf.Solana;
@@ -170,6 +171,17 @@ public sealed class SolanaSoTests
             so.Relocations.Add(((ulong)(type == SoBuilder.RBpf32 ? SoBuilder.TextOffset + 16 : SoBuilder.TextOffset), type, 1));
             return so.Build();
         }
+    }
+
+    [Test]
+    public void A_text_without_bytes_in_the_file_loads_as_no_program()
+    {
+        // Found by tbpf fuzz --elf: a NOBITS .text claims a size but has no bytes; sbpf reads its empty file range.
+        var so = new SoBuilder { Text = Code("mov64 r0, 0\nexit"), TextType = 8 };
+        var executable = Load(so.Build(), Profile.SbpfV0);
+        Assert.That(executable.TextLength, Is.Zero);
+        Assert.That(Assert.Throws<Verification.VerifierException>(() => Vm.Load(executable))!.Kind,
+            Is.EqualTo(Verification.VerifierErrorKind.EmptyProgram));
     }
 
     [Test]

@@ -1,37 +1,64 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Tos.Tbpf.Tests.Elf.Solana;
+namespace Tos.Tbpf.Fuzzing.Solana;
 
 /// <summary>
 /// Builds sBPF V0 shared objects by hand, laid out as Solana's toolchain lays them out: the ELF header, then each section
 /// at an 8-aligned file offset equal to its address (.text first, at 0x40), a dynamic section pointing at .rel.dyn, and
-/// the section header table last. Tests change one field at a time to reach each of sbpf's load errors.
+/// the section header table last. The tests change one field at a time to reach each of sbpf's load errors; the ELF fuzzer mutates them.
 /// </summary>
-internal sealed class SoBuilder
+public sealed class SoBuilder
 {
+    /// <summary>Where .text starts in the file (and in memory): right after the ELF header.</summary>
     public const int TextOffset = 64;
+
+    /// <summary>The relocation types sbpf applies.</summary>
     public const uint RBpf64 = 1, RBpfRelative = 8, RBpf32 = 10;
 
+    /// <summary>The bytecode.</summary>
     public byte[] Text { get; set; } = [];
+
+    /// <summary>.rodata's bytes (no section when empty).</summary>
     public byte[] Rodata { get; set; } = [];
+
+    /// <summary>.data.rel.ro's bytes (no section when empty).</summary>
     public byte[] DataRelRo { get; set; } = [];
+
+    /// <summary>Dynamic symbols after the null one (index 1 onwards): name, st_info, value (0 = undefined).</summary>
     public List<(string Name, byte Info, ulong Value)> DynamicSymbols { get; } = [];
+
+    /// <summary>The .rel.dyn entries: file offset, type, dynamic symbol index.</summary>
     public List<(ulong Offset, uint Type, uint Symbol)> Relocations { get; } = [];
     /// <summary>Extra sections: name, type, flags, bytes.</summary>
     public List<(string Name, uint Type, ulong Flags, byte[] Bytes)> Extra { get; } = [];
+    /// <summary>e_entry (default: the first slot of .text).</summary>
     public ulong? Entry { get; set; }
+
+    /// <summary>e_flags.</summary>
     public uint Flags { get; set; }
+
+    /// <summary>e_machine.</summary>
     public ushort Machine { get; set; } = 247;
+
+    /// <summary>e_type.</summary>
     public ushort Type { get; set; } = 3;
+
+    /// <summary>EI_OSABI.</summary>
     public byte OsAbi { get; set; }
+    /// <summary>.text's section type (PROGBITS; NOBITS makes a .text without bytes in the file).</summary>
+    public uint TextType { get; set; } = 1;
+
     /// <summary>Where .text claims to be (its offset by default).</summary>
     public ulong? TextAddress { get; set; }
 
+    /// <summary>Where .rodata lands in the file (and memory), given the text's length.</summary>
     public ulong RodataOffset => Align(TextOffset + (ulong)Text.Length);
 
+    /// <summary>Where .data.rel.ro lands.</summary>
     public ulong DataRelRoOffset => Align(RodataOffset + (ulong)Rodata.Length);
 
+    /// <summary>The file.</summary>
     public byte[] Build()
     {
         var strings = new List<byte>([0]);
@@ -69,7 +96,7 @@ internal sealed class SoBuilder
         // (name, type, flags, bytes, link) in file order; .text is section 1.
         var sections = new List<(string Name, uint Type, ulong Flags, byte[] Bytes, uint Link, ulong EntrySize)>
         {
-            (".text", 1, 6, Text, 0, 0),
+            (".text", TextType, 6, Text, 0, 0),
         };
         if (Rodata.Length > 0) sections.Add((".rodata", 1, 2, Rodata, 0, 0));
         if (DataRelRo.Length > 0) sections.Add((".data.rel.ro", 1, 3, DataRelRo, 0, 0));

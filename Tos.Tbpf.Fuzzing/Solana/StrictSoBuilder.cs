@@ -1,28 +1,39 @@
 using System.Buffers.Binary;
 
-namespace Tos.Tbpf.Tests.Elf.Solana;
+namespace Tos.Tbpf.Fuzzing.Solana;
 
 /// <summary>
 /// Builds sBPF V3+ shared objects as SIMD-0189 lays them out: the ELF header, the five program headers (bytecode at 0,
 /// read-only data at 0x1_0000_0000, stack, heap, dynamic symbols), then the bytecode, the read-only data and the symbols.
-/// Tests change one field at a time to reach each of the strict loader's errors.
+/// The tests change one field at a time to reach each of the strict loader's errors.
 /// </summary>
-internal sealed class StrictSoBuilder
+public sealed class StrictSoBuilder
 {
+    /// <summary>Where the ELF and program headers end, and the bytecode starts.</summary>
     public const int HeadersEnd = 64 + 5 * 56;
 
+    /// <summary>The bytecode (at address 0).</summary>
     public byte[] Bytecode { get; set; } = [];
+
+    /// <summary>The read-only data (at 0x1_0000_0000).</summary>
     public byte[] Rodata { get; set; } = [];
     /// <summary>Function symbols as (address, size); by default one function covering the bytecode.</summary>
     public List<(ulong Value, ulong Size)>? Functions { get; set; }
+    /// <summary>e_entry (an address in the bytecode).</summary>
     public ulong Entry { get; set; }
+
+    /// <summary>e_flags: the sBPF version.</summary>
     public uint Flags { get; set; } = 3;
+
+    /// <summary>e_machine.</summary>
     public ushort Machine { get; set; } = 263;
     /// <summary>A hook to change the built file (a header field, say) before it is returned.</summary>
     public Action<byte[]>? Patch { get; set; }
 
+    /// <summary>Where the bytecode is in the file.</summary>
     public ulong BytecodeOffset => HeadersEnd;
 
+    /// <summary>The file.</summary>
     public byte[] Build()
     {
         var functions = Functions ?? [(0, (ulong)Bytecode.Length)];
