@@ -18,6 +18,16 @@ public static class FuzzSyscalls
         : profile.IsSbpf ? SolanaSyscalls.Registry()
         : TosSyscalls.Registry();
 
+    /// <summary>The Solana syscalls generated programs call under the sbpf profiles, with how many pointer arguments each
+    /// takes first (a fourth for sol_memcmp_'s result, a third for sol_get_return_data's program id, are added by the
+    /// generator).</summary>
+    public static readonly (string Name, int Pointers)[] Solana =
+    [
+        ("sol_log_", 1), ("sol_log_64_", 0), ("sol_log_compute_units_", 0), ("sol_log_pubkey", 1), ("sol_memcpy_", 2),
+        ("sol_memmove_", 2), ("sol_memset_", 1), ("sol_memcmp_", 2), ("sol_alloc_free_", 0), ("sol_set_return_data", 1),
+        ("sol_get_return_data", 1), ("sol_panic_", 1), ("abort", 0),
+    ];
+
     /// <summary>The TOS syscalls generated programs call, with how many pointer arguments each takes first.</summary>
     public static readonly (string Name, int Pointers)[] Tos =
     [

@@ -62,7 +62,10 @@ public sealed class ProgramGenerator(Profile profile)
         items.Add(Item.Of(Encoder.Make(Op.Exit)));
         plain = items.Count;
         items.Add(Item.Of(Encoder.Make(Op.Mov64Imm, dst: 0, imm: Pick(random, EdgeImmediates))));
-        items.Add(Item.Of(Encoder.Make(Op.Exit)));
+        // Where running off the text is a run-time error (sbpf), the last function sometimes lacks its exit.
+        items.Add(Item.Of(profile.ExecutionOverrunAtRunTime && random.Next(8) == 0
+            ? Encoder.Make(Op.Mov64Imm, dst: 0, imm: 7)
+            : Encoder.Make(Op.Exit)));
 
         // Point the body's calls at the functions now that they exist.
         for (var i = 0; i < items.Count; i++)
@@ -78,7 +81,7 @@ public sealed class ProgramGenerator(Profile profile)
             }
         }
 
-        return new GeneratedProgram(Encode(items), input);
+        return new GeneratedProgram(Encode(items, profile), input);
     }
 
     private const int CallPlaceholder = -2;
@@ -133,10 +136,11 @@ public sealed class ProgramGenerator(Profile profile)
             return;
         }
 
-        var (name, pointers) = Pick(random, FuzzSyscalls.Tos);
+        var (name, pointers) = Pick(random, profile.IsSbpf ? FuzzSyscalls.Solana : FuzzSyscalls.Tos);
         for (var r = 1; r <= 5; r++)
         {
-            var value = r <= pointers || (r == 3 && name is "tos_storage_load" or "tos_storage_store" or "tos_fire_event")
+            var value = r <= pointers || (r == 3 && name is "tos_storage_load" or "tos_storage_store" or "tos_fire_event" or "sol_get_return_data")
+                || (r == 4 && name == "sol_memcmp_")
                 ? Pointer(random, inputLength)
                 : Pick(random, [0, 1, 8, 32, 64, 65, 1024, 1025, -1L, 0x1_0000_0000]);
             items.Add(Item.Of(Encoder.Make(Op.Lddw, dst: (byte)r, imm: value)));
@@ -163,7 +167,7 @@ public sealed class ProgramGenerator(Profile profile)
             3 => -8,
             _ => 0,
         }));
-        items.Add(Item.Of(Encoder.Make(Op.Callx, dst: register)));
+        items.Add(Item.Of(profile.CallxRegister == CallxRegisterField.Imm ? Encoder.Make(Op.Callx, imm: register) : Encoder.Make(Op.Callx, dst: register)));
     }
 
     private Instruction Operation(Random random, OpcodeInfo? chosen = null)
@@ -254,7 +258,7 @@ public sealed class ProgramGenerator(Profile profile)
     private static T Pick<T>(Random random, T[] values) => values[random.Next(values.Length)];
 
     /// <summary>Lays the items out in slots and resolves their targets into offsets and addresses.</summary>
-    private static byte[] Encode(List<Item> items)
+    private static byte[] Encode(List<Item> items, Profile profile)
     {
         var slot = new int[items.Count + 1];
         for (var i = 0; i < items.Count; i++)
@@ -277,7 +281,10 @@ public sealed class ProgramGenerator(Profile profile)
             }
             else if (call >= 0)
             {
-                instruction = instruction with { Imm = slot[call] - slot[i] - 1 };
+                // sbpf V0 calls by key: raw bytecode registers every slot under the hash of its number.
+                instruction = profile.Calls == CallEncoding.SyscallOrFunctionHash
+                    ? Encoder.Make(Op.Call, imm: unchecked((int)Programs.RunTimeCalls.FunctionKey(slot[call])))
+                    : instruction with { Imm = slot[call] - slot[i] - 1 };
             }
             else if (callx >= 0)
             {
