@@ -17,25 +17,10 @@ public sealed class Executable
         SyscallRegistry syscalls, IReadOnlyDictionary<long, string>? functionNames = null,
         IReadOnlyDictionary<long, string>? relocationNotes = null, Elf.Dwarf.SourceMap? sourceMap = null,
         IReadOnlyDictionary<uint, long>? functionKeys = null)
+        : this(programRegion, CheckedText(programRegion, textOffset, textLength), textOffset,
+            ((ulong)MemoryMap.ProgramIndex << MemoryMap.RegionShift) + (ulong)textOffset, entryPc, profile, syscalls, functionNames,
+            relocationNotes, sourceMap, functionKeys)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(textOffset);
-        ArgumentOutOfRangeException.ThrowIfNegative(textLength);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan((long)textOffset + textLength, programRegion.LongLength, nameof(textLength));
-        ProgramRegion = Pinned(programRegion);
-        TextOffset = textOffset;
-        TextLength = textLength;
-        TextAddress = ((ulong)MemoryMap.ProgramIndex << MemoryMap.RegionShift) + (ulong)textOffset;
-        EntryPc = entryPc;
-        Profile = profile;
-        Syscalls = syscalls;
-        FunctionNames = functionNames ?? new Dictionary<long, string>();
-        RelocationNotes = relocationNotes ?? new Dictionary<long, string>();
-        SourceMap = sourceMap ?? Elf.Dwarf.SourceMap.Empty;
-        Instructions = Decoder.Decode(ProgramRegion.AsSpan(textOffset, textLength), profile);
-        FunctionKeys = profile.Calls == CallEncoding.SyscallOrFunctionHash
-            ? functionKeys ?? RunTimeCalls.EveryInstruction(Instructions, entryPc, syscalls)
-            : new Dictionary<uint, long>();
-        Code = RunTimeCalls.Resolve(Instructions, profile, syscalls, FunctionKeys);
     }
 
     /// <summary>Creates an executable whose text is not in any mapped region (sbpf V3's bytecode region, which loads
@@ -43,22 +28,37 @@ public sealed class Executable
     /// holds only the read-only data.</summary>
     public Executable(byte[] readOnlyData, byte[] text, ulong textAddress, long entryPc, Profile profile, SyscallRegistry syscalls,
         IReadOnlyDictionary<long, string>? functionNames = null, IReadOnlyDictionary<uint, long>? functionKeys = null)
+        : this(readOnlyData, text, -1, textAddress, entryPc, profile, syscalls, functionNames, null, null, functionKeys)
     {
-        ProgramRegion = Pinned(readOnlyData);
-        TextOffset = -1;
+    }
+
+    private Executable(byte[] programRegion, ReadOnlySpan<byte> text, int textOffset, ulong textAddress, long entryPc, Profile profile,
+        SyscallRegistry syscalls, IReadOnlyDictionary<long, string>? functionNames, IReadOnlyDictionary<long, string>? relocationNotes,
+        Elf.Dwarf.SourceMap? sourceMap, IReadOnlyDictionary<uint, long>? functionKeys)
+    {
+        ProgramRegion = Pinned(programRegion);
+        TextOffset = textOffset;
         TextLength = text.Length;
         TextAddress = textAddress;
         EntryPc = entryPc;
         Profile = profile;
         Syscalls = syscalls;
         FunctionNames = functionNames ?? new Dictionary<long, string>();
-        RelocationNotes = new Dictionary<long, string>();
-        SourceMap = Elf.Dwarf.SourceMap.Empty;
+        RelocationNotes = relocationNotes ?? new Dictionary<long, string>();
+        SourceMap = sourceMap ?? Elf.Dwarf.SourceMap.Empty;
         Instructions = Decoder.Decode(text, profile);
         FunctionKeys = profile.Calls == CallEncoding.SyscallOrFunctionHash
             ? functionKeys ?? RunTimeCalls.EveryInstruction(Instructions, entryPc, syscalls)
             : new Dictionary<uint, long>();
         Code = RunTimeCalls.Resolve(Instructions, profile, syscalls, FunctionKeys);
+    }
+
+    private static ReadOnlySpan<byte> CheckedText(byte[] programRegion, int textOffset, int textLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(textOffset);
+        ArgumentOutOfRangeException.ThrowIfNegative(textLength);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((long)textOffset + textLength, programRegion.LongLength, nameof(textLength));
+        return programRegion.AsSpan(textOffset, textLength);
     }
 
     // On the pinned heap: the JIT maps it into every run without pinning it again.
