@@ -192,6 +192,11 @@ internal sealed class ElfFile
             raw.Add((U32(file, at), section));
         }
 
+        if (solana)
+        {
+            SbpfParserRules(file, raw.Select(r => r.Section).ToList(), phoff, phnum, shoff, shnum);
+        }
+
         CheckOverlaps(raw.Select(r => r.Section).ToList(), shoff, shnum);
         var shstrndx = U16(file, 62);
         if (shstrndx >= shnum || raw[shstrndx].Section.Type != ElfSection.TypeStrTab)
@@ -200,9 +205,19 @@ internal sealed class ElfFile
         }
 
         var names = raw[shstrndx].Section;
-        var sections = raw.Select(r => r.Section with { Name = ReadName(file, names, r.Name, $"section {r.Section.Index}") }).ToList();
-        var symbols = ReadSymbols(file, sections, ElfSection.TypeSymTab);
-        var dynamicSymbols = solana ? ReadSymbols(file, sections, TypeDynSym) : [];
+        // sbpf reads section names of at most 15 bytes (16 with the NUL), symbol names of at most 63.
+        var sectionNameLimit = solana ? SbpfSectionNameLimit : MaxNameLength;
+        var sections = raw.Select(r => r.Section with
+        {
+            Name = ReadName(file, names, r.Name, $"section {r.Section.Index}", sectionNameLimit, solana),
+        }).ToList();
+        if (solana && sections.GroupBy(s => s.Name).Any(g => g.Key is ".symtab" or ".strtab" or ".dynstr" && g.Count() > 1))
+        {
+            throw new ElfException(ElfErrorKind.FailedToParse, "invalid section header: .symtab, .strtab or .dynstr appears twice");
+        }
+
+        var symbols = ReadSymbols(file, sections, ElfSection.TypeSymTab, solana);
+        var dynamicSymbols = solana ? ReadSymbols(file, sections, TypeDynSym, solana) : [];
         var programHeaders = new List<ElfProgramHeader>(phnum);
         for (var i = 0; i < phnum; i++)
         {
@@ -298,7 +313,7 @@ internal sealed class ElfFile
         }
     }
 
-    private static List<ElfSymbol> ReadSymbols(byte[] file, List<ElfSection> sections, uint tableType)
+    private static List<ElfSymbol> ReadSymbols(byte[] file, List<ElfSection> sections, uint tableType, bool solana = false)
     {
         var tables = sections.Where(s => s.Type == tableType).ToList();
         if (tables.Count == 0)
@@ -334,14 +349,14 @@ internal sealed class ElfFile
                 throw new ElfException(ElfErrorKind.BadSymbol, $"symbol {i} points to section {shndx}; there are {sections.Count}");
             }
 
-            var name = ReadName(file, strings, U32(file, at), $"symbol {i}");
+            var name = ReadName(file, strings, U32(file, at), $"symbol {i}", solana ? SbpfSymbolNameLimit : MaxNameLength, solana);
             symbols.Add(new ElfSymbol(i, name, file[at + 4], shndx, U64(file, at + 8), U64(file, at + 16)));
         }
 
         return symbols;
     }
 
-    private static string ReadName(byte[] file, ElfSection table, uint offset, string owner)
+    private static string ReadName(byte[] file, ElfSection table, uint offset, string owner, int maxLength, bool solana)
     {
         if (offset >= table.Size)
         {
@@ -349,16 +364,88 @@ internal sealed class ElfFile
         }
 
         var start = (int)(table.Offset + offset);
-        var limit = (int)Math.Min(table.Size - offset, MaxNameLength + 1);
+        var limit = (int)Math.Min(table.Size - offset, (ulong)maxLength + 1);
         var length = file.AsSpan(start, limit).IndexOf((byte)0);
         if (length < 0)
         {
-            throw new ElfException(ElfErrorKind.BadName, limit > MaxNameLength
-                ? $"{owner}: name longer than {MaxNameLength} bytes"
+            throw new ElfException(solana ? ElfErrorKind.FailedToParse : ElfErrorKind.BadName, limit > maxLength
+                ? $"{owner}: name longer than {maxLength} bytes"
                 : $"{owner}: name is not NUL-terminated inside its string table");
         }
 
         return Encoding.UTF8.GetString(file, start, length);
+    }
+
+    // sbpf's limits, counted as here without the NUL: its parser looks for the NUL within 16 and 64 bytes.
+    private const int SbpfSectionNameLimit = 15, SbpfSymbolNameLimit = 63;
+
+    /// <summary>What sbpf's ELF parser (its <c>Elf64::parse</c>) refuses beyond this reader's own checks: a header whose
+    /// versions or size are not the current ones, header tables overlapping the ELF header or each other, a first section
+    /// that is not NULL, sections (but NOBITS) out of file order or overlapping a header table, and PT_LOAD program
+    /// headers out of address order or past the file.</summary>
+    private static void SbpfParserRules(byte[] file, List<ElfSection> sections, ulong phoff, int phnum, ulong shoff, int shnum)
+    {
+        if (file[6] != 1 || U32(file, 20) != 1 || U16(file, 52) != HeaderSize)
+        {
+            throw new ElfException(ElfErrorKind.FailedToParse, "invalid file header: the ELF version or header size is not the current one");
+        }
+
+        var header = (Start: 0UL, End: (ulong)HeaderSize);
+        var programHeaders = (Start: phoff, End: phoff + (ulong)phnum * ProgramHeaderSize);
+        var sectionHeaders = (Start: shoff, End: shoff + (ulong)shnum * SectionHeaderSize);
+        if (Overlap(header, programHeaders) || Overlap(header, sectionHeaders) || Overlap(programHeaders, sectionHeaders))
+        {
+            throw new ElfException(ElfErrorKind.FailedToParse, "values overlap: the ELF header and the header tables share bytes");
+        }
+
+        if (sections[0].Type != ElfSection.TypeNull)
+        {
+            throw new ElfException(ElfErrorKind.FailedToParse, "invalid section header: the first section is not NULL");
+        }
+
+        ulong? previousAddress = null;
+        for (var i = 0; i < phnum; i++)
+        {
+            var at = (int)phoff + i * ProgramHeaderSize;
+            if (U32(file, at) != ElfProgramHeader.TypeLoad)
+            {
+                continue;
+            }
+
+            var (address, offset, size) = (U64(file, at + 16), U64(file, at + 8), U64(file, at + 32));
+            if (address < previousAddress)
+            {
+                throw new ElfException(ElfErrorKind.InvalidProgramHeader, $"program header {i}: PT_LOAD headers must ascend by address");
+            }
+
+            if (offset > (ulong)file.Length || size > (ulong)file.Length - offset)
+            {
+                throw new ElfException(ElfErrorKind.ValueOutOfBounds, $"program header {i} reaches past the end of the file");
+            }
+
+            previousAddress = address;
+        }
+
+        var end = 0UL;
+        foreach (var section in sections.Where(s => s.Type != ElfSection.TypeNoBits))
+        {
+            var range = (Start: section.Offset, End: section.Offset + section.Size);
+            if (Overlap(range, header) || Overlap(range, programHeaders) || Overlap(range, sectionHeaders))
+            {
+                throw new ElfException(ElfErrorKind.FailedToParse, $"values overlap: section {section.Index} shares bytes with a header");
+            }
+
+            if (range.Start < end)
+            {
+                throw new ElfException(ElfErrorKind.FailedToParse, $"sections not in ascending order: section {section.Index}");
+            }
+
+            end = range.End;
+        }
+
+        // sbpf's overlap test: two ranges are apart when one ends at or before the other starts (so an empty range is
+        // apart from another only at or beyond its ends).
+        static bool Overlap((ulong Start, ulong End) a, (ulong Start, ulong End) b) => !(a.End <= b.Start || b.End <= a.Start);
     }
 
     private static ushort U16(ReadOnlySpan<byte> bytes, int at) => BinaryPrimitives.ReadUInt16LittleEndian(bytes[at..]);

@@ -107,7 +107,7 @@ public sealed class SoBuilder
         if (rel.Count > 0) sections.Add((".rel.dyn", 9, 2, rel.ToArray(), (uint)(dynsymIndex), 16));
         foreach (var extra in Extra) sections.Add((extra.Name, extra.Type, extra.Flags, extra.Bytes, 0, 0));
         var dynamicAt = sections.Count;
-        sections.Add((".dynamic", 6, 3, new byte[64], 0, 16));
+        sections.Add((".dynamic", 6, 3, new byte[80], 0, 16));
         sections.Add((".shstrtab", 3, 0, [], 0, 0));
 
         var file = new List<byte>(new byte[TextOffset]);
@@ -122,7 +122,7 @@ public sealed class SoBuilder
             var bytes = sections[i].Name switch
             {
                 ".shstrtab" => strings.ToArray(),
-                ".dynamic" => Dynamic(relOffset, (ulong)rel.Count),
+                ".dynamic" => Dynamic(relOffset, (ulong)rel.Count, offsets[dynsymIndex - 1]),
                 _ => sections[i].Bytes,
             };
             sections[i] = sections[i] with { Bytes = bytes };
@@ -169,14 +169,15 @@ public sealed class SoBuilder
         return elf;
     }
 
-    private static byte[] Dynamic(ulong relOffset, ulong relBytes)
+    private static byte[] Dynamic(ulong relOffset, ulong relBytes, ulong dynsymAddress)
     {
-        var dynamic = new byte[64];
+        var dynamic = new byte[80];
+        Write(0, 6, dynsymAddress);
         if (relBytes > 0)
         {
-            Write(0, 17, relOffset);
-            Write(16, 18, relBytes);
-            Write(32, 19, 16);
+            Write(16, 17, relOffset);
+            Write(32, 18, relBytes);
+            Write(48, 19, 16);
         }
 
         return dynamic;

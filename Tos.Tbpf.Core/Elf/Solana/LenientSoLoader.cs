@@ -17,7 +17,8 @@ internal static class LenientSoLoader
 {
     private const ulong RodataStart = 1UL << 32, StackStart = 2UL << 32;
     private const uint RelocationBpf64 = 1, RelocationRelative = 8, RelocationBpf32 = 10;
-    private const long DynamicNull = 0, DynamicRel = 17, DynamicRelSize = 18, DynamicRelEntry = 19;
+    private const long DynamicNull = 0, DynamicSymbolTable = 6, DynamicRel = 17, DynamicRelSize = 18, DynamicRelEntry = 19,
+        DynamicTagCount = 35;
     private static readonly string[] ReadOnlySections = [".text", ".rodata", ".data.rel.ro", ".eh_frame"];
 
     public static Executable Load(ReadOnlySpan<byte> file, Profile profile, SyscallRegistry syscalls)
@@ -30,9 +31,11 @@ internal static class LenientSoLoader
         var functions = new FunctionKeys(syscalls);
         var notes = new Dictionary<long, string>();
         RelocateCalls(bytes, text.Offset, textSize, functions, notes);
-        foreach (var relocation in DynamicRelocations(elf))
+        var dynamic = DynamicTable(elf);
+        var symbols = DynamicSymbols(elf, dynamic);
+        foreach (var relocation in DynamicRelocations(elf, dynamic))
         {
-            Relocate(elf, bytes, text, textSize, relocation, syscalls, functions, notes);
+            Relocate(symbols, bytes, text, textSize, relocation, syscalls, functions, notes);
         }
 
         var offset = elf.Entry - Math.Min(elf.Entry, text.Address);
@@ -120,7 +123,7 @@ internal static class LenientSoLoader
         }
     }
 
-    private static void Relocate(ElfFile elf, byte[] bytes, ElfSection text, ulong textSize, ElfRelocation relocation, SyscallRegistry syscalls,
+    private static void Relocate(IReadOnlyList<ElfSymbol> symbols, byte[] bytes, ElfSection text, ulong textSize, ElfRelocation relocation, SyscallRegistry syscalls,
         FunctionKeys functions, Dictionary<long, string> notes)
     {
         var at = relocation.Offset;
@@ -131,7 +134,7 @@ internal static class LenientSoLoader
             case RelocationBpf64:
             {
                 // lddw of a symbol's address: imm (low) + the symbol's value, rooted in the program region.
-                var symbol = Symbol(elf, relocation);
+                var symbol = Symbol(symbols, relocation);
                 var address = symbol.Value + Read32(bytes, at + 4);
                 if (address < RodataStart)
                 {
@@ -170,7 +173,7 @@ internal static class LenientSoLoader
                 return;
             case RelocationBpf32:
             {
-                var symbol = Symbol(elf, relocation);
+                var symbol = Symbol(symbols, relocation);
                 uint key;
                 if (symbol.Type == ElfSymbol.TypeFunc && symbol.Value != 0)
                 {
@@ -206,41 +209,79 @@ internal static class LenientSoLoader
         }
     }
 
-    private static ElfSymbol Symbol(ElfFile elf, ElfRelocation relocation) =>
-        relocation.Symbol < elf.DynamicSymbols.Count
-            ? elf.DynamicSymbols[(int)relocation.Symbol]
+    private static ElfSymbol Symbol(IReadOnlyList<ElfSymbol> symbols, ElfRelocation relocation) =>
+        relocation.Symbol < symbols.Count
+            ? symbols[(int)relocation.Symbol]
             : throw new ElfException(ElfErrorKind.UnknownSymbol,
-                $"relocation at 0x{relocation.Offset:x} names dynamic symbol {relocation.Symbol}; the table has {elf.DynamicSymbols.Count}");
+                $"relocation at 0x{relocation.Offset:x} names dynamic symbol {relocation.Symbol}; the table has {symbols.Count}");
 
-    /// <summary>The REL table the dynamic section points to (DT_REL, DT_RELSZ, DT_RELENT), found through the program header
-    /// that maps it or else the section at that address; none without a dynamic section or DT_REL.</summary>
-    private static List<ElfRelocation> DynamicRelocations(ElfFile elf)
+    /// <summary>The dynamic table's values by tag (tags past DT_NUM ignored, up to DT_NULL), from the PT_DYNAMIC program
+    /// header when it gives a whole table inside the file, else from the SHT_DYNAMIC section, as sbpf's parser reads it;
+    /// empty for a static file.</summary>
+    private static ulong[] DynamicTable(ElfFile elf)
     {
-        var dynamic = elf.Sections.FirstOrDefault(s => s.Type == ElfFile.TypeDynamic);
-        if (dynamic is null)
+        var table = new ulong[DynamicTagCount];
+        var bytes = elf.Bytes;
+        ReadOnlySpan<byte> entries = default;
+        var found = false;
+        if (elf.ProgramHeaders.FirstOrDefault(h => h.Type == ElfProgramHeader.TypeDynamic) is { Type: ElfProgramHeader.TypeDynamic } header
+            && header.Offset <= (ulong)bytes.Length && header.FileSize <= (ulong)bytes.Length - header.Offset && header.FileSize % 16 == 0)
         {
-            return [];
+            entries = bytes.AsSpan((int)header.Offset, (int)header.FileSize);
+            found = true;
+        }
+        else if (elf.Sections.FirstOrDefault(s => s.Type == ElfFile.TypeDynamic) is { } section)
+        {
+            if (section.Size % 16 != 0)
+            {
+                throw new ElfException(ElfErrorKind.FailedToParse, "invalid dynamic section table: not a whole number of entries");
+            }
+
+            entries = elf.Data(section);
+            found = true;
         }
 
-        var entries = elf.Data(dynamic);
-        ulong rel = 0, size = 0, entrySize = 0;
-        for (var at = 0; at + 16 <= entries.Length; at += 16)
+        for (var at = 0; found && at + 16 <= entries.Length; at += 16)
         {
-            var tag = BinaryPrimitives.ReadInt64LittleEndian(entries[at..]);
-            var value = BinaryPrimitives.ReadUInt64LittleEndian(entries[(at + 8)..]);
+            var tag = BinaryPrimitives.ReadUInt64LittleEndian(entries[at..]);
             if (tag == DynamicNull)
             {
                 break;
             }
 
-            switch (tag)
+            if (tag < DynamicTagCount)
             {
-                case DynamicRel: rel = value; break;
-                case DynamicRelSize: size = value; break;
-                case DynamicRelEntry: entrySize = value; break;
+                table[tag] = BinaryPrimitives.ReadUInt64LittleEndian(entries[(at + 8)..]);
             }
         }
 
+        return table;
+    }
+
+    /// <summary>The symbols DT_SYMTAB points at (the section at that address, a symbol table), or none without DT_SYMTAB.</summary>
+    private static IReadOnlyList<ElfSymbol> DynamicSymbols(ElfFile elf, ulong[] dynamic)
+    {
+        var address = dynamic[DynamicSymbolTable];
+        if (address == 0)
+        {
+            return [];
+        }
+
+        var section = elf.Sections.FirstOrDefault(s => s.Address == address)
+            ?? throw new ElfException(ElfErrorKind.FailedToParse, $"invalid dynamic section table: no section at DT_SYMTAB 0x{address:x}");
+        return section.Type switch
+        {
+            ElfFile.TypeDynSym => elf.DynamicSymbols,
+            ElfSection.TypeSymTab => elf.Symbols,
+            _ => throw new ElfException(ElfErrorKind.FailedToParse, $"invalid section header: DT_SYMTAB points at {section.Name}, not a symbol table"),
+        };
+    }
+
+    /// <summary>The REL table the dynamic table points to (DT_REL, DT_RELSZ, DT_RELENT), found through the program header
+    /// that maps it or else the section at that address; none without DT_REL.</summary>
+    private static List<ElfRelocation> DynamicRelocations(ElfFile elf, ulong[] dynamic)
+    {
+        var (rel, size, entrySize) = (dynamic[DynamicRel], dynamic[DynamicRelSize], dynamic[DynamicRelEntry]);
         if (rel == 0)
         {
             return [];

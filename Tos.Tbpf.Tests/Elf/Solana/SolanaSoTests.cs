@@ -185,6 +185,46 @@ public sealed class SolanaSoTests
     }
 
     [Test]
+    public void Sbpfs_parser_rules_apply_to_v0_files()
+    {
+        // sbpf looks for a section name's NUL within 16 bytes: 15 characters load, 16 do not.
+        var fifteen = new SoBuilder { Text = Code("exit") };
+        fifteen.Extra.Add((".comment.abcdef", 1, 0, new byte[8]));
+        Assert.DoesNotThrow(() => Load(fifteen.Build(), Profile.SbpfV0));
+        var sixteen = new SoBuilder { Text = Code("exit") };
+        sixteen.Extra.Add((".comment.abcdefg", 1, 0, new byte[8]));
+        Assert.That(LoadError(sixteen.Build(), Profile.SbpfV0), Is.EqualTo(ElfErrorKind.FailedToParse));
+
+        // The ELF version must be the current one.
+        var version = new SoBuilder { Text = Code("exit") }.Build();
+        version[6] = 2;
+        Assert.That(LoadError(version, Profile.SbpfV0), Is.EqualTo(ElfErrorKind.FailedToParse));
+
+        // Without DT_SYMTAB there are no dynamic symbols: a relocation naming one finds none.
+        var noSymbols = new SoBuilder { Text = Code("call -1\nexit") };
+        noSymbols.DynamicSymbols.Add(("sol_log_", 0x10, 0));
+        noSymbols.Relocations.Add((SoBuilder.TextOffset, SoBuilder.RBpf32, 1));
+        var file = noSymbols.Build();
+        var dynamicAt = IndexOfTag(file, 6);
+        BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(dynamicAt + 8), 0);
+        Assert.That(LoadError(file, Profile.SbpfV0), Is.EqualTo(ElfErrorKind.UnknownSymbol));
+
+        static int IndexOfTag(byte[] file, ulong tag)
+        {
+            // The dynamic section holds DT_SYMTAB first (see SoBuilder); find its 16-byte entry.
+            for (var at = 0; at + 16 <= file.Length; at += 8)
+            {
+                if (BinaryPrimitives.ReadUInt64LittleEndian(file.AsSpan(at)) == tag && BinaryPrimitives.ReadUInt64LittleEndian(file.AsSpan(at + 16)) == 17)
+                {
+                    return at;
+                }
+            }
+
+            throw new InvalidOperationException("no DT_SYMTAB entry");
+        }
+    }
+
+    [Test]
     public void A_function_key_that_a_syscall_holds_is_a_hash_collision()
     {
         var syscalls = SolanaSyscalls.Registry().RegisterHelper(RunTimeCalls.FunctionKey(2), "clash", (_, _, _, _, _, _) => 0);
