@@ -63,6 +63,17 @@ public sealed class SbpfVerifierTests
     }
 
     [Test]
+    public void An_inconsistent_profile_is_a_programming_error()
+    {
+        // Gaps need a power-of-two frame; a host that builds such a profile by hand is told so when it loads a program.
+        var odd = Profile.SbpfV0 with { StackFrameSize = 1000 };
+        Assert.That(() => Verifier.Verify(Program(Exit, odd)), Throws.ArgumentException.With.Message.Contains("power of two"));
+        // A TBPF-rule profile told to read callx's register from imm still refuses a register that does not exist.
+        var imm = Profile.Tbpf with { CallxRegister = CallxRegisterField.Imm };
+        Assert.That(Reject(Concat(Slot(0x8d, imm: 12), Exit), imm).Kind, Is.EqualTo(VerifierErrorKind.InvalidRegister));
+    }
+
+    [Test]
     public void Jmp32_is_v3_and_later()
     {
         var jeq32 = Concat(Slot(0x16, dst: 1, offset: 0, imm: 1), Exit);

@@ -18,9 +18,15 @@ public static class Verifier
     /// <summary>Checks <paramref name="executable"/>; returns it verified or throws <see cref="VerifierException"/>.</summary>
     public static VerifiedExecutable Verify(Executable executable)
     {
+        var profile = executable.Profile;
+        if (profile.Validate() is { } problem)
+        {
+            // A profile is the host's choice, not the program's: an inconsistent one is a programming error.
+            throw new ArgumentException($"profile {profile.Name}: {problem}", nameof(executable));
+        }
+
         CheckSize(executable.TextLength);
         var code = executable.Instructions;
-        var profile = executable.Profile;
         if (profile.Verification == VerifierRules.Sbpf)
         {
             SbpfRules.Check(executable, (kind, pc, ins, reason) => Reject(kind, pc, ins, executable, reason));
@@ -113,6 +119,11 @@ public static class Verifier
         if ((used & InstructionFields.Src) != 0 && ins.Src > FramePointer)
         {
             throw Reject(VerifierErrorKind.InvalidRegister, pc, ins, executable, $"src register r{ins.Src} does not exist");
+        }
+
+        if (ins.Op == Op.Callx && executable.Profile.CallxRegister == CallxRegisterField.Imm && ins.Imm is < 0 or >= FramePointer)
+        {
+            throw Reject(VerifierErrorKind.InvalidRegister, pc, ins, executable, $"callx names register {ins.Imm} in imm, not r0–r9");
         }
 
         if (row.WritesDst && ins.Dst == FramePointer)
