@@ -191,6 +191,27 @@ public sealed class SolanaSyscallTests
         Assert.That(outcome.Result.ComputeUnits, Is.EqualTo(12UL + 100 + 100));
     }
 
+    [TestCase(40, "Ok 0x32")]
+    [TestCase(16, "SyscallError")]
+    public void Get_return_data_refuses_an_output_over_the_program_id(int outputAfterId, string expected)
+    {
+        // Solana's overlap rule measures from the lower start: the output may begin 32 bytes or more after the id's
+        // 32 bytes start (whatever its own length), not less. Set 50 bytes, then get them at id + outputAfterId.
+        var asm = $"""
+            mov64 r2, 50
+            syscall sol_set_return_data
+            mov64 r1, r10
+            sub64 r1, {128 - outputAfterId}
+            mov64 r2, 50
+            mov64 r3, r10
+            sub64 r3, 128
+            syscall sol_get_return_data
+            exit
+            """;
+        var (outcome, _) = Run(asm, new byte[50]);
+        Assert.That(outcome.Result.Describe(), Does.StartWith(expected));
+    }
+
     [Test]
     public void Return_data_above_1024_bytes_is_refused()
     {

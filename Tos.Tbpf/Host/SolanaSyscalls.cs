@@ -63,7 +63,7 @@ public static class SolanaSyscalls
         .Register("sol_memcpy_", (c, destination, source, length, _, _) =>
         {
             ChargeMemoryOperation(c, length);
-            if (!DoNotOverlap(source, destination, length))
+            if (!DoNotOverlap(source, length, destination, length))
             {
                 throw new InvalidOperationException("overlapping copy");
             }
@@ -141,7 +141,7 @@ public static class SolanaSyscalls
             if (copied != 0)
             {
                 c.Charge((copied + 32) / Cost.BytesPerUnit);
-                if (!DoNotOverlap(output, programId, copied) || !DoNotOverlap(output, programId, 32))
+                if (!DoNotOverlap(output, copied, programId, 32))
                 {
                     throw new InvalidOperationException("overlapping copy");
                 }
@@ -156,8 +156,8 @@ public static class SolanaSyscalls
     private static void ChargeMemoryOperation(SyscallContext c, ulong length) =>
         c.Charge(Math.Max(Cost.MemOpBase, length / Cost.BytesPerUnit));
 
-    // Solana's is_nonoverlapping: the ranges [a, a + n) and [b, b + n) share no byte.
-    private static bool DoNotOverlap(ulong a, ulong b, ulong length) => (a > b ? a - b : b - a) >= length;
+    // Solana's is_nonoverlapping: [a, a + aLength) and [b, b + bLength) share no byte, measured from the lower start.
+    private static bool DoNotOverlap(ulong a, ulong aLength, ulong b, ulong bLength) => a > b ? a - b >= bLength : b - a >= aLength;
 
     private static Span<byte> WriteAligned(SyscallContext c, ulong address, ulong alignment) =>
         address % alignment == 0
