@@ -35,7 +35,7 @@ public static class ElfLoader
                 throw new ElfException(ElfErrorKind.NoEntrypoint, "a Solana .so starts at its e_entry; --entry does not apply");
             }
 
-            return Solana.SolanaElfLoader.Load(file, profile, syscalls);
+            return Solana.SolanaElfLoader.Load(file, profile, syscalls, allowUnknownSyscalls);
         }
 
         var elf = ElfFile.Parse(file);

@@ -21,7 +21,7 @@ internal static class LenientSoLoader
         DynamicTagCount = 35;
     private static readonly string[] ReadOnlySections = [".text", ".rodata", ".data.rel.ro", ".eh_frame"];
 
-    public static Executable Load(ReadOnlySpan<byte> file, Profile profile, SyscallRegistry syscalls)
+    public static Executable Load(ReadOnlySpan<byte> file, Profile profile, SyscallRegistry syscalls, bool allowUnknownSyscalls)
     {
         var elf = ElfFile.Parse(file, ElfObjectKind.SolanaShared);
         var text = Validate(elf);
@@ -35,7 +35,7 @@ internal static class LenientSoLoader
         var symbols = DynamicSymbols(elf, dynamic);
         foreach (var relocation in DynamicRelocations(elf, dynamic))
         {
-            Relocate(symbols, bytes, text, textSize, relocation, syscalls, functions, notes);
+            Relocate(symbols, bytes, text, textSize, relocation, syscalls, allowUnknownSyscalls, functions, notes);
         }
 
         var offset = elf.Entry - Math.Min(elf.Entry, text.Address);
@@ -123,8 +123,8 @@ internal static class LenientSoLoader
         }
     }
 
-    private static void Relocate(IReadOnlyList<ElfSymbol> symbols, byte[] bytes, ElfSection text, ulong textSize, ElfRelocation relocation, SyscallRegistry syscalls,
-        FunctionKeys functions, Dictionary<long, string> notes)
+    private static void Relocate(IReadOnlyList<ElfSymbol> symbols, byte[] bytes, ElfSection text, ulong textSize, ElfRelocation relocation,
+        SyscallRegistry syscalls, bool allowUnknownSyscalls, FunctionKeys functions, Dictionary<long, string> notes)
     {
         var at = relocation.Offset;
         var inText = at >= text.Offset && at - text.Offset < textSize;
@@ -189,7 +189,7 @@ internal static class LenientSoLoader
                 else
                 {
                     key = Murmur3.HashName(symbol.Name);
-                    if (!syscalls.TryGet(key, out _))
+                    if (!syscalls.TryGet(key, out _) && !allowUnknownSyscalls)
                     {
                         throw new ElfException(ElfErrorKind.UnresolvedSymbol,
                             $"unresolved symbol ({symbol.Name}) at instruction #{at / Decoder.SlotSize} (ELF file offset 0x{at:x}): no such syscall", pc);
@@ -199,7 +199,7 @@ internal static class LenientSoLoader
                 Write32(bytes, at + 4, key);
                 if (pc is { } call)
                 {
-                    notes[call] = symbol.Name;
+                    notes[call] = syscalls.TryGet(key, out _) || symbol.Type == ElfSymbol.TypeFunc ? symbol.Name : $"{symbol.Name} (not registered)";
                 }
 
                 return;

@@ -20,7 +20,11 @@ public static class SolanaElfLoader
         file.Length >= 18 && file[..4].SequenceEqual("\u007fELF"u8) && BinaryPrimitives.ReadUInt16LittleEndian(file[16..]) == ElfFile.TypeShared;
 
     /// <summary>Loads <paramref name="file"/> for <paramref name="profile"/> (an sbpf profile).</summary>
-    public static Executable Load(ReadOnlySpan<byte> file, Profile profile, SyscallRegistry syscalls)
+    /// <param name="file">The .so file.</param>
+    /// <param name="profile">An sbpf profile.</param>
+    /// <param name="syscalls">The syscalls it may link.</param>
+    /// <param name="allowUnknownSyscalls">Link a call to an unregistered syscall anyway (for disassembling, never for running).</param>
+    public static Executable Load(ReadOnlySpan<byte> file, Profile profile, SyscallRegistry syscalls, bool allowUnknownSyscalls = false)
     {
         if (profile.SbpfElfFlags is not { } expected)
         {
@@ -47,7 +51,9 @@ public static class SolanaElfLoader
                 $"e_flags 0x{flags:x} {Describe(flags)}; the {profile.Name} profile loads {Describe(expected)}");
         }
 
-        return profile.StrictElfHeaders ? StrictSoLoader.Load(file, profile, syscalls) : LenientSoLoader.Load(file, profile, syscalls);
+        return profile.StrictElfHeaders
+            ? StrictSoLoader.Load(file, profile, syscalls)
+            : LenientSoLoader.Load(file, profile, syscalls, allowUnknownSyscalls);
     }
 
     private static string Describe(uint flags) => flags switch

@@ -92,6 +92,19 @@ public sealed class SolanaCliTests
     }
 
     [Test]
+    public void Disassembly_of_a_so_names_a_syscall_it_cannot_run()
+    {
+        var so = new SoBuilder { Text = Assembler.AssembleBytes("call -1\nexit") };
+        so.DynamicSymbols.Add(("sol_invoke_signed_c", 0x10, 0));
+        so.Relocations.Add((SoBuilder.TextOffset, SoBuilder.RBpf32, 1));
+        var path = Write("cpi.so", so.Build());
+        Assert.That(CliRunner.Run(null, "run", path, "--profile", "sbpfv0").ExitCode, Is.EqualTo(2), "running it is a load error");
+        var output = CliRunner.Run(null, "disasm", path, "--profile", "sbpfv0");
+        Assert.That(output.ExitCode, Is.EqualTo(0), output.StdErr);
+        Assert.That(output.StdOut, Does.Contain("sol_invoke_signed_c (not registered)"));
+    }
+
+    [Test]
     public void Disassembly_under_v0_names_callx_by_its_imm_register()
     {
         // callx with imm 3 (sbpf V0's encoding): opcode 0x8d, imm 3.
