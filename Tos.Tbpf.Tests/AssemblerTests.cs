@@ -165,6 +165,15 @@ public sealed class AssemblerTests
         Assert.That(Executable.FromAssembly(text, profile, syscalls).ProgramRegion, Is.EqualTo(bytes), text);
     }
 
+    [Test]
+    public void Fill_lines_cannot_ask_for_more_than_a_whole_program()
+    {
+        var one = $".fill {Assembler.MaxFill}, 0x95\n";
+        Assert.That(Assembler.Assemble(one).Instructions, Has.Length.EqualTo(Assembler.MaxFill));
+        var error = Assert.Throws<AssemblerException>(() => Assembler.Assemble(one + ".fill 1, 0x95\n"))!;
+        Assert.That(error.Message, Does.Contain("in all"));
+    }
+
     public enum Profile_
     {
         Tbpf,

@@ -83,7 +83,7 @@ public static class Assembler
         return new AssembledProgram(output.ToArray(), labels) { Functions = functions };
     }
 
-    /// <summary>The most slots one <c>.fill</c> may emit: a whole 1 MiB text.</summary>
+    /// <summary>The most slots the <c>.fill</c> lines of one text may emit together: a whole 1 MiB text.</summary>
     public const int MaxFill = 1024 * 1024 / Decoder.SlotSize;
 
     private static (int Count, ulong Value) FillOperands(Line line)
@@ -114,6 +114,7 @@ public static class Assembler
     {
         var result = new List<Line>();
         long pc = 0;
+        long filled = 0;
         var number = 0;
         foreach (var rawLine in source.Split('\n'))
         {
@@ -147,6 +148,17 @@ public static class Assembler
             var operands = SplitOperands(text, rest);
             var line = new Line(number, labels, mnemonic, operands, pc);
             result.Add(line);
+            if (mnemonic.Text == ".fill")
+            {
+                // Every other line makes at most two slots; .fill's count is capped in all, so that a short text cannot
+                // ask for more than a whole program's worth of slots.
+                filled += FillOperands(line).Count;
+                if (filled > MaxFill)
+                {
+                    throw new AssemblerException(number, mnemonic.Column, ".fill", $"the .fill lines ask for more than {MaxFill} slots in all");
+                }
+            }
+
             pc += mnemonic.Text switch
             {
                 "lddw" => 2,
