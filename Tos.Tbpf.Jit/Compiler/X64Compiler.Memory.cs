@@ -59,7 +59,7 @@ internal sealed partial class X64Compiler
     {
         if (shape.GapShift != 0 || shape.ProgramStart)
         {
-            return SpecialTranslateTails.GetOrAdd(shape, CaptureTranslateTail);
+            return SpecialTranslateTails.TryGetValue(shape, out var known) ? known : SpecialTranslateTails.GetOrAdd(shape, CaptureTranslateTail(shape));
         }
 
         var index = System.Numerics.BitOperations.Log2((uint)shape.Size) + (shape.Store ? 4 : 0);
