@@ -14,7 +14,10 @@ internal static class SbpfRules
 {
     private const int FramePointer = 10;
 
-    public static void Check(Executable executable, Func<VerifierErrorKind, long, Instruction, string, VerifierException> reject)
+    private static VerifierException Reject(Executable executable, VerifierErrorKind kind, long pc, Instruction ins, string reason) =>
+        Verifier.Reject(kind, pc, ins, executable, reason);
+
+    public static void Check(Executable executable)
     {
         var code = executable.Instructions;
         var profile = executable.Profile;
@@ -24,13 +27,13 @@ internal static class SbpfRules
             if (ins.Op is Op.Invalid or Op.LddwTail || (profile.Features & ins.Info.Requires) != ins.Info.Requires)
             {
                 var swap = ins.Opcode is OpcodeTable.LeCode or OpcodeTable.BeCode && ins.Op == Op.Invalid;
-                throw reject(swap ? VerifierErrorKind.InvalidByteSwapWidth : VerifierErrorKind.UnknownOpcode, pc, ins,
+                throw Reject(executable, swap ? VerifierErrorKind.InvalidByteSwapWidth : VerifierErrorKind.UnknownOpcode, pc, ins,
                     swap ? $"byte swap width {ins.Imm32} is not 16, 32 or 64" : $"opcode 0x{ins.Opcode:x2} is no instruction of {profile.Name}");
             }
 
             var row = ins.Info;
-            CheckOperands(executable, pc, ins, row, reject);
-            CheckRegisters(pc, ins, row, reject);
+            CheckOperands(executable, pc, ins, row);
+            CheckRegisters(executable, pc, ins, row);
             if (ins.Op == Op.Lddw)
             {
                 pc++;
@@ -38,64 +41,58 @@ internal static class SbpfRules
         }
     }
 
-    private static void CheckOperands(Executable executable, int pc, Instruction ins, OpcodeInfo row,
-        Func<VerifierErrorKind, long, Instruction, string, VerifierException> reject)
+    private static void CheckOperands(Executable executable, int pc, Instruction ins, OpcodeInfo row)
     {
         var code = executable.Instructions;
         switch (ins.Op)
         {
             case Op.Lddw when pc + 1 >= code.Length || code[pc + 1].Opcode != 0:
-                throw reject(VerifierErrorKind.IncompleteLddw, pc, ins,
+                throw Reject(executable, VerifierErrorKind.IncompleteLddw, pc, ins,
                     pc + 1 >= code.Length ? "lddw cannot be the last slot" : "the second slot of lddw must have opcode 0");
-            case Op.Div32Imm or Op.Div64Imm or Op.Mod32Imm or Op.Mod64Imm when ins.Imm32 == 0:
-                throw reject(VerifierErrorKind.DivisionByZeroImmediate, pc, ins, "division by the immediate 0");
-            case Op.Lsh32Imm or Op.Rsh32Imm or Op.Arsh32Imm when (uint)ins.Imm32 >= 32:
-                throw reject(VerifierErrorKind.ShiftOutOfRange, pc, ins, $"shift by {ins.Imm32} is not below 32");
-            case Op.Lsh64Imm or Op.Rsh64Imm or Op.Arsh64Imm when (uint)ins.Imm32 >= 64:
-                throw reject(VerifierErrorKind.ShiftOutOfRange, pc, ins, $"shift by {ins.Imm32} is not below 64");
             case Op.Callx:
             {
                 var register = executable.Profile.CallxRegister == CallxRegisterField.Imm ? ins.Imm : ins.Dst;
                 if (register is < 0 or >= FramePointer)
                 {
-                    throw reject(VerifierErrorKind.InvalidRegister, pc, ins, $"callx names register {register}, not r0–r9");
+                    throw Reject(executable, VerifierErrorKind.InvalidRegister, pc, ins, $"callx names register {register}, not r0–r9");
                 }
 
                 break;
             }
         }
 
+        // A zero immediate divisor and an immediate shift not below the width: the same rule as TBPF's.
+        Verifier.CheckImmediates(executable, pc, ins, executable.Profile);
         if (row.IsJump)
         {
             var target = ins.BranchTarget(pc);
             if (target < 0 || target >= code.Length)
             {
-                throw reject(VerifierErrorKind.JumpOutOfRange, pc, ins, $"target slot {target} is outside the {code.Length}-slot text");
+                throw Reject(executable, VerifierErrorKind.JumpOutOfRange, pc, ins, $"target slot {target} is outside the {code.Length}-slot text");
             }
 
             if (code[target].Opcode == 0)
             {
-                throw reject(VerifierErrorKind.JumpIntoLddw, pc, ins, $"target slot {target} has opcode 0 (the second half of an lddw)");
+                throw Reject(executable, VerifierErrorKind.JumpIntoLddw, pc, ins, $"target slot {target} has opcode 0 (the second half of an lddw)");
             }
         }
     }
 
-    private static void CheckRegisters(int pc, Instruction ins, OpcodeInfo row,
-        Func<VerifierErrorKind, long, Instruction, string, VerifierException> reject)
+    private static void CheckRegisters(Executable executable, int pc, Instruction ins, OpcodeInfo row)
     {
         if (ins.Src > FramePointer)
         {
-            throw reject(VerifierErrorKind.InvalidRegister, pc, ins, $"src register r{ins.Src} does not exist");
+            throw Reject(executable, VerifierErrorKind.InvalidRegister, pc, ins, $"src register r{ins.Src} does not exist");
         }
 
         if (ins.Dst > FramePointer)
         {
-            throw reject(VerifierErrorKind.InvalidRegister, pc, ins, $"dst register r{ins.Dst} does not exist");
+            throw Reject(executable, VerifierErrorKind.InvalidRegister, pc, ins, $"dst register r{ins.Dst} does not exist");
         }
 
         if (ins.Dst == FramePointer && row.Kind != InstructionKind.Store)
         {
-            throw reject(VerifierErrorKind.WriteToFramePointer, pc, ins, "dst r10 is allowed only in a store (sbpf's rule)");
+            throw Reject(executable, VerifierErrorKind.WriteToFramePointer, pc, ins, "dst r10 is allowed only in a store (sbpf's rule)");
         }
     }
 }

@@ -29,7 +29,7 @@ public static class Verifier
         var code = executable.Instructions;
         if (profile.Verification == VerifierRules.Sbpf)
         {
-            SbpfRules.Check(executable, (kind, pc, ins, reason) => Reject(kind, pc, ins, executable, reason));
+            SbpfRules.Check(executable);
             CheckEntry(executable, code);
             return new VerifiedExecutable(executable);
         }
@@ -178,7 +178,9 @@ public static class Verifier
         }
     }
 
-    private static void CheckImmediates(Executable executable, int pc, Instruction ins, Profile profile)
+    /// <summary>A zero immediate divisor and an immediate shift not below the width, where the profile refuses them (sbpf's
+    /// rules check the same).</summary>
+    internal static void CheckImmediates(Executable executable, int pc, Instruction ins, Profile profile)
     {
         if (!profile.RejectOutOfRangeImmediates)
         {
@@ -245,6 +247,6 @@ public static class Verifier
     private static string DiscriminatingField(byte opcode) =>
         OpcodeTable.All.First(r => r.Code == opcode).Discriminant.ToString().ToLowerInvariant();
 
-    private static VerifierException Reject(VerifierErrorKind kind, long pc, Instruction ins, Executable executable, string reason) =>
+    internal static VerifierException Reject(VerifierErrorKind kind, long pc, Instruction ins, Executable executable, string reason) =>
         new(kind, pc, $"'{Disassembler.Format(ins, pc, executable.Syscalls)}': {reason}");
 }
