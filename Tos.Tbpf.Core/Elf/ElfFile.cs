@@ -43,8 +43,16 @@ internal readonly record struct ElfProgramHeader(uint Type, uint Flags, ulong Of
     public const uint TypeNull = 0, TypeLoad = 1, TypeDynamic = 2, TypeGnuStack = 0x6474e551;
     public const uint FlagExecute = 1, FlagWrite = 2, FlagRead = 4;
 
+    /// <summary>The size of one program header in the file.</summary>
+    public const int Size = 56;
+
     /// <summary>Whether <paramref name="address"/> lies in <c>[vaddr, vaddr + memsz)</c>.</summary>
     public bool Contains(ulong address) => address >= VirtualAddress && address - VirtualAddress < MemorySize;
+
+    /// <summary>The program header at <paramref name="at"/> (the caller has checked that its 56 bytes are in <paramref name="file"/>).</summary>
+    public static ElfProgramHeader Read(ReadOnlySpan<byte> file, int at) =>
+        new(ElfFile.U32(file, at), ElfFile.U32(file, at + 4), ElfFile.U64(file, at + 8), ElfFile.U64(file, at + 16),
+            ElfFile.U64(file, at + 24), ElfFile.U64(file, at + 32), ElfFile.U64(file, at + 40));
 }
 
 /// <summary>What kind of object a reader expects.</summary>
@@ -67,7 +75,7 @@ internal sealed class ElfFile
     public const int MaxSections = 256;
     public const int MaxNameLength = 256;
     private const int HeaderSize = 64, SectionHeaderSize = 64, SymbolSize = 24, RelocationSize = 16;
-    private const int ProgramHeaderSize = 56;
+    private const int ProgramHeaderSize = ElfProgramHeader.Size;
     public const ushort MachineBpf = 247, MachineSbpf = 263, TypeRelocatable = 1, TypeShared = 3;
     public const uint TypeDynSym = 11, TypeDynamic = 6;
 
@@ -192,9 +200,15 @@ internal sealed class ElfFile
             raw.Add((U32(file, at), section));
         }
 
+        var programHeaders = new List<ElfProgramHeader>(phnum);
+        for (var i = 0; i < phnum; i++)
+        {
+            programHeaders.Add(ElfProgramHeader.Read(file, (int)phoff + i * ProgramHeaderSize));
+        }
+
         if (solana)
         {
-            SbpfParserRules(file, raw.Select(r => r.Section).ToList(), phoff, phnum, shoff, shnum);
+            SbpfParserRules(file, raw.Select(r => r.Section).ToList(), programHeaders, phoff, shoff, shnum);
         }
 
         CheckOverlaps(raw.Select(r => r.Section).ToList(), shoff, shnum);
@@ -218,14 +232,6 @@ internal sealed class ElfFile
 
         var symbols = ReadSymbols(file, sections, ElfSection.TypeSymTab, solana);
         var dynamicSymbols = solana ? ReadSymbols(file, sections, TypeDynSym, solana) : [];
-        var programHeaders = new List<ElfProgramHeader>(phnum);
-        for (var i = 0; i < phnum; i++)
-        {
-            var at = (int)phoff + i * ProgramHeaderSize;
-            programHeaders.Add(new ElfProgramHeader(U32(file, at), U32(file, at + 4), U64(file, at + 8), U64(file, at + 16),
-                U64(file, at + 24), U64(file, at + 32), U64(file, at + 40)));
-        }
-
         return new ElfFile(file, sections, symbols, dynamicSymbols, programHeaders);
     }
 
@@ -383,17 +389,18 @@ internal sealed class ElfFile
     /// versions or size are not the current ones, header tables overlapping the ELF header or each other, a first section
     /// that is not NULL, sections (but NOBITS) out of file order or overlapping a header table, and PT_LOAD program
     /// headers out of address order or past the file.</summary>
-    private static void SbpfParserRules(byte[] file, List<ElfSection> sections, ulong phoff, int phnum, ulong shoff, int shnum)
+    private static void SbpfParserRules(byte[] file, List<ElfSection> sections, List<ElfProgramHeader> headers, ulong phoff,
+        ulong shoff, int shnum)
     {
         if (file[6] != 1 || U32(file, 20) != 1 || U16(file, 52) != HeaderSize)
         {
             throw new ElfException(ElfErrorKind.FailedToParse, "invalid file header: the ELF version or header size is not the current one");
         }
 
-        var header = (Start: 0UL, End: (ulong)HeaderSize);
-        var programHeaders = (Start: phoff, End: phoff + (ulong)phnum * ProgramHeaderSize);
+        var fileHeader = (Start: 0UL, End: (ulong)HeaderSize);
+        var programHeaders = (Start: phoff, End: phoff + (ulong)headers.Count * ProgramHeaderSize);
         var sectionHeaders = (Start: shoff, End: shoff + (ulong)shnum * SectionHeaderSize);
-        if (Overlap(header, programHeaders) || Overlap(header, sectionHeaders) || Overlap(programHeaders, sectionHeaders))
+        if (Overlap(fileHeader, programHeaders) || Overlap(fileHeader, sectionHeaders) || Overlap(programHeaders, sectionHeaders))
         {
             throw new ElfException(ElfErrorKind.FailedToParse, "values overlap: the ELF header and the header tables share bytes");
         }
@@ -404,33 +411,32 @@ internal sealed class ElfFile
         }
 
         ulong? previousAddress = null;
-        for (var i = 0; i < phnum; i++)
+        for (var i = 0; i < headers.Count; i++)
         {
-            var at = (int)phoff + i * ProgramHeaderSize;
-            if (U32(file, at) != ElfProgramHeader.TypeLoad)
+            var header = headers[i];
+            if (header.Type != ElfProgramHeader.TypeLoad)
             {
                 continue;
             }
 
-            var (address, offset, size) = (U64(file, at + 16), U64(file, at + 8), U64(file, at + 32));
-            if (address < previousAddress)
+            if (header.VirtualAddress < previousAddress)
             {
                 throw new ElfException(ElfErrorKind.InvalidProgramHeader, $"program header {i}: PT_LOAD headers must ascend by address");
             }
 
-            if (offset > (ulong)file.Length || size > (ulong)file.Length - offset)
+            if (header.Offset > (ulong)file.Length || header.FileSize > (ulong)file.Length - header.Offset)
             {
                 throw new ElfException(ElfErrorKind.ValueOutOfBounds, $"program header {i} reaches past the end of the file");
             }
 
-            previousAddress = address;
+            previousAddress = header.VirtualAddress;
         }
 
         var end = 0UL;
         foreach (var section in sections.Where(s => s.Type != ElfSection.TypeNoBits))
         {
             var range = (Start: section.Offset, End: section.Offset + section.Size);
-            if (Overlap(range, header) || Overlap(range, programHeaders) || Overlap(range, sectionHeaders))
+            if (Overlap(range, fileHeader) || Overlap(range, programHeaders) || Overlap(range, sectionHeaders))
             {
                 throw new ElfException(ElfErrorKind.FailedToParse, $"values overlap: section {section.Index} shares bytes with a header");
             }
@@ -448,9 +454,9 @@ internal sealed class ElfFile
         static bool Overlap((ulong Start, ulong End) a, (ulong Start, ulong End) b) => !(a.End <= b.Start || b.End <= a.Start);
     }
 
-    private static ushort U16(ReadOnlySpan<byte> bytes, int at) => BinaryPrimitives.ReadUInt16LittleEndian(bytes[at..]);
+    internal static ushort U16(ReadOnlySpan<byte> bytes, int at) => BinaryPrimitives.ReadUInt16LittleEndian(bytes[at..]);
 
-    private static uint U32(ReadOnlySpan<byte> bytes, int at) => BinaryPrimitives.ReadUInt32LittleEndian(bytes[at..]);
+    internal static uint U32(ReadOnlySpan<byte> bytes, int at) => BinaryPrimitives.ReadUInt32LittleEndian(bytes[at..]);
 
-    private static ulong U64(ReadOnlySpan<byte> bytes, int at) => BinaryPrimitives.ReadUInt64LittleEndian(bytes[at..]);
+    internal static ulong U64(ReadOnlySpan<byte> bytes, int at) => BinaryPrimitives.ReadUInt64LittleEndian(bytes[at..]);
 }

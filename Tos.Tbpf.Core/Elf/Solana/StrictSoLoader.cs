@@ -1,7 +1,7 @@
-using System.Buffers.Binary;
 using Tos.Tbpf.Isa;
 using Tos.Tbpf.Programs;
 using Tos.Tbpf.Syscalls;
+using static Tos.Tbpf.Elf.ElfFile;
 
 namespace Tos.Tbpf.Elf.Solana;
 
@@ -13,7 +13,7 @@ namespace Tos.Tbpf.Elf.Solana;
 /// </summary>
 internal static class StrictSoLoader
 {
-    private const int HeaderSize = 64, ProgramHeaderSize = 56, SymbolSize = 24;
+    private const int HeaderSize = 64, ProgramHeaderSize = ElfProgramHeader.Size, SymbolSize = 24;
     private const ulong RegionSize = 1UL << 32;
 
     private static readonly (uint Type, uint Flags, ulong Address)[] ExpectedHeaders =
@@ -31,7 +31,7 @@ internal static class StrictSoLoader
         var headers = new ElfProgramHeader[ExpectedHeaders.Length];
         for (var i = 0; i < headers.Length; i++)
         {
-            headers[i] = ReadProgramHeader(file, HeaderSize + i * ProgramHeaderSize);
+            headers[i] = ElfProgramHeader.Read(file, HeaderSize + i * ProgramHeaderSize);
             CheckProgramHeader(file, headers[i], ExpectedHeaders[i], tableEnd, i);
         }
 
@@ -152,13 +152,4 @@ internal static class StrictSoLoader
 
         return functions;
     }
-
-    private static ElfProgramHeader ReadProgramHeader(ReadOnlySpan<byte> file, int at) =>
-        new(U32(file, at), U32(file, at + 4), U64(file, at + 8), U64(file, at + 16), U64(file, at + 24), U64(file, at + 32), U64(file, at + 40));
-
-    private static ushort U16(ReadOnlySpan<byte> bytes, int at) => BinaryPrimitives.ReadUInt16LittleEndian(bytes[at..]);
-
-    private static uint U32(ReadOnlySpan<byte> bytes, int at) => BinaryPrimitives.ReadUInt32LittleEndian(bytes[at..]);
-
-    private static ulong U64(ReadOnlySpan<byte> bytes, int at) => BinaryPrimitives.ReadUInt64LittleEndian(bytes[at..]);
 }
