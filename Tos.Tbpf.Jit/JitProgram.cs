@@ -23,7 +23,6 @@ public sealed unsafe class JitProgram : IDisposable
     private readonly long[] _callxCharge;   // pinned: units from a pc to the end of its block
     private readonly long[] _unitsToEnd;
     private readonly bool _uncheckedFrameAccesses;
-    private readonly (int GapShift, bool ProgramStart) _holes;
 
     private JitProgram(VerifiedExecutable program, JitOptions options, CompiledCode compiled)
     {
@@ -34,7 +33,6 @@ public sealed unsafe class JitProgram : IDisposable
         CodeSize = compiled.CodeSize;
         _unitsToEnd = compiled.UnitsToEnd;
         _uncheckedFrameAccesses = compiled.UncheckedFrameAccesses;
-        _holes = compiled.Holes;
         // The tables callx reads (pinned: the code holds their addresses), only for programs that make such calls.
         var offsets = compiled.InstructionOffsets ?? [];
         _callxTable = GC.AllocateArray<ulong>(offsets.Length, pinned: true);
@@ -193,17 +191,18 @@ public sealed unsafe class JitProgram : IDisposable
     // others runs on the interpreter, which checks every region's.
     private bool ChecksHolesOf(MemoryMap memory)
     {
+        var (gapShift, programStart) = (Program.Executable.Profile.StackGapShift, X64Compiler.ChecksProgramStart(Program.Executable));
         for (var index = 0; index < Math.Min(memory.SlotCount, JitContext.MaxRegions); index++)
         {
             if (memory[index] is { HasHoles: true } region
-                && (region.MappedFrom != 0 && (index != MemoryMap.ProgramIndex || !_holes.ProgramStart)
-                    || region.GapShift != 0 && (index != MemoryMap.StackIndex || region.GapShift != _holes.GapShift)))
+                && (region.MappedFrom != 0 && (index != MemoryMap.ProgramIndex || !programStart)
+                    || region.GapShift != 0 && (index != MemoryMap.StackIndex || region.GapShift != gapShift)))
             {
                 return false;
             }
         }
 
-        return memory[MemoryMap.StackIndex] is not { } stack || stack.GapShift == _holes.GapShift;
+        return memory[MemoryMap.StackIndex] is not { } stack || stack.GapShift == gapShift;
     }
 
     private static bool HasStandardStack(MemoryMap memory, Profile profile) =>

@@ -18,10 +18,8 @@ namespace Tos.Tbpf.Jit.Compiler;
 /// <param name="UnitsToEnd">For each pc, the units from it to the end of its block (see <see cref="BasicBlocks"/>).</param>
 /// <param name="UncheckedFrameAccesses">Whether the code reaches the current stack frame without a bounds check (see
 /// <c>X64Compiler.IsFrameAccess</c>): it may only run over a full standard stack region, with frame 0 counted as written.</param>
-/// <param name="Holes">The region holes the code checks: the stack's gap shift and whether the program region has a start
-/// above 0. A map with other holes runs on the interpreter.</param>
 internal sealed record CompiledCode(ExecutableMemory Code, int CodeSize, long[]? InstructionOffsets, long[] UnitsToEnd,
-    bool UncheckedFrameAccesses = false, (int GapShift, bool ProgramStart) Holes = default);
+    bool UncheckedFrameAccesses = false);
 
 /// <summary>
 /// Compiles a verified program to x86-64 in one pass: every x86 form is encoded by Iced once per process and then
@@ -73,7 +71,7 @@ internal sealed partial class X64Compiler
         // watermark for the frame it enters.
         // With gaps between frames the stack's backing offsets are not r10's: every access goes through the translation.
         _frameAccessesUnchecked = _profile.StackFrameSize > 0 && !_profile.StackFrameGaps && !hasCallx && _code.Any(IsFrameAccess);
-        _programStartChecked = executable.ProgramRegionStart != 0;
+        _programStartChecked = ChecksProgramStart(executable);
         _blockEntry = new CodeLabel[_code.Length];
         for (var pc = 0; pc < _code.Length; pc++)
         {
@@ -85,6 +83,10 @@ internal sealed partial class X64Compiler
 
         static bool profileHasCodeCallx(Executable executable) => executable.Profile.Callx == CallxTarget.CodeAddress;
     }
+
+    /// <summary>Whether the code checks the program region's start (a V0 Solana .so, mapped from its first section); with
+    /// the profile's stack gap shift, the holes in the memory map the code expects.</summary>
+    internal static bool ChecksProgramStart(Executable executable) => executable.ProgramRegionStart != 0;
 
     /// <summary>When set, every compilation checks each cached encoding against a fresh one from Iced (the tests set it).</summary>
     internal static bool CrossCheckEncodings { get; set; }
@@ -157,8 +159,7 @@ internal sealed partial class X64Compiler
             throw new JitException($"the code is {code.Length} bytes, above its bound of {bound}");
         }
 
-        return new CompiledCode(ExecutableMemory.Create(code), code.Length, offsets, _blocks.UnitsToEnd, _frameAccessesUnchecked,
-            (_profile.StackGapShift, _programStartChecked));
+        return new CompiledCode(ExecutableMemory.Create(code), code.Length, offsets, _blocks.UnitsToEnd, _frameAccessesUnchecked);
     }
 
     private void EmitInstruction(int pc, Instruction ins)
