@@ -78,6 +78,8 @@ internal sealed partial class X64Compiler
 
     private void EmitAnchors()
     {
+        // Before the watermark routine: a store's window routine may be the first to ask for it.
+        EmitWindowMisses();
         EmitRaiseWatermark();
         // exit in frame 0: status Ok.
         _a.Bind(_exitOk);

@@ -12,17 +12,35 @@ namespace Tos.Tbpf.Jit.Compiler;
 internal sealed partial class X64Compiler
 {
     /// <summary>
-    /// <c>rax = host address just past [vaddr, vaddr + size)</c> where <c>vaddr = base + offset</c>, or leave
-    /// through an access-violation stub. Region = <c>vaddr &gt;&gt; 32</c>; then
-    /// <c>(vaddr &amp; 0xffffffff) + size &lt;= length</c>, which cannot overflow (offset &lt; 2^32, size ≤ 8).
-    /// Stores compare against the region's watermark instead: below it the store is known good; above it the shared
-    /// slow path raises the watermark if the store is within the region's store limit (0 for read-only regions) and
-    /// comes back, or the store faults. The watermark is how a pooled invocation knows what to zero.
+    /// Points rax into host memory for an access of <paramref name="size"/> bytes at <c>base + offset</c>, or leaves
+    /// through an access-violation stub; returns the displacement the access adds to rax.
+    /// <para>Most programs (<see cref="_windowed"/>) check the address against the window of its base register and
+    /// direction: a guest range last found accessible, kept in the context. A hit costs a subtract, one compare and an
+    /// add (<c>vaddr - low &lt; span</c>, unsigned, with the span for the access size, then <c>+ host</c>); a miss calls the window routine, which checks the
+    /// access in full and refills the window from the region it fell in. A window never claims more than its region
+    /// allows at the moment it is filled, and regions only grow during a run (watermarks rise), so a hit is always an
+    /// access the full check accepts. Each run starts with a zeroed context: every window empty.</para>
+    /// <para>Programs whose regions are not linear (a gapped stack, a program region mapped from an offset) translate
+    /// in full at every access: see <see cref="TranslateTail"/>.</para>
     /// </summary>
-    private void EmitTranslate(int pc, byte baseRegister, short offset, int size, bool store)
+    private int EmitTranslate(int pc, byte baseRegister, short offset, int size, bool store)
     {
         var fault = Defer(new(default, SlowPath.ExitAtAddress, JitStatus.AccessViolation, pc, baseRegister, offset));
         EmitAddress(R64[baseRegister], offset);
+        if (_windowed)
+        {
+            var window = JitContext.WindowOffset(baseRegister, store);
+            var resume = _a.CreateLabel();
+            var miss = Defer(new(default, SlowPath.WindowMiss, Offset: (short)window, Resume: resume, Fault: fault,
+                Routine: WindowMiss(size, store), Size: (byte)size));
+            _a.sub(rax, Field(window + JitContext.WindowLowOffset));
+            _a.cmp(rax, Field(window + JitContext.WindowSpanOffset(size)));
+            _a.jae(miss);
+            _a.add(rax, Field(window + JitContext.WindowHostOffset));
+            _a.Bind(resume);
+            return 0;
+        }
+
         var shape = new TailShape(size, store, _profile.StackGapShift, _programStartChecked);
         var labels = new CodeLabel[shape.LabelCount];
         labels[0] = fault;
@@ -38,6 +56,107 @@ internal sealed partial class X64Compiler
         }
 
         _a.Emit(TranslateTail(shape), labels);
+        return -size;
+    }
+
+    /// <summary>The label of the window routine for one access size and direction, emitted once with the anchors.</summary>
+    private CodeLabel WindowMiss(int size, bool store)
+    {
+        var index = System.Numerics.BitOperations.Log2((uint)size) + (store ? 4 : 0);
+        return _windowMiss[index] ??= _a.CreateLabel();
+    }
+
+    /// <summary>
+    /// In: rax = guest address minus the second window's low end, rdx = the context offset of the pair of windows.
+    /// Checks the access in full (the same tail as an unwindowed access, raising the watermark for a store above it); on
+    /// success leaves rax = the host address of the access and CF clear, after moving the first window to the second and
+    /// filling the first with the region the access fell in (the whole loadable length for loads, up to the watermark for
+    /// stores; a region shorter than 8 bytes leaves the windows as they were, which costs only speed). On failure sets
+    /// CF. A window holds one span per access size, so every size hits up to the region's last byte.
+    /// </summary>
+    private void EmitWindowMiss(int size, bool store, CodeLabel label)
+    {
+        var fault = _a.CreateLabel();
+        var keep = _a.CreateLabel();
+        var labels = new CodeLabel[store ? 3 : 1];
+        labels[0] = fault;
+        var raise = store ? _a.CreateLabel() : default;
+        if (store)
+        {
+            labels[1] = raise;
+            labels[2] = _a.CreateLabel();
+        }
+
+        const int second = JitContext.WindowEntrySize;
+        _a.Bind(label);
+        _a.add(rax, __qword_ptr[Context + rdx + (second + JitContext.WindowLowOffset)]);
+        _a.push(rdx);
+        // rax = host address past the access, rdx = the region's table offset (index * 32).
+        _a.Emit(TranslateTail(new TailShape(size, store, 0, false)), labels);
+        _a.sub(rax, size);
+        _a.mov(Field(JitContext.ScratchOffset), rax);
+        var length = store ? JitContext.RegionWatermarkOffset : JitContext.RegionLoadLengthOffset;
+        _a.mov(rax, __qword_ptr[Context + rdx + (JitContext.RegionsOffset + length)]);
+        _a.cmp(rax, 8);
+        _a.jb(keep);
+        _a.mov(Field(JitContext.Scratch2Offset), rax);
+        _a.mov(rax, __qword_ptr[Context + rdx + (JitContext.RegionsOffset + JitContext.RegionHostOffset)]);
+        _a.mov(Field(JitContext.Scratch3Offset), rax);
+        // The region's guest base: index << 32 = (index * 32) << 27.
+        _a.mov(rax, rdx);
+        _a.shl(rax, 32 - 5);
+        _a.pop(rdx);
+        _a.push(rax);
+        for (var field = 0; field < JitContext.WindowEntrySize; field += 8)
+        {
+            _a.mov(rax, __qword_ptr[Context + rdx + field]);
+            _a.mov(__qword_ptr[Context + rdx + (second + field)], rax);
+        }
+
+        _a.pop(rax);
+        _a.mov(__qword_ptr[Context + rdx + JitContext.WindowLowOffset], rax);
+        _a.mov(rax, Field(JitContext.Scratch3Offset));
+        _a.mov(__qword_ptr[Context + rdx + JitContext.WindowHostOffset], rax);
+        // Accesses of size s may start at offsets below length - s + 1.
+        _a.mov(rax, Field(JitContext.Scratch2Offset));
+        _a.mov(__qword_ptr[Context + rdx + JitContext.WindowSpanOffset(1)], rax);
+        _a.sub(rax, 1);
+        _a.mov(__qword_ptr[Context + rdx + JitContext.WindowSpanOffset(2)], rax);
+        _a.sub(rax, 2);
+        _a.mov(__qword_ptr[Context + rdx + JitContext.WindowSpanOffset(4)], rax);
+        _a.sub(rax, 4);
+        _a.mov(__qword_ptr[Context + rdx + JitContext.WindowSpanOffset(8)], rax);
+        _a.mov(rax, Field(JitContext.ScratchOffset));
+        _a.clc();
+        _a.ret();
+        _a.Bind(keep);
+        _a.pop(rdx);
+        _a.mov(rax, Field(JitContext.ScratchOffset));
+        _a.clc();
+        _a.ret();
+        _a.Bind(fault);
+        _a.pop(rdx);
+        _a.stc();
+        _a.ret();
+        if (store)
+        {
+            _a.Bind(raise);
+            _a.call(RaiseWatermark());
+            _a.jc(fault);
+            _a.jmp(labels[2]);
+        }
+    }
+
+    /// <summary>Emits the window routines some access called for.</summary>
+    private void EmitWindowMisses()
+    {
+        for (var index = 0; index < _windowMiss.Length; index++)
+        {
+            if (_windowMiss[index] is { } label)
+            {
+                EmitWindowMiss(1 << (index & 3), index >= 4, label);
+            }
+        }
     }
 
     /// <summary>What a translation tail checks: the access size and direction, the stack's gaps (sbpf V0) and whether the
@@ -189,8 +308,7 @@ internal sealed partial class X64Compiler
         }
         else
         {
-            EmitTranslate(pc, isLoad ? ins.Src : ins.Dst, ins.Offset, size, store: !isLoad);
-            at = -size;
+            at = EmitTranslate(pc, isLoad ? ins.Src : ins.Dst, ins.Offset, size, store: !isLoad);
         }
 
         var d = R64[ins.Dst];
@@ -247,8 +365,8 @@ internal sealed partial class X64Compiler
     {
         var is64 = row.Is64;
         var size = row.AccessSize;
-        EmitTranslate(pc, ins.Dst, ins.Offset, size, store: true);
-        var m = is64 ? __qword_ptr[rax - size] : __dword_ptr[rax - size];
+        var at = EmitTranslate(pc, ins.Dst, ins.Offset, size, store: true);
+        var m = is64 ? __qword_ptr[rax + at] : __dword_ptr[rax + at];
         var s = R64[ins.Src];
         var s32 = R32[ins.Src];
         var operation = row.Atomic;
@@ -274,7 +392,7 @@ internal sealed partial class X64Compiler
             default:
                 // cmpxchg compares with rax: move the address to rdx, r0 to rax, and r0 receives the old value.
                 _a.mov(rdx, rax);
-                var md = is64 ? __qword_ptr[rdx - size] : __dword_ptr[rdx - size];
+                var md = is64 ? __qword_ptr[rdx + at] : __dword_ptr[rdx + at];
                 if (is64)
                 {
                     _a.mov(rax, R64[0]);

@@ -50,6 +50,8 @@ internal sealed partial class X64Compiler
     private CodeLabel _exit;
     private CodeLabel _exitOk;
     private CodeLabel? _raiseWatermark;
+    private readonly bool _windowed;
+    private readonly CodeLabel?[] _windowMiss = new CodeLabel?[8];
 
     private X64Compiler(Executable executable, JitOptions options, X64Emitter emitter)
     {
@@ -72,6 +74,9 @@ internal sealed partial class X64Compiler
         // With gaps between frames the stack's backing offsets are not r10's: every access goes through the translation.
         _frameAccessesUnchecked = _profile.StackFrameSize > 0 && !_profile.StackFrameGaps && !hasCallx && _code.Any(IsFrameAccess);
         _programStartChecked = ChecksProgramStart(executable);
+        // Windows map a guest range linearly to host memory; the gapped stack and a program region mapped from an offset
+        // are not linear, so those programs keep the full translation at every access.
+        _windowed = _profile.StackGapShift == 0 && !_programStartChecked;
         _blockEntry = new CodeLabel[_code.Length];
         for (var pc = 0; pc < _code.Length; pc++)
         {

@@ -30,11 +30,28 @@ internal unsafe struct JitContext
     public const int RegionCountOffset = 200;    // entries in the region table
     public const int StackBiasOffset = 208;      // stack host address minus the stack's guest base: host = bias + r10 + offset
     public const int ProgramStartOffset = 216;   // the program region's first mapped offset (a V0 Solana .so's first section)
+    public const int Scratch2Offset = 224;       // two more spare words, for the window-miss routine
+    public const int Scratch3Offset = 232;
     public const int RegionsOffset = 256;        // RegionEntry[MaxRegions]
     // Per region: host address, loadable length, the store watermark the fast path compares against (stores below it
     // need no bookkeeping), and the store limit (the length if writable, else 0) that the slow path grows it up to.
     public const int RegionHostOffset = 0, RegionLoadLengthOffset = 8, RegionWatermarkOffset = 16, RegionStoreLimitOffset = 24;
-    public const int Size = RegionsOffset + MaxRegions * RegionEntrySize;
+    public const int WindowsOffset = RegionsOffset + MaxRegions * RegionEntrySize;
+
+    // Access windows (see X64Compiler.EmitTranslate): per base register r0–r10 and direction (load, store) two windows,
+    // the most recently filled first. A window is the guest address of a range known to be accessible, its host address,
+    // and for each access size (1, 2, 4, 8) how many accesses of that size start in it. A zeroed context has every window
+    // empty.
+    public const int WindowEntrySize = 48, WindowCount = 44;
+    public const int WindowLowOffset = 0, WindowHostOffset = 8, WindowSpansOffset = 16;
+    public const int Size = WindowsOffset + WindowCount * WindowEntrySize;
+
+    /// <summary>Where in a window the span for accesses of <paramref name="size"/> bytes is.</summary>
+    public static int WindowSpanOffset(int size) => WindowSpansOffset + System.Numerics.BitOperations.Log2((uint)size) * 8;
+
+    /// <summary>The context offset of the first of the two windows accesses through <paramref name="register"/> use; the
+    /// second follows it.</summary>
+    public static int WindowOffset(int register, bool store) => WindowsOffset + (register * 2 + (store ? 1 : 0)) * 2 * WindowEntrySize;
 
     [FieldOffset(RegistersOffset)] public fixed ulong Registers[11];
     [FieldOffset(RemainingOffset)] public long Remaining;
@@ -54,6 +71,8 @@ internal unsafe struct JitContext
     [FieldOffset(RegionCountOffset)] public long RegionCount;
     [FieldOffset(StackBiasOffset)] public ulong StackBias;
     [FieldOffset(ProgramStartOffset)] public ulong ProgramStart;
+    [FieldOffset(Scratch2Offset)] public ulong Scratch2;
+    [FieldOffset(Scratch3Offset)] public ulong Scratch3;
     [FieldOffset(RegionsOffset)] public fixed ulong Regions[MaxRegions * RegionEntrySize / 8];
 
     public void SetRegion(int index, nint host, ulong loadLength, ulong watermark, ulong storeLimit)

@@ -1,6 +1,7 @@
 using Iced.Intel;
 using NUnit.Framework;
 using Tos.Tbpf.Jit;
+using Tos.Tbpf.Jit.Runtime;
 using Tos.Tbpf.Programs;
 using Decoder = Iced.Intel.Decoder;
 
@@ -154,25 +155,54 @@ public sealed class JitCodeShapeTests
         Assert.That(first.Code.ToArray(), Is.Not.EqualTo(second.Code.ToArray()));
     }
 
-    [Test]
-    public void Every_memory_access_is_preceded_by_its_bounds_check()
-    {
-        using var compiled = JitProgram.Compile(Vm.Load(Executable.FromAssembly(
-            "ldxdw r0, [r1+0]\nstxw [r10-4], r0\nstb [r2+3], 1\nlock add [r10-8], r0\nexit", Profile.Tbpf)), new JitOptions(NopInsertion: false));
-        var code = Decode(compiled);
-        // A guest access dereferences rax (the translated host address); before each: cmp against the region
-        // length (an r15-relative memory operand indexed by rdx) and a ja to the fault path.
-        var accesses = code.Select((ins, at) => (ins, at))
-            .Where(x => x.ins.OpCount > 0 && Enumerable.Range(0, x.ins.OpCount).Any(i => x.ins.GetOpKind(i) == OpKind.Memory)
-                && x.ins.MemoryBase == Register.RAX)
+    // Accesses through registers other than r10 (frame accesses have their own tests): a load, two stores, an atomic.
+    private const string Accesses = "ldxdw r0, [r1+0]\nstxw [r2+4], r0\nstb [r2+3], 1\nlock add [r1+8], r0\nexit";
+
+    /// <summary>The x86 instructions that dereference rax, the translated host address, with their index.</summary>
+    private static List<(Iced.Intel.Instruction Ins, int At)> GuestAccesses(List<Iced.Intel.Instruction> code) =>
+        code.Select((ins, at) => (ins, at))
+            .Where(x => Enumerable.Range(0, x.ins.OpCount).Any(i => x.ins.GetOpKind(i) == OpKind.Memory) && x.ins.MemoryBase == Register.RAX)
             .ToList();
+
+    [Test]
+    public void Every_memory_access_is_preceded_by_its_window_check()
+    {
+        using var compiled = JitProgram.Compile(Vm.Load(Executable.FromAssembly(Accesses, Profile.Tbpf)), new JitOptions(NopInsertion: false));
+        var code = Decode(compiled);
+        var accesses = GuestAccesses(code);
         Assert.That(accesses, Has.Count.EqualTo(4));
         foreach (var (_, at) in accesses)
         {
-            var window = code.Skip(Math.Max(0, at - 6)).Take(6).ToList();
-            Assert.That(window.Any(i => i.Mnemonic == Mnemonic.Cmp && i.MemoryBase == Register.R15 && i.MemoryIndex == Register.RDX), Is.True,
+            // sub rax, [window low]; cmp rax, [window span]; jae miss; add rax, [window host]; the access.
+            var (sub, cmp, jae, add) = (code[at - 4], code[at - 3], code[at - 2], code[at - 1]);
+            var window = (int)sub.MemoryDisplacement64 - JitContext.WindowLowOffset;
+            Assert.That(window, Is.InRange(JitContext.WindowsOffset, JitContext.Size - JitContext.WindowEntrySize),
+                $"window operand before instruction {at}");
+            Assert.That((sub.Mnemonic, sub.MemoryBase), Is.EqualTo((Mnemonic.Sub, Register.R15)), $"instruction {at - 4}");
+            Assert.That((cmp.Mnemonic, cmp.Op0Register, cmp.MemoryBase), Is.EqualTo((Mnemonic.Cmp, Register.RAX, Register.R15)), $"instruction {at - 3}");
+            Assert.That((int)cmp.MemoryDisplacement64, Is.AnyOf(new[] { 1, 2, 4, 8 }.Select(size => window + JitContext.WindowSpanOffset(size)).Cast<object>().ToArray()),
+                $"a span of the same window at instruction {at - 3}");
+            Assert.That(jae.Mnemonic, Is.EqualTo(Mnemonic.Jae), $"instruction {at - 2}");
+            Assert.That((add.Mnemonic, add.MemoryBase, (int)add.MemoryDisplacement64),
+                Is.EqualTo((Mnemonic.Add, Register.R15, window + JitContext.WindowHostOffset)), $"instruction {at - 1}");
+        }
+    }
+
+    [Test]
+    public void With_a_gapped_stack_every_access_is_translated_in_full()
+    {
+        // sbpf V0's stack is not linear, so no window: the region's own length is compared before each access.
+        var program = Accesses.Replace("lock add [r1+8], r0", "ldxb r3, [r1+8]", StringComparison.Ordinal);
+        using var compiled = JitProgram.Compile(Vm.Load(Executable.FromAssembly(program, Profile.SbpfV0)), new JitOptions(NopInsertion: false));
+        var code = Decode(compiled);
+        var accesses = GuestAccesses(code);
+        Assert.That(accesses, Has.Count.EqualTo(4));
+        foreach (var (_, at) in accesses)
+        {
+            var before = code.Skip(Math.Max(0, at - 4)).Take(4).ToList();
+            Assert.That(before.Any(i => i.Mnemonic == Mnemonic.Cmp && i.MemoryBase == Register.R15 && i.MemoryIndex == Register.RDX), Is.True,
                 $"bounds compare before instruction {at}");
-            Assert.That(window.Any(i => i.Mnemonic == Mnemonic.Ja), Is.True, $"fault branch before instruction {at}");
+            Assert.That(before.Any(i => i.Mnemonic == Mnemonic.Ja), Is.True, $"fault branch before instruction {at}");
         }
     }
 
