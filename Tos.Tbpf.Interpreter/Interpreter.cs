@@ -37,11 +37,12 @@ public static partial class Interpreter
     }
 
     /// <summary>
-    /// Continues a run from <paramref name="pc"/> with the given r0–r10. The JIT hands over here when the basic block at
-    /// <paramref name="pc"/> (<paramref name="blockUnits"/> instructions, ending at its only control instruction) does not
-    /// fit in the remaining <paramref name="budget"/>: the instructions that still fit run with exactly the interpreter's
-    /// semantics, and the run ends inside the block where the interpreter's would, before any call or exit. That
-    /// invariant is what makes resuming without the JIT's call frames sound, so it is checked, not trusted.
+    /// Continues a run from <paramref name="pc"/> with the given r0–r10. The JIT hands over here when the metering chain
+    /// at <paramref name="pc"/> (<paramref name="blockUnits"/> instructions) does not fit in the remaining
+    /// <paramref name="budget"/>: what still fits runs with exactly the interpreter's semantics. Within a single block
+    /// the run ends before the block's control instruction, so no call frame of the JIT's is needed; the JIT forms chains
+    /// of several blocks only in code that runs in frame 0, where the interpreter's empty frame stack is the right one
+    /// (see the JIT's BasicBlocks). The budget being short of the chain is checked, not trusted.
     /// </summary>
     internal static ExecutionResult Resume(VerifiedExecutable program, MemoryMap memory, ulong budget,
         SyscallContext? syscallContext, ReadOnlySpan<ulong> registers, long pc, long blockUnits, Span<ulong> finalRegisters = default)

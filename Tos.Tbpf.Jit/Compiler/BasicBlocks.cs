@@ -5,21 +5,45 @@ namespace Tos.Tbpf.Jit.Compiler;
 /// <summary>
 /// The basic blocks of a verified program, for metering: a block starts at the entry, at every jump or call
 /// target and after every control instruction, and ends at a control instruction or before the next leader.
-/// The JIT charges a whole block at its entry; <see cref="UnitsToEnd"/> says how many units that is from any pc.
+/// <para>The JIT charges the meter per <em>chain</em>: a block together with the blocks it falls through to from a
+/// forward conditional jump, as long as nothing else enters them (they are no jump or call target and not the entry). A chain
+/// is charged whole at its head (<see cref="Charges"/>); a conditional jump taken out of the middle of a chain gives
+/// back the units of the chain's rest, either in its target's charge (<see cref="EntryCharge"/>) or on its way
+/// (<see cref="RefundWhenTaken"/>). A loop of short
+/// blocks such as <c>if (x == 1) …; if (x &amp; 1) …; x &gt;&gt;= 1</c> then pays one charge per iteration on its
+/// fall-through path instead of one per block. At every pc the meter has been charged through the end of the pc's
+/// chain (<see cref="UnitsToEnd"/>), which is what the runtime's refunds rely on.</para>
+/// <para>When a chain does not fit in the budget the JIT hands the run to the interpreter at the chain's head. Within
+/// one block the interpreter then runs out before the block's control instruction, so it never needs the JIT's call
+/// frames; across a chain it may leave by a taken jump and go on to a call or an exit. Chains of several blocks are
+/// therefore formed only in code that runs in frame 0 (not reachable from any local call target, and only in programs
+/// without callx), where the interpreter's empty frame stack is the right one. A chain is also capped at
+/// <see cref="MaxChainUnits"/>, which bounds the instructions the interpreter runs after such a hand-over.</para>
 /// </summary>
 internal sealed class BasicBlocks
 {
-    public BasicBlocks(Instruction[] code, long entryPc)
+    /// <summary>The most units one chain of several blocks carries.</summary>
+    public const int MaxChainUnits = 256;
+
+    public BasicBlocks(Instruction[] code, long entryPc, bool hasCallx)
     {
         IsLeader = new bool[code.Length];
+        Charges = new bool[code.Length];
         UnitsToEnd = new long[code.Length];
+        EntryCharge = new long[code.Length];
+        _refundWhenTaken = new long[code.Length];
         if (code.Length == 0)
         {
             return;
         }
 
-        IsLeader[entryPc] = true;
-        IsLeader[0] = true;
+        // Blocks that are entered otherwise than by falling through from a conditional jump charge for themselves.
+        IsLeader[entryPc] = Charges[entryPc] = true;
+        IsLeader[0] = Charges[0] = true;
+        // How many jumps and calls name each pc: a block only one jump enters can take over that jump's refund.
+        var entries = new int[code.Length];
+        entries[entryPc]++;
+        entries[0]++;
         for (var pc = 0; pc < code.Length; pc++)
         {
             var op = code[pc].Op;
@@ -31,17 +55,25 @@ internal sealed class BasicBlocks
             var row = code[pc].Info;
             if (row.IsJump || op == Op.CallLocal)
             {
-                IsLeader[code[pc].BranchTarget(pc)] = true;
+                var target = code[pc].BranchTarget(pc);
+                IsLeader[target] = Charges[target] = true;
+                entries[target]++;
             }
 
-            var next = pc + (op == Op.Lddw ? 2 : 1);
+            var next = Next(code, pc);
             if (row.EndsBlock && next < code.Length)
             {
                 IsLeader[next] = true;
+                // Only a forward conditional jump continues its chain: a backward one usually closes a loop, and a taken
+                // jump out of a chain pays for its refund (an add and a jump) on what is then the hot path.
+                Charges[next] |= !IsConditionalJump(code[pc]) || code[pc].BranchTarget(pc) <= pc;
             }
         }
 
-        // Walk backwards: units to the end of the block, counting lddw once.
+        var inCallee = hasCallx ? null : ReachableFromCallTargets(code);
+        LimitChains(code, inCallee);
+
+        // Walk backwards: units to the end of the chain, counting lddw once.
         long following = 0;
         for (var pc = code.Length - 1; pc >= 0; pc--)
         {
@@ -50,16 +82,165 @@ internal sealed class BasicBlocks
                 continue;
             }
 
-            var next = pc + (code[pc].Op == Op.Lddw ? 2 : 1);
-            var continues = next < code.Length && !IsLeader[next] && !(code[pc].Op != Op.Invalid && code[pc].Info.EndsBlock);
+            var next = Next(code, pc);
+            var endsChain = code[pc].Op != Op.Invalid && code[pc].Info.EndsBlock && !IsConditionalJump(code[pc]);
+            var continues = next < code.Length && !Charges[next] && !endsChain;
             UnitsToEnd[pc] = 1 + (continues ? following : 0);
             following = UnitsToEnd[pc];
         }
+
+        PlaceRefunds(code, entries);
+    }
+
+    /// <summary>
+    /// A conditional jump taken out of the middle of a chain gives back the chain's rest. When its target is entered by
+    /// that jump alone (no other jump or call names it, and the instruction before it does not fall into it), the
+    /// target's own charge absorbs the refund and the jump goes straight to it; otherwise the jump goes through a stub
+    /// that adds the units back.
+    /// </summary>
+    private void PlaceRefunds(Instruction[] code, int[] entries)
+    {
+        for (var pc = 0; pc < code.Length; pc++)
+        {
+            if (Charges[pc])
+            {
+                EntryCharge[pc] = UnitsToEnd[pc];
+            }
+        }
+
+        for (var pc = 0; pc < code.Length; pc++)
+        {
+            if (!IsConditionalJump(code[pc]) || pc + 1 >= code.Length || Charges[pc + 1])
+            {
+                continue;
+            }
+
+            var refund = UnitsToEnd[pc + 1];
+            var target = (int)code[pc].BranchTarget(pc);
+            if (entries[target] == 1 && !FallsInto(code, target))
+            {
+                EntryCharge[target] -= refund;
+            }
+            else
+            {
+                _refundWhenTaken[pc] = refund;
+            }
+        }
+    }
+
+    // Whether the instruction before pc continues into it (everything but ja, exit and traps).
+    private static bool FallsInto(Instruction[] code, int pc)
+    {
+        if (pc == 0)
+        {
+            return false;
+        }
+
+        var before = code[pc - 1].Op == Op.LddwTail && pc >= 2 ? code[pc - 2] : code[pc - 1];
+        return before.Op is Op.Invalid or Op.LddwTail
+            || before.Info.Kind is not (InstructionKind.Exit or InstructionKind.Trap) && !(before.Info.IsJump && before.Info.Condition == JumpCondition.Always);
     }
 
     /// <summary>True where a block starts.</summary>
     public bool[] IsLeader { get; }
 
-    /// <summary>For each pc: the instructions from it to the end of its block, itself included.</summary>
+    /// <summary>True where a chain starts: the block starts the meter is charged at.</summary>
+    public bool[] Charges { get; }
+
+    /// <summary>For each pc: the instructions from it to the end of its chain, itself included (lddw once).</summary>
     public long[] UnitsToEnd { get; }
+
+    /// <summary>For each chain head: the units its entry charges, its chain's less any refund it takes over (see
+    /// <see cref="PlaceRefunds"/>); zero or negative when the refund covers it.</summary>
+    public long[] EntryCharge { get; }
+
+    /// <summary>The units the conditional jump at <paramref name="pc"/> gives back on its way when taken (the rest of its
+    /// chain), unless its target takes them over: then 0.</summary>
+    public long RefundWhenTaken(int pc) => _refundWhenTaken[pc];
+
+    private readonly long[] _refundWhenTaken;
+
+    /// <summary>
+    /// Makes every block that may run in a callee's frame (<paramref name="inCallee"/>; all of them when null) charge for
+    /// itself, and starts a new chain where one would pass <see cref="MaxChainUnits"/>.
+    /// </summary>
+    private void LimitChains(Instruction[] code, bool[]? inCallee)
+    {
+        long chainUnits = 0;
+        for (var pc = 0; pc < code.Length; pc = Next(code, pc))
+        {
+            if (IsLeader[pc] && !Charges[pc] && (inCallee is null || inCallee[pc] || chainUnits + BlockUnits(code, pc) > MaxChainUnits))
+            {
+                Charges[pc] = true;
+            }
+
+            if (Charges[pc])
+            {
+                chainUnits = 0;
+            }
+
+            chainUnits++;
+        }
+    }
+
+    // The units of the block starting at the leader pc.
+    private long BlockUnits(Instruction[] code, int leader)
+    {
+        long units = 0;
+        var pc = leader;
+        do
+        {
+            units++;
+            pc = Next(code, pc);
+        }
+        while (pc < code.Length && !IsLeader[pc]);
+        return units;
+    }
+
+    /// <summary>The pcs control can reach from a local call's target without returning: the code that may run in a
+    /// callee's frame (a function's own calls return to it, so their return points are followed too).</summary>
+    private static bool[] ReachableFromCallTargets(Instruction[] code)
+    {
+        var reached = new bool[code.Length];
+        var pending = new Stack<int>();
+        for (var pc = 0; pc < code.Length; pc++)
+        {
+            if (code[pc].Op == Op.CallLocal)
+            {
+                pending.Push((int)code[pc].BranchTarget(pc));
+            }
+        }
+
+        while (pending.TryPop(out var pc))
+        {
+            if ((uint)pc >= (uint)code.Length || reached[pc] || code[pc].Op is Op.LddwTail)
+            {
+                continue;
+            }
+
+            reached[pc] = true;
+            if (code[pc].Op == Op.Invalid)
+            {
+                continue;
+            }
+
+            var row = code[pc].Info;
+            if (row.IsJump)
+            {
+                pending.Push((int)code[pc].BranchTarget(pc));
+            }
+
+            if (row.Kind is not (InstructionKind.Exit or InstructionKind.Trap) && !(row.IsJump && row.Condition == JumpCondition.Always))
+            {
+                pending.Push(Next(code, pc));
+            }
+        }
+
+        return reached;
+    }
+
+    private static int Next(Instruction[] code, int pc) => pc + (code[pc].Op == Op.Lddw ? 2 : 1);
+
+    private static bool IsConditionalJump(Instruction ins) =>
+        ins.Op is not (Op.Invalid or Op.LddwTail) && ins.Info.IsJump && ins.Info.Condition != JumpCondition.Always;
 }

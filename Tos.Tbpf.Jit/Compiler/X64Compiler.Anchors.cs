@@ -125,15 +125,25 @@ internal sealed partial class X64Compiler
         var entry = _blockEntry[pc];
         _a.Bind(entry);
         _blockEntry[pc] = entry;
-        if (!_options.Metering)
+        if (!_options.Metering || !_blocks.Charges[pc])
         {
             return;
         }
 
-        var units = (int)_blocks.UnitsToEnd[pc];
+        // The chain's units, less a refund this block takes over from the one jump that enters it: at or below zero
+        // the meter only grows here, so there is nothing to check.
+        var units = (int)_blocks.EntryCharge[pc];
+        if (units == 0)
+        {
+            return;
+        }
+
         _a.sub(Meter, units);
-        // The block's units are given back by the runtime (JitProgram.Finish), not here: one instruction less per block.
-        _a.jl(Stub(JitStatus.BudgetBoundary, pc));
+        if (units > 0)
+        {
+            // The block's units are given back by the runtime (JitProgram.Finish), not here: one instruction less per block.
+            _a.jl(Stub(JitStatus.BudgetBoundary, pc));
+        }
     }
 
     /// <summary>A no-op before about one instruction in <see cref="NopRate"/>: enough that the layout of a program's code

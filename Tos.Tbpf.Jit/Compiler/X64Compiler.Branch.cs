@@ -7,7 +7,8 @@ using static Tos.Tbpf.Jit.Compiler.RegisterMap;
 
 namespace Tos.Tbpf.Jit.Compiler;
 
-/// <summary>Jumps: a compare (or test, for jset) and a conditional x86 jump to the target's block entry.</summary>
+/// <summary>Jumps: a compare (or test, for jset) and a conditional x86 jump to the target's block entry; out of the
+/// middle of a metering chain through a stub that first gives back the chain's rest (see <see cref="BasicBlocks"/>).</summary>
 internal sealed partial class X64Compiler
 {
     private void EmitJump(int pc, Instruction ins, OpcodeInfo row)
@@ -18,6 +19,11 @@ internal sealed partial class X64Compiler
         {
             _a.jmp(target);
             return;
+        }
+
+        if (_options.Metering && _blocks.RefundWhenTaken(pc) is > 0 and var refund)
+        {
+            target = Defer(new(default, SlowPath.Refund, Pc: (int)refund, Resume: target));
         }
 
         var is64 = row.Is64;

@@ -25,6 +25,9 @@ internal sealed partial class X64Compiler
         /// <summary>An access outside its base register's first window: tried against the second, then the window routine
         /// checks it in full and refills the windows; resumes with the host address, or faults.</summary>
         WindowMiss,
+        /// <summary>A conditional jump taken out of the middle of a metering chain: give back the units of the chain's rest
+        /// (carried in <c>Pc</c>), then enter the target's block.</summary>
+        Refund,
         /// <summary>A callx whose target's block does not fit the budget: hand over at the target's pc (the runtime gives
         /// back the units charged, as for a block entry).</summary>
         CallxBudget,
@@ -88,6 +91,10 @@ internal sealed partial class X64Compiler
                     _a.jmp(path.Resume);
                     continue;
                 }
+                case SlowPath.Refund:
+                    _a.add(Meter, path.Pc);
+                    _a.jmp(path.Resume);
+                    continue;
                 case SlowPath.CallxBudget:
                     // Hand over at the callee's first instruction, inside the new frame.
                     _a.mov(edx, eax);

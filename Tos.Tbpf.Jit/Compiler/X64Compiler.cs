@@ -60,7 +60,6 @@ internal sealed partial class X64Compiler
         _code = executable.Code;
         _profile = executable.Profile;
         _options = options;
-        _blocks = new BasicBlocks(_code, executable.EntryPc);
         // A fixed seed reproduces the layout (tests); otherwise the shared thread-safe generator, as creating and seeding
         // a generator per compilation costs more than compiling a small program.
         _random = options.Seed is { } seed ? new Random(seed) : Random.Shared;
@@ -68,6 +67,7 @@ internal sealed partial class X64Compiler
         // callx may land on any instruction, so only then does every instruction need a label (and the
         // encoder its offsets); otherwise block entries are the only targets.
         var hasCallx = _code.Any(i => i.Op == Op.Callx);
+        _blocks = new BasicBlocks(_code, executable.EntryPc, hasCallx);
         _labelEveryInstruction = profileHasCodeCallx(executable) && hasCallx;
         // Frame accesses go unchecked unless the program has callx, whose shared call sequence does not raise the stack
         // watermark for the frame it enters.

@@ -94,7 +94,7 @@ public sealed class DifferentialTests
     }
 
     [Test]
-    public void Every_budget_gives_the_same_outcome_on_every_engine([Range(0, 5)] int program)
+    public void Every_budget_gives_the_same_outcome_on_every_engine([Range(0, 8)] int program)
     {
         var sources = new[]
         {
@@ -110,6 +110,20 @@ public sealed class DifferentialTests
             "lddw r2, 0x100000038\ncallx r2\nadd r0, 1\nexit\nmov r0, 1\nmov r0, 2\nmov r0, 3\nadd r0, 4\nexit",
             // Memory in a loop on the stack.
             "mov r1, r10\nsub r1, 64\nmov r2, 8\nfill:\nstxdw [r1+0], r2\nadd r1, 8\nsub r2, 1\njne r2, 0, fill\nldxdw r0, [r10-8]\nexit",
+            // Metering chains (blocks that fall through from conditional jumps, charged together): Collatz steps, whose
+            // taken jumps leave a chain early and give back its rest.
+            "mov r0, 0\nmov r1, 1\nouter:\nmov r2, r1\nstep:\njeq r2, 1, next\njset r2, 1, odd\nrsh r2, 1\nadd r0, 1\nja step\n"
+                + "odd:\nmul r2, 3\nadd r2, 1\nadd r0, 1\nja step\nnext:\nadd r1, 1\njle r1, 7, outer\nexit",
+            // The same chains in a function called at depth 1 and 2, and in frame 0 between the calls, where a chain that
+            // does not fit hands over to the interpreter and a taken jump out of it reaches a call and an exit.
+            "mov r6, 0\nmov r1, 6\ncall collatz\nadd r6, r0\njeq r6, 0, done\njset r6, 1, done\nadd r6, 1\nmov r1, 7\ncall twice\n"
+                + "add r6, r0\ndone:\nmov r0, r6\nexit\n"
+                + "twice:\ncall collatz\nmov r7, r0\njeq r7, 0, back\nadd r7, r7\nback:\nmov r0, r7\nexit\n"
+                + "collatz:\nmov r0, 0\nstep:\njeq r1, 1, out\njset r1, 1, odd\nrsh r1, 1\nadd r0, 1\nja step\n"
+                + "odd:\nmul r1, 3\nadd r1, 1\nadd r0, 1\nja step\nout:\nexit",
+            // One chain longer than the cap: 40 conditional jumps, none taken, each followed by 9 instructions.
+            string.Concat(Enumerable.Range(0, 40).Select(i => $"jeq r0, {i + 1000}, end\n" + string.Concat(Enumerable.Repeat("add r0, 1\n", 9))))
+                + "end:\nexit",
         };
         var executable = Executable.FromAssembly(sources[program], Profile.Tbpf);
         var full = AllEngines.Run(executable, [], ulong.MaxValue).Result.ComputeUnits;
