@@ -30,8 +30,8 @@ internal sealed class BasicBlocks
         IsLeader = new bool[code.Length];
         Charges = new bool[code.Length];
         UnitsToEnd = new long[code.Length];
-        EntryCharge = new long[code.Length];
-        _refundWhenTaken = new long[code.Length];
+        EntryCharge = new int[code.Length];
+        _refundWhenTaken = new int[code.Length];
         if (code.Length == 0)
         {
             return;
@@ -41,9 +41,9 @@ internal sealed class BasicBlocks
         IsLeader[entryPc] = Charges[entryPc] = true;
         IsLeader[0] = Charges[0] = true;
         // How many jumps and calls name each pc: a block only one jump enters can take over that jump's refund.
-        var entries = new int[code.Length];
-        entries[entryPc]++;
-        entries[0]++;
+        // (Counted up to 2: only "one" matters. The entry and pc 0 are entered from outside.)
+        var entries = new byte[code.Length];
+        entries[entryPc] = entries[0] = 1;
         for (var pc = 0; pc < code.Length; pc++)
         {
             var op = code[pc].Op;
@@ -57,7 +57,7 @@ internal sealed class BasicBlocks
             {
                 var target = code[pc].BranchTarget(pc);
                 IsLeader[target] = Charges[target] = true;
-                entries[target]++;
+                entries[target] = (byte)Math.Min(entries[target] + 1, 2);
             }
 
             var next = Next(code, pc);
@@ -98,13 +98,14 @@ internal sealed class BasicBlocks
     /// target's own charge absorbs the refund and the jump goes straight to it; otherwise the jump goes through a stub
     /// that adds the units back.
     /// </summary>
-    private void PlaceRefunds(Instruction[] code, int[] entries)
+    private void PlaceRefunds(Instruction[] code, byte[] entries)
     {
         for (var pc = 0; pc < code.Length; pc++)
         {
             if (Charges[pc])
             {
-                EntryCharge[pc] = UnitsToEnd[pc];
+                // A block's units are bounded by the program's length, which is far below 2^31.
+                EntryCharge[pc] = (int)UnitsToEnd[pc];
             }
         }
 
@@ -115,7 +116,8 @@ internal sealed class BasicBlocks
                 continue;
             }
 
-            var refund = UnitsToEnd[pc + 1];
+            // At most MaxChainUnits: the rest of a chain of several blocks.
+            var refund = (int)UnitsToEnd[pc + 1];
             var target = (int)code[pc].BranchTarget(pc);
             if (entries[target] == 1 && !FallsInto(code, target))
             {
@@ -152,13 +154,13 @@ internal sealed class BasicBlocks
 
     /// <summary>For each chain head: the units its entry charges, its chain's less any refund it takes over (see
     /// <see cref="PlaceRefunds"/>); zero or negative when the refund covers it.</summary>
-    public long[] EntryCharge { get; }
+    public int[] EntryCharge { get; }
 
     /// <summary>The units the conditional jump at <paramref name="pc"/> gives back on its way when taken (the rest of its
     /// chain), unless its target takes them over: then 0.</summary>
-    public long RefundWhenTaken(int pc) => _refundWhenTaken[pc];
+    public int RefundWhenTaken(int pc) => _refundWhenTaken[pc];
 
-    private readonly long[] _refundWhenTaken;
+    private readonly int[] _refundWhenTaken;
 
     /// <summary>
     /// Makes every block that may run in a callee's frame (<paramref name="inCallee"/>; all of them when null) charge for

@@ -132,7 +132,7 @@ internal sealed partial class X64Compiler
 
         // The chain's units, less a refund this block takes over from the one jump that enters it: at or below zero
         // the meter only grows here, so there is nothing to check.
-        var units = (int)_blocks.EntryCharge[pc];
+        var units = _blocks.EntryCharge[pc];
         if (units == 0)
         {
             return;

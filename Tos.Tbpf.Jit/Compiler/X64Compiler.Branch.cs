@@ -23,7 +23,7 @@ internal sealed partial class X64Compiler
 
         if (_options.Metering && _blocks.RefundWhenTaken(pc) is > 0 and var refund)
         {
-            target = Defer(new(default, SlowPath.Refund, Pc: (int)refund, Resume: target));
+            target = Defer(new(default, SlowPath.Refund, Pc: refund, Resume: target));
         }
 
         var is64 = row.Is64;

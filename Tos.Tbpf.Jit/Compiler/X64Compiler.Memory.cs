@@ -32,7 +32,7 @@ internal sealed partial class X64Compiler
             var window = JitContext.WindowOffset(baseRegister, store);
             var resume = _a.CreateLabel();
             var miss = Defer(new(default, SlowPath.WindowMiss, Offset: (short)window, Resume: resume, Fault: fault,
-                Routine: WindowMiss(size, store), Size: (byte)size));
+                Routine: WindowMiss(size, store)));
             _a.sub(rax, Field(window + JitContext.WindowLowOffset));
             _a.cmp(rax, Field(window + JitContext.WindowSpanOffset(size)));
             _a.jae(miss);
@@ -67,17 +67,19 @@ internal sealed partial class X64Compiler
     }
 
     /// <summary>
-    /// In: rax = guest address minus the second window's low end, rdx = the context offset of the pair of windows.
-    /// Checks the access in full (the same tail as an unwindowed access, raising the watermark for a store above it); on
-    /// success leaves rax = the host address of the access and CF clear, after moving the first window to the second and
-    /// filling the first with the region the access fell in (the whole loadable length for loads, up to the watermark for
-    /// stores; a region shorter than 8 bytes leaves the windows as they were, which costs only speed). On failure sets
-    /// CF. A window holds one span per access size, so every size hits up to the region's last byte.
+    /// In: rax = guest address minus the first window's low end, rdx = the context offset of the pair of windows. Tries
+    /// the second window (two regions through one register, such as a table in rodata and an array on the stack, both
+    /// hit); else checks the access in full (the same tail as an unwindowed access, raising the watermark for a store
+    /// above it) and moves the first window to the second and fills the first with the region the access fell in (the
+    /// whole loadable length for loads, up to the watermark for stores; a region shorter than 8 bytes leaves the windows
+    /// as they were, which costs only speed). On success leaves rax = the host address of the access and CF clear; on
+    /// failure sets CF. A window holds one span per access size, so every size hits up to the region's last byte.
     /// </summary>
     private void EmitWindowMiss(int size, bool store, CodeLabel label)
     {
         var fault = _a.CreateLabel();
         var keep = _a.CreateLabel();
+        var full = _a.CreateLabel();
         var labels = new CodeLabel[store ? 3 : 1];
         labels[0] = fault;
         var raise = store ? _a.CreateLabel() : default;
@@ -89,6 +91,14 @@ internal sealed partial class X64Compiler
 
         const int second = JitContext.WindowEntrySize;
         _a.Bind(label);
+        _a.add(rax, __qword_ptr[Context + rdx + JitContext.WindowLowOffset]);
+        _a.sub(rax, __qword_ptr[Context + rdx + (second + JitContext.WindowLowOffset)]);
+        _a.cmp(rax, __qword_ptr[Context + rdx + (second + JitContext.WindowSpanOffset(size))]);
+        _a.jae(full);
+        _a.add(rax, __qword_ptr[Context + rdx + (second + JitContext.WindowHostOffset)]);
+        _a.clc();
+        _a.ret();
+        _a.Bind(full);
         _a.add(rax, __qword_ptr[Context + rdx + (second + JitContext.WindowLowOffset)]);
         _a.push(rdx);
         // rax = host address past the access, rdx = the region's table offset (index * 32).

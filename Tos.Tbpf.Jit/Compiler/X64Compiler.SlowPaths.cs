@@ -22,8 +22,8 @@ internal sealed partial class X64Compiler
         ExitAtRegister,
         /// <summary>A store above the watermark: raise it and resume, or fault.</summary>
         RaiseWatermark,
-        /// <summary>An access outside its base register's first window: tried against the second, then the window routine
-        /// checks it in full and refills the windows; resumes with the host address, or faults.</summary>
+        /// <summary>An access outside its base register's first window: the window routine tries the second, else checks it
+        /// in full and refills the windows; resumes with the host address, or faults.</summary>
         WindowMiss,
         /// <summary>A conditional jump taken out of the middle of a metering chain: give back the units of the chain's rest
         /// (carried in <c>Pc</c>), then enter the target's block.</summary>
@@ -34,7 +34,7 @@ internal sealed partial class X64Compiler
     }
 
     private readonly record struct PendingSlowPath(CodeLabel Label, SlowPath Kind, JitStatus Status = default, int Pc = 0,
-        byte Register = 0, short Offset = 0, CodeLabel Resume = default, CodeLabel Fault = default, CodeLabel Routine = default, byte Size = 0);
+        byte Register = 0, short Offset = 0, CodeLabel Resume = default, CodeLabel Fault = default, CodeLabel Routine = default);
 
     private readonly PooledList<PendingSlowPath> _slowPaths = new();
 
@@ -72,25 +72,12 @@ internal sealed partial class X64Compiler
                     _a.jmp(path.Resume);
                     continue;
                 case SlowPath.WindowMiss:
-                {
-                    // rax = address - first.low: try the second window (two regions through one register, e.g. a table
-                    // in rodata and an array on the stack, both hit), then the routine.
-                    var (first, second) = (path.Offset, path.Offset + JitContext.WindowEntrySize);
-                    var full = _a.CreateLabel();
-                    _a.add(rax, Field(first + JitContext.WindowLowOffset));
-                    _a.sub(rax, Field(second + JitContext.WindowLowOffset));
-                    _a.cmp(rax, Field(second + JitContext.WindowSpanOffset(path.Size)));
-                    _a.jae(full);
-                    _a.add(rax, Field(second + JitContext.WindowHostOffset));
-                    _a.jmp(path.Resume);
-                    _a.Bind(full);
                     // rdx = the windows' context offset (not the program's: nothing to blind).
-                    _a.mov(edx, first);
+                    _a.mov(edx, path.Offset);
                     _a.call(path.Routine);
                     _a.jc(path.Fault);
                     _a.jmp(path.Resume);
                     continue;
-                }
                 case SlowPath.Refund:
                     _a.add(Meter, path.Pc);
                     _a.jmp(path.Resume);
