@@ -23,6 +23,7 @@ public sealed unsafe class JitProgram : IDisposable
     private readonly long[] _callxCharge;   // pinned: units from a pc to the end of its block
     private readonly long[] _unitsToEnd;
     private readonly bool _uncheckedFrameAccesses;
+    private readonly uint _windowPairs;
 
     private JitProgram(VerifiedExecutable program, JitOptions options, CompiledCode compiled)
     {
@@ -33,6 +34,7 @@ public sealed unsafe class JitProgram : IDisposable
         CodeSize = compiled.CodeSize;
         _unitsToEnd = compiled.UnitsToEnd;
         _uncheckedFrameAccesses = compiled.UncheckedFrameAccesses;
+        _windowPairs = compiled.WindowPairs;
         // The tables callx reads (pinned: the code holds their addresses), only for programs that make such calls.
         var offsets = compiled.InstructionOffsets ?? [];
         _callxTable = GC.AllocateArray<ulong>(offsets.Length, pinned: true);
@@ -77,6 +79,7 @@ public sealed unsafe class JitProgram : IDisposable
 
     /// <summary>As <see cref="Run(MemoryMap, ulong, SyscallContext?)"/>, also writing r0–r10 as they are when the run ends
     /// to <paramref name="finalRegisters"/>, if it has room for them.</summary>
+    [System.Runtime.CompilerServices.SkipLocalsInit]
     public ExecutionResult Run(MemoryMap memory, ulong budget, SyscallContext? syscallContext, Span<ulong> finalRegisters)
     {
         var executable = Program.Executable;
@@ -104,8 +107,11 @@ public sealed unsafe class JitProgram : IDisposable
             throw new ObjectDisposedException(nameof(JitProgram), "the compiled program was disposed");
         }
 
+        // Locals are not zeroed here (the context is large): the pins start cleared, the context as StartEmpty says.
         Span<GCHandle> pins = stackalloc GCHandle[JitContext.MaxRegions];
-        JitContext context = default;
+        pins.Clear();
+        JitContext context;
+        StartEmpty(&context);
         RunState? state = null;
         try
         {
@@ -184,6 +190,22 @@ public sealed unsafe class JitProgram : IDisposable
 
             state?.Exit();
             _lease.Exit(stripe);
+        }
+    }
+
+    /// <summary>
+    /// Zeroes what the code reads before it writes: the header and region table, and the access windows this program's
+    /// code uses (empty windows: every access misses and is checked in full). The other windows, a third of a run's
+    /// context, are never touched, so they are not cleared: that saves a hello_world run about a third of its time.
+    /// </summary>
+    private void StartEmpty(JitContext* context)
+    {
+        var bytes = (byte*)context;
+        new Span<byte>(bytes, JitContext.WindowsOffset).Clear();
+        for (var pairs = _windowPairs; pairs != 0; pairs &= pairs - 1)
+        {
+            var pair = System.Numerics.BitOperations.TrailingZeroCount(pairs);
+            new Span<byte>(bytes + JitContext.WindowsOffset + pair * 2 * JitContext.WindowEntrySize, 2 * JitContext.WindowEntrySize).Clear();
         }
     }
 

@@ -19,7 +19,7 @@ internal sealed partial class X64Compiler
     /// add (<c>vaddr - low &lt; span</c>, unsigned, with the span for the access size, then <c>+ host</c>); a miss calls the window routine, which checks the
     /// access in full and refills the window from the region it fell in. A window never claims more than its region
     /// allows at the moment it is filled, and regions only grow during a run (watermarks rise), so a hit is always an
-    /// access the full check accepts. Each run starts with a zeroed context: every window empty.</para>
+    /// access the full check accepts. Each run starts with the windows its code uses empty (JitProgram.Run).</para>
     /// <para>Programs whose regions are not linear (a gapped stack, a program region mapped from an offset) translate
     /// in full at every access: see <see cref="TranslateTail"/>.</para>
     /// </summary>
@@ -30,6 +30,7 @@ internal sealed partial class X64Compiler
         if (_windowed)
         {
             var window = JitContext.WindowOffset(baseRegister, store);
+            _windowPairs |= 1u << (baseRegister * 2 + (store ? 1 : 0));
             var resume = _a.CreateLabel();
             var miss = Defer(new(default, SlowPath.WindowMiss, Offset: (short)window, Resume: resume, Fault: fault,
                 Routine: WindowMiss(size, store)));

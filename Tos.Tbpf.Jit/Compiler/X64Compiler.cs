@@ -18,8 +18,10 @@ namespace Tos.Tbpf.Jit.Compiler;
 /// <param name="UnitsToEnd">For each pc, the units from it to the end of its block (see <see cref="BasicBlocks"/>).</param>
 /// <param name="UncheckedFrameAccesses">Whether the code reaches the current stack frame without a bounds check (see
 /// <c>X64Compiler.IsFrameAccess</c>): it may only run over a full standard stack region, with frame 0 counted as written.</param>
+/// <param name="WindowPairs">Bit <c>register * 2 + (store ? 1 : 0)</c> is set for each pair of access windows the code
+/// uses (see <c>JitContext.WindowOffset</c>): the only ones a run must start empty.</param>
 internal sealed record CompiledCode(ExecutableMemory Code, int CodeSize, long[]? InstructionOffsets, long[] UnitsToEnd,
-    bool UncheckedFrameAccesses = false);
+    bool UncheckedFrameAccesses = false, uint WindowPairs = 0);
 
 /// <summary>
 /// Compiles a verified program to x86-64 in one pass: every x86 form is encoded by Iced once per process and then
@@ -52,6 +54,7 @@ internal sealed partial class X64Compiler
     private CodeLabel? _raiseWatermark;
     private readonly bool _windowed;
     private readonly CodeLabel?[] _windowMiss = new CodeLabel?[8];
+    private uint _windowPairs;
 
     private X64Compiler(Executable executable, JitOptions options, X64Emitter emitter)
     {
@@ -164,7 +167,7 @@ internal sealed partial class X64Compiler
             throw new JitException($"the code is {code.Length} bytes, above its bound of {bound}");
         }
 
-        return new CompiledCode(ExecutableMemory.Create(code), code.Length, offsets, _blocks.UnitsToEnd, _frameAccessesUnchecked);
+        return new CompiledCode(ExecutableMemory.Create(code), code.Length, offsets, _blocks.UnitsToEnd, _frameAccessesUnchecked, _windowPairs);
     }
 
     private void EmitInstruction(int pc, Instruction ins)
