@@ -143,6 +143,12 @@ internal sealed partial class X64Compiler
             }
 
             InsertNops();
+            if (TryEmitMoveAdd(pc))
+            {
+                pc++;
+                continue;
+            }
+
             EmitInstruction(pc, _code[pc]);
         }
 
@@ -168,6 +174,40 @@ internal sealed partial class X64Compiler
         }
 
         return new CompiledCode(ExecutableMemory.Create(code), code.Length, offsets, _blocks.UnitsToEnd, _frameAccessesUnchecked, _windowPairs);
+    }
+
+    /// <summary>
+    /// <c>mov64 d, s; add64 d, imm</c> (or <c>add64 d, t</c>), the way compiled C forms an address (<c>r1 = r10;
+    /// r1 += -32</c>), as one <c>lea d, [s + imm]</c> (<c>[s + t]</c>). Neither instruction can fail and no flags are read
+    /// after an ALU instruction, so the pair behaves the same; it is fused only when nothing can enter between them (the
+    /// add starts no block and callx cannot land on it) and the immediate needs no blinding.
+    /// </summary>
+    private bool TryEmitMoveAdd(int pc)
+    {
+        if (pc + 1 >= _code.Length || _labelEveryInstruction || _blocks.IsLeader[pc + 1])
+        {
+            return false;
+        }
+
+        var (move, add) = (_code[pc], _code[pc + 1]);
+        if (move.Op != Op.Mov64Reg || add.Dst != move.Dst || add.Op is not (Op.Add64Imm or Op.Add64Reg)
+            || (add.Op == Op.Add64Imm && NeedsBlinding(add.Imm32)))
+        {
+            return false;
+        }
+
+        var source = R64[move.Src];
+        if (add.Op == Op.Add64Imm)
+        {
+            _a.lea(R64[move.Dst], __[source + add.Imm32]);
+        }
+        else
+        {
+            // add d, d after mov d, s doubles s.
+            _a.lea(R64[move.Dst], __[source + (add.Src == move.Dst ? source : R64[add.Src])]);
+        }
+
+        return true;
     }
 
     private void EmitInstruction(int pc, Instruction ins)

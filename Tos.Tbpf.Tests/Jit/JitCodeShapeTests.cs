@@ -207,6 +207,21 @@ public sealed class JitCodeShapeTests
     }
 
     [Test]
+    public void A_move_then_add_compiles_to_one_lea_unless_something_jumps_between_them()
+    {
+        static int Leas(string source)
+        {
+            using var compiled = JitProgram.Compile(Vm.Load(Executable.FromAssembly(source, Profile.Tbpf)),
+                new JitOptions(BlindConstants: false, NopInsertion: false));
+            return Decode(compiled).Count(i => i.Mnemonic == Mnemonic.Lea);
+        }
+
+        Assert.That(Leas("mov r1, r10\nadd r1, -32\nmov r2, r1\nadd r2, r3\nmov r0, r2\nexit"), Is.EqualTo(2));
+        // The add is a jump target: the pair stays two instructions.
+        Assert.That(Leas("jeq r3, 0, next\nmov r1, r10\nnext:\nadd r1, -32\nmov r0, r1\nexit"), Is.Zero);
+    }
+
+    [Test]
     public void Code_is_mapped_read_execute_and_never_writable()
     {
         using var compiled = JitProgram.Compile(Program());
