@@ -34,11 +34,7 @@ internal sealed partial class X64Compiler
             var resume = _a.CreateLabel();
             var miss = Defer(new(default, SlowPath.WindowMiss, Offset: (short)window, Resume: resume, Fault: fault,
                 Routine: WindowMiss(size, store)));
-            _a.sub(rax, Field(window + JitContext.WindowLowOffset));
-            _a.cmp(rax, Field(window + JitContext.WindowSpanOffset(size)));
-            _a.jae(miss);
-            _a.add(rax, Field(window + JitContext.WindowHostOffset));
-            _a.Bind(resume);
+            _a.Emit(WindowCheck(baseRegister, store, size), [miss, resume]);
             return 0;
         }
 
@@ -58,6 +54,41 @@ internal sealed partial class X64Compiler
 
         _a.Emit(TranslateTail(shape), labels);
         return -size;
+    }
+
+    // The window check of each base register, direction and size, and the call of the window routine from each pair of
+    // windows: fixed sequences, captured once per process and copied (labels: the check's 0 = miss, 1 = resume; the
+    // call's 0 = routine, 1 = fault, 2 = resume).
+    private static readonly Macro?[] WindowChecks = new Macro?[11 * 8];
+
+    private static readonly Macro?[] WindowMissCalls = new Macro?[JitContext.WindowCount / 2];
+
+    private static Macro WindowCheck(int register, bool store, int size)
+    {
+        var index = register * 8 + (store ? 4 : 0) + System.Numerics.BitOperations.Log2((uint)size);
+        return WindowChecks[index] ??= CaptureWindowCheck(JitContext.WindowOffset(register, store), size);
+    }
+
+    private static Macro CaptureWindowCheck(int window, int size) => X64Emitter.Capture(2, (a, labels) =>
+    {
+        a.sub(rax, Field(window + JitContext.WindowLowOffset));
+        a.cmp(rax, Field(window + JitContext.WindowSpanOffset(size)));
+        a.jae(labels[0]);
+        a.add(rax, Field(window + JitContext.WindowHostOffset));
+        a.Bind(labels[1]);
+    });
+
+    private static Macro WindowMissCall(int window)
+    {
+        var pair = (window - JitContext.WindowsOffset) / (2 * JitContext.WindowEntrySize);
+        return WindowMissCalls[pair] ??= X64Emitter.Capture(3, (a, labels) =>
+        {
+            // rdx = the windows' context offset (not the program's: nothing to blind).
+            a.mov(edx, window);
+            a.call(labels[0]);
+            a.jc(labels[1]);
+            a.jmp(labels[2]);
+        });
     }
 
     /// <summary>The label of the window routine for one access size and direction, emitted once with the anchors.</summary>

@@ -72,11 +72,7 @@ internal sealed partial class X64Compiler
                     _a.jmp(path.Resume);
                     continue;
                 case SlowPath.WindowMiss:
-                    // rdx = the windows' context offset (not the program's: nothing to blind).
-                    _a.mov(edx, path.Offset);
-                    _a.call(path.Routine);
-                    _a.jc(path.Fault);
-                    _a.jmp(path.Resume);
+                    _a.Emit(WindowMissCall(path.Offset), [path.Routine, path.Fault, path.Resume]);
                     continue;
                 case SlowPath.Refund:
                     _a.add(Meter, path.Pc);
