@@ -6,13 +6,13 @@ namespace Tos.Tbpf.Jit.Compiler;
 /// The basic blocks of a verified program, for metering: a block starts at the entry, at every jump or call
 /// target and after every control instruction, and ends at a control instruction or before the next leader.
 /// <para>The JIT charges the meter per <em>chain</em>: a block together with the blocks it falls through to from a
-/// forward conditional jump, as long as nothing else enters them (they are no jump or call target and not the entry). A chain
-/// is charged whole at its head (<see cref="Charges"/>); a conditional jump taken out of the middle of a chain gives
-/// back the units of the chain's rest, either in its target's charge (<see cref="EntryCharge"/>) or on its way
-/// (<see cref="RefundWhenTaken"/>). A loop of short
-/// blocks such as <c>if (x == 1) …; if (x &amp; 1) …; x &gt;&gt;= 1</c> then pays one charge per iteration on its
-/// fall-through path instead of one per block. At every pc the meter has been charged through the end of the pc's
-/// chain (<see cref="UnitsToEnd"/>), which is what the runtime's refunds rely on.</para>
+/// forward conditional jump, as long as nothing else enters them (they are no jump or call target and not the entry).
+/// A chain is charged whole at its head (<see cref="Charges"/>); a conditional jump taken out of the middle of a chain
+/// gives back the units of the chain's rest, either in its target's charge (<see cref="EntryCharge"/>) or on its way
+/// (<see cref="RefundWhenTaken"/>). A loop of short blocks such as <c>if (x == 1) …; if (x &amp; 1) …; x &gt;&gt;= 1</c>
+/// then pays one charge per iteration on its fall-through path instead of one per block. At every pc the meter has
+/// been charged through the end of the pc's chain (<see cref="UnitsToEnd"/>), which is what the runtime's refunds rely
+/// on.</para>
 /// <para>When a chain does not fit in the budget the JIT hands the run to the interpreter at the chain's head. Within
 /// one block the interpreter then runs out before the block's control instruction, so it never needs the JIT's call
 /// frames; across a chain it may leave by a taken jump and go on to a call or an exit. Chains of several blocks are

@@ -16,10 +16,11 @@ internal sealed partial class X64Compiler
     /// through an access-violation stub; returns the displacement the access adds to rax.
     /// <para>Most programs (<see cref="_windowed"/>) check the address against the window of its base register and
     /// direction: a guest range last found accessible, kept in the context. A hit costs a subtract, one compare and an
-    /// add (<c>vaddr - low &lt; span</c>, unsigned, with the span for the access size, then <c>+ host</c>); a miss calls the window routine, which checks the
-    /// access in full and refills the window from the region it fell in. A window never claims more than its region
-    /// allows at the moment it is filled, and regions only grow during a run (watermarks rise), so a hit is always an
-    /// access the full check accepts. Each run starts with the windows its code uses empty (JitProgram.Run).</para>
+    /// add (<c>vaddr - low &lt; span</c>, unsigned, with the span for the access size, then <c>+ host</c>); a miss
+    /// calls the window routine, which checks the access in full and refills the windows from the region it fell in. A
+    /// window never claims more than its region allows at the moment it is filled, and regions only grow during a run
+    /// (watermarks rise), so a hit is always an access the full check accepts. Each run starts with the windows its
+    /// code uses empty (JitProgram.Run).</para>
     /// <para>Programs whose regions are not linear (a gapped stack, a program region mapped from an offset) translate
     /// in full at every access: see <see cref="TranslateTail"/>.</para>
     /// </summary>
