@@ -195,8 +195,8 @@ public sealed unsafe class JitProgram : IDisposable
 
     /// <summary>
     /// Zeroes what the code reads before it writes: the header and region table, and the access windows this program's
-    /// code uses (empty windows: every access misses and is checked in full). The other windows, a third of a run's
-    /// context, are never touched, so they are not cleared: that saves a hello_world run about a third of its time.
+    /// code uses (empty windows: every access misses and is checked in full). The other windows, most of the 2.6 KB
+    /// context, are never read, so they are not cleared: clearing all of it cost a hello_world run ~70 of its ~260 ns.
     /// </summary>
     private void StartEmpty(JitContext* context)
     {
