@@ -69,13 +69,19 @@ internal sealed partial class X64Compiler
         _instructionsToNop = _random.Next(1, 2 * NopRate);
         // callx may land on any instruction, so only then does every instruction need a label (and the
         // encoder its offsets); otherwise block entries are the only targets.
-        var hasCallx = _code.Any(i => i.Op == Op.Callx);
+        // Plain loops, not LINQ: a delegate call per instruction was 3% of compiling a large program.
+        var hasCallx = false;
+        foreach (var ins in _code)
+        {
+            hasCallx |= ins.Op == Op.Callx;
+        }
+
         _blocks = new BasicBlocks(_code, executable.EntryPc, hasCallx);
         _labelEveryInstruction = profileHasCodeCallx(executable) && hasCallx;
         // Frame accesses go unchecked unless the program has callx, whose shared call sequence does not raise the stack
         // watermark for the frame it enters.
         // With gaps between frames the stack's backing offsets are not r10's: every access goes through the translation.
-        _frameAccessesUnchecked = _profile.StackFrameSize > 0 && !_profile.StackFrameGaps && !hasCallx && _code.Any(IsFrameAccess);
+        _frameAccessesUnchecked = _profile.StackFrameSize > 0 && !_profile.StackFrameGaps && !hasCallx && HasFrameAccess();
         _programStartChecked = ChecksProgramStart(executable);
         // Windows map a guest range linearly to host memory; the gapped stack and a program region mapped from an offset
         // are not linear, so those programs keep the full translation at every access.
@@ -90,6 +96,19 @@ internal sealed partial class X64Compiler
         }
 
         static bool profileHasCodeCallx(Executable executable) => executable.Profile.Callx == CallxTarget.CodeAddress;
+    }
+
+    private bool HasFrameAccess()
+    {
+        foreach (var ins in _code)
+        {
+            if (IsFrameAccess(ins))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Whether the code checks the program region's start (a V0 Solana .so, mapped from its first section); with
