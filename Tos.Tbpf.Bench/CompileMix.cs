@@ -7,12 +7,13 @@ namespace Tos.Tbpf.Bench;
 /// Large programs of one instruction mix, to measure compile throughput and its worst case: each mix repeats a short
 /// pattern of verifiable instructions up to the asked size (in slots) and ends with exit. The programs are compiled,
 /// never run. <c>callx</c> is the costliest instruction to compile (a metered indirect call, a target table entry per
-/// slot); memory accesses carry inline bounds checks and two slow paths each.
+/// slot), then syscalls (registers spilled and reloaded around the shim); memory accesses carry an inline window check
+/// and two slow paths each.
 /// </summary>
 public static class CompileMix
 {
     /// <summary>The mixes.</summary>
-    public static readonly string[] Names = ["alu", "memory", "branch", "division", "callx", "mixed"];
+    public static readonly string[] Names = ["alu", "memory", "branch", "division", "callx", "syscall", "call", "mixed"];
 
     /// <summary>The sizes, in slots: 1 k, 10 k, 100 k and 1 MiB of bytecode.</summary>
     public static readonly int[] Sizes = [1_000, 10_000, 100_000, 1024 * 1024 / 8];
@@ -21,7 +22,10 @@ public static class CompileMix
     public static VerifiedExecutable Build(string mix, int slots) => Load(Bytecode(mix, slots));
 
     /// <summary>Loads and verifies bytecode as a deploy does (tbpf profile): what <c>ProgramSizeBenchmarks</c> times.</summary>
-    public static VerifiedExecutable Load(byte[] bytecode) => Vm.Load(Executable.FromBytecode(bytecode, Profile.Tbpf));
+    public static VerifiedExecutable Load(byte[] bytecode) => Vm.Load(Executable.FromBytecode(bytecode, Profile.Tbpf, Syscalls));
+
+    // The node's syscalls, made once: the syscall mix calls one of them.
+    private static readonly Tos.Tbpf.Syscalls.SyscallRegistry Syscalls = Tos.Tbpf.Host.TosSyscalls.Registry();
 
     /// <summary>Compiles with metering and hardening on and unmaps the code; returns its size (what the compile
     /// benchmarks time).</summary>
@@ -74,6 +78,9 @@ public static class CompileMix
             Encoder.Make(Op.SMod32Reg, 2, 3), Encoder.Make(Op.Div64Imm, 5, imm: 7),
         ],
         "callx" => [Encoder.Make(Op.Callx, 1)],
+        // Every syscall spills and reloads the registers around the shim; every local call pushes and pops a frame.
+        "syscall" => [Encoder.Make(Op.Call, imm: (int)Tos.Tbpf.Syscalls.Murmur3.HashName("tos_log"))],
+        "call" => [Encoder.Make(Op.CallLocal, src: 1, imm: 0)],
         "mixed" =>
         [
             Encoder.Make(Op.Add64Imm, 1, imm: 0x12345), Encoder.Make(Op.StxDw, 10, 1, offset: -8), Encoder.Make(Op.LdxDw, 2, 10, offset: -8),

@@ -20,24 +20,38 @@ internal sealed partial class X64Compiler
 
     private void EmitLocalCall(int pc, CodeLabel target)
     {
-        EmitPushFrame(_a, Stub(JitStatus.CallDepthExceeded, pc), _profile.MaxCallFrames, _profile.FrameStride);
-        if (_frameAccessesUnchecked)
-        {
-            // The new frame counts as written up to its top (r10's offset in the stack region), so that unchecked stores
-            // into it are zeroed when the invocation's memory is returned.
-            var covered = _a.CreateLabel();
-            var watermark = __qword_ptr[Context + (JitContext.RegionsOffset + MemoryMap.StackIndex * JitContext.RegionEntrySize
-                + JitContext.RegionWatermarkOffset)];
-            _a.mov(eax, R32[10]);
-            _a.cmp(rax, watermark);
-            _a.jbe(covered);
-            _a.mov(watermark, rax);
-            _a.Bind(covered);
-        }
-
-        _a.call(target);
-        EmitPopFrame(_a);
+        // The sequence depends only on the profile's frame limits and on whether frames are reached unchecked: captured
+        // once, then copied (a program of nothing but calls compiled at a quarter of the speed, one form at a time).
+        var key = new LocalCallKey(_profile.MaxCallFrames, _profile.FrameStride, _frameAccessesUnchecked);
+        _a.Emit(LocalCallSequences.GetOrAdd(key, CaptureLocalCall), [Stub(JitStatus.CallDepthExceeded, pc), target]);
     }
+
+    private readonly record struct LocalCallKey(int Frames, int FrameStride, bool FrameAccessesUnchecked);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<LocalCallKey, Macro> LocalCallSequences = new();
+
+    /// <summary>Push a frame (label 0 = too deep), call the function (label 1), pop the frame.</summary>
+    private static Macro CaptureLocalCall(LocalCallKey key) =>
+        X64Emitter.Capture(2, (a, labels) =>
+        {
+            EmitPushFrame(a, labels[0], key.Frames, key.FrameStride);
+            if (key.FrameAccessesUnchecked)
+            {
+                // The new frame counts as written up to its top (r10's offset in the stack region), so that unchecked
+                // stores into it are zeroed when the invocation's memory is returned.
+                var covered = a.CreateLabel();
+                var watermark = __qword_ptr[Context + (JitContext.RegionsOffset + MemoryMap.StackIndex * JitContext.RegionEntrySize
+                    + JitContext.RegionWatermarkOffset)];
+                a.mov(eax, R32[10]);
+                a.cmp(rax, watermark);
+                a.jbe(covered);
+                a.mov(watermark, rax);
+                a.Bind(covered);
+            }
+
+            a.call(labels[1]);
+            EmitPopFrame(a);
+        });
 
     /// <summary>One more frame, or <paramref name="tooDeep"/>: saves r6–r10 and moves r10 to the next frame.</summary>
     private static void EmitPushFrame(X64Emitter a, CodeLabel tooDeep, int maxFrames, int frameSize)
@@ -82,24 +96,34 @@ internal sealed partial class X64Compiler
     private void EmitShimCall(int pc)
     {
         LoadImmediate32(eax, pc);
-        _a.mov(__dword_ptr[Context + JitContext.PcOffset], eax);
+        _a.Emit(s_shimCall ??= CaptureShimCall(), [Stub(JitStatus.SyscallFailed, pc)]);
+    }
+
+    /// <summary>With the pc in eax: record it, spill r0–r10 and the meter, call the shim, reload the caller-saved registers
+    /// and the meter, and leave through label 0 when the shim failed. The same for every syscall: captured once (lazily,
+    /// like every captured sequence, so that the tests' encoding cross-check sees it).</summary>
+    private static Macro? s_shimCall;
+
+    private static Macro CaptureShimCall() => X64Emitter.Capture(1, (a, labels) =>
+    {
+        a.mov(__dword_ptr[Context + JitContext.PcOffset], eax);
         for (var r = 0; r <= 10; r++)
         {
-            _a.mov(Field(JitContext.RegistersOffset + r * 8), R64[r]);
+            a.mov(Field(JitContext.RegistersOffset + r * 8), R64[r]);
         }
 
-        _a.mov(Field(JitContext.RemainingOffset), Meter);
-        _a.mov(rdi, Context);
-        _a.call(Field(JitContext.SyscallShimOffset));
+        a.mov(Field(JitContext.RemainingOffset), Meter);
+        a.mov(rdi, Context);
+        a.call(Field(JitContext.SyscallShimOffset));
         foreach (var r in CallerSaved)
         {
-            _a.mov(R64[r], Field(JitContext.RegistersOffset + r * 8));
+            a.mov(R64[r], Field(JitContext.RegistersOffset + r * 8));
         }
 
-        _a.mov(Meter, Field(JitContext.RemainingOffset));
-        _a.test(eax, eax);
-        _a.jnz(Stub(JitStatus.SyscallFailed, pc));
-    }
+        a.mov(Meter, Field(JitContext.RemainingOffset));
+        a.test(eax, eax);
+        a.jnz(labels[0]);
+    });
 
     private void EmitCallx(int pc, Instruction ins)
     {

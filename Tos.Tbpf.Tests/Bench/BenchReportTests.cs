@@ -23,6 +23,16 @@ public sealed class BenchReportTests
     }
 
     [Test]
+    public void Every_compile_mix_verifies_and_compiles_within_the_code_bound([ValueSource(typeof(CompileMix), nameof(CompileMix.Names))] string mix)
+    {
+        // The compile benchmarks time these: each must pass the verifier at every size and compile within the code bound.
+        var program = CompileMix.Build(mix, 1_000);
+        Assert.That(program.Executable.Code, Has.Length.EqualTo(1_000));
+        Assert.That(program.Executable.Code[^1].Op, Is.EqualTo(Isa.Op.Exit));
+        Assert.That(CompileMix.Compile(program), Is.GreaterThan(1_000).And.LessThan(1_000 * Tos.Tbpf.Jit.Compiler.X64Compiler.MaxBytesPerInstruction));
+    }
+
+    [Test]
     public void Every_execution_fixture_passes_its_check_on_every_engine_variant()
     {
         // Construction runs the workload once and checks r0, the exact units and (contracts) the logged output.
