@@ -31,6 +31,12 @@ internal sealed partial class X64Compiler
         _a.jmp(_blockEntry[_executable.EntryPc]);
     }
 
+    /// <summary>Where every failed syscall leaves (the pc is in the context by then).</summary>
+    private CodeLabel SyscallFailedAnchor() => _syscallFailed ??= _a.CreateLabel();
+
+    /// <summary>The anchor for stubs that leave the pc in edx and the status in eax.</summary>
+    private CodeLabel StatusInEaxAnchor() => _statusInEax ??= _a.CreateLabel();
+
     /// <summary>The shared routine behind every store's slow path, emitted once when some store needs it.</summary>
     private CodeLabel RaiseWatermark()
     {
@@ -93,6 +99,23 @@ internal sealed partial class X64Compiler
             _a.Bind(anchor);
             _a.mov(__dword_ptr[Context + JitContext.PcOffset], edx);
             _a.mov(__dword_ptr[Context + JitContext.StatusOffset], (int)status);
+            _a.jmp(_exit);
+        }
+
+        // A failed syscall: the shim call recorded the pc.
+        if (_syscallFailed is { } syscallFailed)
+        {
+            _a.Bind(syscallFailed);
+            _a.mov(__dword_ptr[Context + JitContext.StatusOffset], (int)JitStatus.SyscallFailed);
+            _a.jmp(_exit);
+        }
+
+        // The same with the status in eax (stubs of one pc sharing its load).
+        if (_statusInEax is { } statusInEax)
+        {
+            _a.Bind(statusInEax);
+            _a.mov(__dword_ptr[Context + JitContext.PcOffset], edx);
+            _a.mov(__dword_ptr[Context + JitContext.StatusOffset], eax);
             _a.jmp(_exit);
         }
 

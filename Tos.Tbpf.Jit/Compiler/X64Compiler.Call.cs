@@ -96,7 +96,8 @@ internal sealed partial class X64Compiler
     private void EmitShimCall(int pc)
     {
         LoadImmediate32(eax, pc);
-        _a.Emit(s_shimCall ??= CaptureShimCall(), [Stub(JitStatus.SyscallFailed, pc)]);
+        // A failure leaves through one anchor for the program: the pc is already in the context.
+        _a.Emit(s_shimCall ??= CaptureShimCall(), [SyscallFailedAnchor()]);
     }
 
     /// <summary>With the pc in eax: record it, spill r0–r10 and the meter, call the shim, reload the caller-saved registers
@@ -138,14 +139,57 @@ internal sealed partial class X64Compiler
             return;
         }
 
-        // The sequence depends only on the register and the profile's frame limits: captured once, then copied.
-        var outside = Defer(new(default, SlowPath.ExitAtRegister, JitStatus.CallOutsideText, pc, register));
-        var invalid = Defer(new(default, SlowPath.ExitAtRegister, JitStatus.InvalidInstruction, pc, register));
-        var depth = Stub(JitStatus.CallDepthExceeded, pc);
+        // The sequence depends only on the register and the profile's frame limits: captured once, then copied. Its
+        // three failures share one out-of-line group (EmitCallxFailures).
+        var (outside, invalid, depth) = (_a.CreateLabel(), _a.CreateLabel(), _a.CreateLabel());
+        _callxFailures.Add(new CallxFailure(outside, invalid, depth, pc, register));
         var budget = _options.Metering ? Defer(new(default, SlowPath.CallxBudget)) : depth;
         var key = new CallxKey(register, _options.Metering, _profile.MaxCallFrames, _profile.FrameStride, _profile.CallxEntersAnySlot);
         _a.Emit(CallxSequences.GetOrAdd(key, CaptureCallx), [outside, invalid, depth, budget]);
     }
+
+    /// <summary>The entries of one callx's failure group: the target outside the text, not an instruction start, too deep.</summary>
+    private readonly record struct CallxFailure(CodeLabel Outside, CodeLabel Invalid, CodeLabel Depth, int Pc, byte Register);
+
+    private readonly PooledList<CallxFailure> _callxFailures = new();
+
+    /// <summary>
+    /// The failures of every callx, each group out of line: the two that name the target record it as the fault address,
+    /// each puts its status in eax, and one blinded load of the pc serves the three (it was three, a third of compiling a
+    /// program of callx).
+    /// </summary>
+    private void EmitCallxFailures()
+    {
+        using var failures = _callxFailures;
+        for (var i = 0; i < failures.Count; i++)
+        {
+            var failure = failures[i];
+            var loadPc = _a.CreateLabel();
+            _a.Bind(failure.Outside);
+            _a.Emit(CallxFailureSequences[failure.Register] ??= CaptureCallxFailures(failure.Register), [failure.Invalid, failure.Depth, loadPc]);
+            _a.Bind(loadPc);
+            LoadImmediate32(edx, failure.Pc);
+            _a.jmp(StatusInEaxAnchor());
+        }
+    }
+
+    private static readonly Macro?[] CallxFailureSequences = new Macro?[11];
+
+    /// <summary>From its start (outside the text), label 0 (not an instruction start) or label 1 (too deep): the status in
+    /// eax, then on to label 2.</summary>
+    private static Macro CaptureCallxFailures(byte register) =>
+        X64Emitter.Capture(3, (a, labels) =>
+        {
+            a.mov(Field(JitContext.FaultAddressOffset), R64[register]);
+            a.mov(eax, (int)JitStatus.CallOutsideText);
+            a.jmp(labels[2]);
+            a.Bind(labels[0]);
+            a.mov(Field(JitContext.FaultAddressOffset), R64[register]);
+            a.mov(eax, (int)JitStatus.InvalidInstruction);
+            a.jmp(labels[2]);
+            a.Bind(labels[1]);
+            a.mov(eax, (int)JitStatus.CallDepthExceeded);
+        });
 
     private readonly record struct CallxKey(byte Register, bool Metering, int Frames, int FrameStride, bool EntersAnySlot);
 

@@ -52,6 +52,8 @@ internal sealed partial class X64Compiler
     private CodeLabel _exit;
     private CodeLabel _exitOk;
     private CodeLabel? _raiseWatermark;
+    private CodeLabel? _statusInEax;
+    private CodeLabel? _syscallFailed;
     private readonly bool _windowed;
     private readonly CodeLabel?[] _windowMiss = new CodeLabel?[8];
     private uint _windowPairs;
@@ -204,6 +206,7 @@ internal sealed partial class X64Compiler
 
         // Slow paths after the body; the shared anchors come last, once per program.
         EmitSlowPaths();
+        EmitCallxFailures();
         EmitAnchors();
         var code = _a.Finish();
         if (code.Length > bound)
