@@ -15,7 +15,7 @@ namespace Tos.Tbpf.Jit.Compiler;
 /// <param name="CodeSize">The bytes of code in the mapping.</param>
 /// <param name="InstructionOffsets">For each pc, the code offset callx lands on, -1 where it may not land; null when the
 /// program makes no callx to code addresses (then the runtime needs no table).</param>
-/// <param name="UnitsToEnd">For each pc, the units from it to the end of its block (see <see cref="BasicBlocks"/>).</param>
+/// <param name="UnitsToEnd">For each pc, the units from it to the end of its metering chain (see <see cref="BasicBlocks"/>).</param>
 /// <param name="UncheckedFrameAccesses">Whether the code reaches the current stack frame without a bounds check (see
 /// <c>X64Compiler.IsFrameAccess</c>): it may only run over a full standard stack region, with frame 0 counted as written.</param>
 /// <param name="WindowPairs">Bit <c>register * 2 + (store ? 1 : 0)</c> is set for each pair of access windows the code
@@ -133,7 +133,7 @@ internal sealed partial class X64Compiler
 
         // A first guess at the code size from what each instruction typically compiles to (a callx takes ten times an ALU
         // instruction): growing the buffer copies it, which for a large program of calls was a tenth of the compile.
-        var expected = (int)Math.Min(ExpectedCodeSize(program.Executable.Code), 1L << 28);
+        var expected = (int)Math.Min(ExpectedCodeSize(program.Executable.Code), MaxCodeSize);
         using var emitter = new X64Emitter(expected, CrossCheckEncodings);
         return new X64Compiler(program.Executable, options, emitter).Emit(bound);
     }
