@@ -130,18 +130,15 @@ internal sealed class BasicBlocks
         }
     }
 
-    // Whether the instruction before pc continues into it (everything but ja, exit and traps).
-    private static bool FallsInto(Instruction[] code, int pc)
-    {
-        if (pc == 0)
-        {
-            return false;
-        }
+    // Whether the instruction before pc continues into it.
+    private static bool FallsInto(Instruction[] code, int pc) =>
+        pc > 0 && ContinuesToNext(code[pc - 1].Op == Op.LddwTail && pc >= 2 ? code[pc - 2] : code[pc - 1]);
 
-        var before = code[pc - 1].Op == Op.LddwTail && pc >= 2 ? code[pc - 2] : code[pc - 1];
-        return before.Op is Op.Invalid or Op.LddwTail
-            || before.Info.Kind is not (InstructionKind.Exit or InstructionKind.Trap) && !(before.Info.IsJump && before.Info.Condition == JumpCondition.Always);
-    }
+    // Whether control can go on past the instruction to the next one: everything but ja, exit and traps (an invalid slot
+    // or an lddw's tail counts as going on, which only ever makes the caller more careful).
+    private static bool ContinuesToNext(Instruction ins) =>
+        ins.Op is Op.Invalid or Op.LddwTail
+        || ins.Info.Kind is not (InstructionKind.Exit or InstructionKind.Trap) && !(ins.Info.IsJump && ins.Info.Condition == JumpCondition.Always);
 
     /// <summary>True where a block starts.</summary>
     public bool[] IsLeader { get; }
@@ -232,7 +229,7 @@ internal sealed class BasicBlocks
                 pending.Push((int)code[pc].BranchTarget(pc));
             }
 
-            if (row.Kind is not (InstructionKind.Exit or InstructionKind.Trap) && !(row.IsJump && row.Condition == JumpCondition.Always))
+            if (ContinuesToNext(code[pc]))
             {
                 pending.Push(Next(code, pc));
             }
