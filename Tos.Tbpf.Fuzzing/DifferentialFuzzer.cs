@@ -57,7 +57,7 @@ public sealed class DifferentialFuzzer(Profile profile)
     public int OperationCount => _generator.OperationCount;
 
     /// <summary>The seed of program <paramref name="index"/> of worker <paramref name="worker"/> in session <paramref name="seed"/>.</summary>
-    public static int ProgramSeed(int seed, int worker, long index) => HashCode.Combine(seed, worker, index) ^ (int)(index * 0x9E3779B1);
+    public static int ProgramSeed(int seed, int worker, long index) => SeedMix.Derive(seed, worker, index);
 
     /// <summary>Generates and checks one program; returns its mismatches (none, usually).</summary>
     public List<Mismatch> Check(int programSeed, FuzzStatistics statistics)

@@ -195,7 +195,7 @@ internal static class FuzzSession
 
         void Worker(int job)
         {
-            var random = new Random(HashCode.Combine(settings.Seed, job));
+            var random = new Random(SeedMix.Derive(settings.Seed, job, -1));
             // One unmeasured input first per fuzzer: the first load on a thread pays one-time initialization (tables,
             // pools) that the allocation bound must not blame on an input.
             fuzzers.ForEach(f => f.Check(f.Mutate(new Random(job))));
