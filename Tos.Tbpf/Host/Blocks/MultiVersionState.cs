@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Numerics;
 using Tos.Tbpf.State;
 
 namespace Tos.Tbpf.Host.Blocks;
@@ -14,35 +14,51 @@ internal readonly record struct MultiVersionRead(byte[]? Value, long Version, in
 /// Block-STM's multi-version memory: for every key, the value written by each transaction's latest incarnation,
 /// ordered by transaction index. Transaction <c>t</c> reads the write of the highest index below <c>t</c>, or the committed
 /// state when there is none (committed state does not change during a block). Thread-safe: one lock per key.
+/// <para>Keys live in a hash table made for a block: a fixed array of buckets sized from the block, each a chain that
+/// only ever grows at its head by compare-and-swap (keys are never removed during a block, only their entries). A
+/// lookup takes no lock and writes no shared memory, and adding a key touches one bucket: the general concurrent
+/// dictionary this replaces took a lock stripe and bumped a shared count array on every add, which the two workers of
+/// a block of transfers kept stealing from each other's caches.</para>
 /// </summary>
-internal sealed class MultiVersionState(IContractState storage, int expectedKeys)
+internal sealed class MultiVersionState
 {
     /// <summary>The version of a value read from committed state.</summary>
     public const long StorageVersion = 0;
 
-    // Sized for the block up front: growing a concurrent dictionary takes every one of its locks.
-    // Many lock stripes, so that two workers adding different keys rarely wait for each other.
-    private readonly ConcurrentDictionary<byte[], KeyVersions> _keys = new(64, expectedKeys, ByteKeyEquality.Instance);
+    private readonly IContractState _storage;
+    private readonly KeyVersions?[] _buckets;
+    private readonly int _mask;
+
+    /// <summary>A table for about <paramref name="expectedKeys"/> keys (more still work, in longer chains).</summary>
+    public MultiVersionState(IContractState storage, int expectedKeys)
+    {
+        _storage = storage;
+        // Two buckets per expected key keeps chains short; the bound keeps a huge block from asking for a huge array
+        // up front (its chains grow instead).
+        var buckets = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(expectedKeys * 2, 16, 1 << 22));
+        _buckets = new KeyVersions?[buckets];
+        _mask = buckets - 1;
+    }
 
     /// <summary>A version names the writing transaction and incarnation; it never equals <see cref="StorageVersion"/>.</summary>
     public static long Version(int transaction, int incarnation) => ((long)(transaction + 1) << 32) | (uint)incarnation;
 
     public MultiVersionRead Read(byte[] key, int transaction)
     {
-        if (_keys.TryGetValue(key, out var versions) && versions.Below(transaction) is { } entry)
+        if (Find(key, ByteKeyEquality.Instance.GetHashCode(key))?.Below(transaction) is { } entry)
         {
             return entry.Estimate
                 ? new MultiVersionRead(null, 0, entry.Transaction)
                 : new MultiVersionRead(entry.Value, Version(entry.Transaction, entry.Incarnation), -1);
         }
 
-        return new MultiVersionRead(StateAccess.GetShared(storage, key), StorageVersion, -1);
+        return new MultiVersionRead(StateAccess.GetShared(_storage, key), StorageVersion, -1);
     }
 
     /// <summary>The version <see cref="Read"/> would report, without reading committed state: what validation compares.</summary>
     public MultiVersionRead ReadVersion(byte[] key, int transaction)
     {
-        if (_keys.TryGetValue(key, out var versions) && versions.Below(transaction) is { } entry)
+        if (Find(key, ByteKeyEquality.Instance.GetHashCode(key))?.Below(transaction) is { } entry)
         {
             return entry.Estimate
                 ? new MultiVersionRead(null, 0, entry.Transaction)
@@ -53,47 +69,86 @@ internal sealed class MultiVersionState(IContractState storage, int expectedKeys
     }
 
     public void Write(byte[] key, int transaction, int incarnation, byte[]? value) =>
-        _keys.GetOrAdd(key, static _ => new KeyVersions()).Set(new Entry(transaction, incarnation, value, Estimate: false));
+        GetOrAdd(key).Set(new Entry(transaction, incarnation, value, Estimate: false));
 
-    public void MarkEstimate(byte[] key, int transaction)
-    {
-        if (_keys.TryGetValue(key, out var versions))
-        {
-            versions.MarkEstimate(transaction);
-        }
-    }
+    public void MarkEstimate(byte[] key, int transaction) =>
+        Find(key, ByteKeyEquality.Instance.GetHashCode(key))?.MarkEstimate(transaction);
 
-    public void Remove(byte[] key, int transaction)
-    {
-        if (_keys.TryGetValue(key, out var versions))
-        {
-            versions.Remove(transaction);
-        }
-    }
+    public void Remove(byte[] key, int transaction) =>
+        Find(key, ByteKeyEquality.Instance.GetHashCode(key))?.Remove(transaction);
 
-    /// <summary>After the block: the last write of every key (what the block commits).</summary>
+    /// <summary>After the block, once every worker has stopped: the last write of every key (what the block commits).</summary>
     public IReadOnlyList<KeyValuePair<byte[], byte[]?>> FinalWrites()
     {
-        var writes = new List<KeyValuePair<byte[], byte[]?>>(_keys.Count);
-        foreach (var (key, versions) in _keys)
+        var writes = new List<KeyValuePair<byte[], byte[]?>>();
+        foreach (var head in _buckets)
         {
-            if (versions.Last() is { } entry)
+            for (var versions = head; versions is not null; versions = versions.Next)
             {
-                writes.Add(new KeyValuePair<byte[], byte[]?>(key, entry.Value));
+                if (versions.Last() is { } entry)
+                {
+                    writes.Add(new KeyValuePair<byte[], byte[]?>(versions.Key, entry.Value));
+                }
             }
         }
 
         return writes;
     }
 
+    private KeyVersions? Find(byte[] key, int hash)
+    {
+        for (var versions = Volatile.Read(ref _buckets[hash & _mask]); versions is not null; versions = versions.Next)
+        {
+            if (versions.Hash == hash && versions.Key.AsSpan().SequenceEqual(key))
+            {
+                return versions;
+            }
+        }
+
+        return null;
+    }
+
+    private KeyVersions GetOrAdd(byte[] key)
+    {
+        var hash = ByteKeyEquality.Instance.GetHashCode(key);
+        ref var bucket = ref _buckets[hash & _mask];
+        KeyVersions? added = null;
+        while (true)
+        {
+            var head = Volatile.Read(ref bucket);
+            for (var versions = head; versions is not null; versions = versions.Next)
+            {
+                if (versions.Hash == hash && versions.Key.AsSpan().SequenceEqual(key))
+                {
+                    return versions;
+                }
+            }
+
+            // Publish a new head only if nobody else did meanwhile; else look again (they may have added this key).
+            added ??= new KeyVersions(key, hash);
+            added.Next = head;
+            if (Interlocked.CompareExchange(ref bucket, added, head) == head)
+            {
+                return added;
+            }
+        }
+    }
+
     private readonly record struct Entry(int Transaction, int Incarnation, byte[]? Value, bool Estimate);
 
-    /// <summary>The entries of one key, sorted by transaction. Most keys of a block have one writer, so the array
-    /// starts at one entry; the object is its own lock.</summary>
-    private sealed class KeyVersions
+    /// <summary>One key of the table and its entries, sorted by transaction. Most keys of a block have one writer, so
+    /// the array starts at one entry; the object is its own lock. <see cref="Next"/> is set once, before the object is
+    /// published.</summary>
+    private sealed class KeyVersions(byte[] key, int hash)
     {
         private Entry[] _entries = new Entry[1];
         private int _count;
+
+        public byte[] Key { get; } = key;
+
+        public int Hash { get; } = hash;
+
+        public KeyVersions? Next { get; set; }
 
         public Entry? Below(int transaction)
         {
