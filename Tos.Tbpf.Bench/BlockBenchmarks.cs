@@ -11,6 +11,10 @@ namespace Tos.Tbpf.Bench;
 /// disjoint account pairs (no conflicts: parallel execution should pay), and increments of one counter (every
 /// transaction conflicts with the one before). One host runs the same block again and again, as a node runs block after
 /// block (the senders hold enough for millions of blocks); every run's results are checked.
+/// <para>A third workload measures the machine rather than the executor: <c>independent-hosts</c> on N threads runs N
+/// separate hosts, each over its own state, each executing its own block of transfers serially, all at once. Nothing
+/// is shared but the process (its garbage collector) and the cores, so its speed-up over one thread is the most any
+/// parallel executor could reach here, whatever its design.</para>
 /// </summary>
 [Config(typeof(BlockConfig))]
 public class BlockBenchmarks
@@ -19,6 +23,7 @@ public class BlockBenchmarks
     private static readonly BlockContext Block = new(1, Hash32.Of("block"u8));
     private ContractHost _host = null!;
     private List<BlockTransaction> _block = null!;
+    private (ContractHost Host, List<BlockTransaction> Block)[] _independent = [];
 
     [ParamsSource(nameof(Workloads))]
     public string Workload { get; set; } = "";
@@ -26,7 +31,13 @@ public class BlockBenchmarks
     [ParamsSource(nameof(ThreadCounts))]
     public int Threads { get; set; }
 
-    public static IEnumerable<string> Workloads => ["disjoint-transfers", "one-counter"];
+    public static IEnumerable<string> Workloads => ["disjoint-transfers", "one-counter", Independent];
+
+    /// <summary>The workload that runs one separate host per thread (the machine's own parallel ceiling).</summary>
+    public const string Independent = "independent-hosts";
+
+    /// <summary>Transactions in one operation of a workload: each independent host runs a whole block.</summary>
+    public static int TransactionsPer(string workload, int threads) => workload == Independent ? Transactions * threads : Transactions;
 
     public static IEnumerable<int> ThreadCounts => [1, 2];
 
@@ -38,12 +49,37 @@ public class BlockBenchmarks
     {
         _host = new ContractHost(new InMemoryContractState(), Engines.Jit is null ? EngineKind.Interpreter : EngineKind.Jit);
         _block = Workload == "one-counter" ? CounterBlock(_host) : TransferBlock(_host);
+        if (Workload == Independent)
+        {
+            _independent = [(_host, _block), .. Enumerable.Range(1, Threads - 1).Select(_ =>
+            {
+                var host = new ContractHost(new InMemoryContractState(), Engines.Jit is null ? EngineKind.Interpreter : EngineKind.Jit);
+                return (host, TransferBlock(host));
+            })];
+        }
     }
 
     [Benchmark]
     public int ExecuteBlock()
     {
-        var results = _host.ExecuteBlock(Block, _block, Threads);
+        if (Workload != Independent)
+        {
+            return Check(_host.ExecuteBlock(Block, _block, Threads));
+        }
+
+        if (_independent.Length == 1)
+        {
+            return Check(_host.ExecuteBlock(Block, _block, 1));
+        }
+
+        var committed = 0;
+        Parallel.For(0, _independent.Length, new ParallelOptions { MaxDegreeOfParallelism = _independent.Length }, i =>
+            Interlocked.Add(ref committed, Check(_independent[i].Host.ExecuteBlock(Block, _independent[i].Block, 1))));
+        return committed;
+    }
+
+    private static int Check(IReadOnlyList<InvocationResult> results)
+    {
         var committed = 0;
         foreach (var result in results)
         {

@@ -79,7 +79,7 @@ public static class FullRunner
         var blocks = BlockBenchmarks.Workloads.SelectMany(w => BlockBenchmarks.ThreadCounts.Select(t => (Workload: w, Threads: t)))
             .Select(b => (b.Workload, b.Threads, Seconds: Seconds(Key(nameof(BlockBenchmarks), "ExecuteBlock", ("Workload", b.Workload), ("Threads", b.Threads.ToString(CultureInfo.InvariantCulture))))))
             .Where(b => b.Seconds is not null)
-            .Select(b => new BlockRow(b.Workload, b.Threads, BlockBenchmarks.Transactions, b.Seconds!.Value)).ToList();
+            .Select(b => new BlockRow(b.Workload, b.Threads, BlockBenchmarks.TransactionsPer(b.Workload, b.Threads), b.Seconds!.Value)).ToList();
         return new BenchResults
         {
             Machine = MachineInfo.Current(NativeWorkloads.CompilerVersion), Mode = "full", Execution = execution, NativeSeconds = native,

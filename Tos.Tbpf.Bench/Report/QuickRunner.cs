@@ -148,7 +148,7 @@ public static class QuickRunner
         var medians = Sampler.MedianSeconds(
             fixtures.Select(f => new Sampler.Case($"{f.Workload}/{f.Threads}", () => f.ExecuteBlock())).ToList(),
             WarmupRounds * 3, Rounds, MinimumSample);
-        return fixtures.Select(f => new BlockRow(f.Workload, f.Threads, BlockBenchmarks.Transactions, medians[$"{f.Workload}/{f.Threads}"]));
+        return fixtures.Select(f => new BlockRow(f.Workload, f.Threads, BlockBenchmarks.TransactionsPer(f.Workload, f.Threads), medians[$"{f.Workload}/{f.Threads}"]));
     }
 
     // A fixture that fails its check is a failed benchmark: recorded, reported and fatal for the run, but the other

@@ -100,6 +100,22 @@ public sealed class BenchReportTests
     }
 
     [Test]
+    public void Block_rows_compare_throughput_so_independent_hosts_running_more_transactions_compare_fairly()
+    {
+        var results = Sample();
+        // One host: 1 000 transactions in 2 ms. Two hosts at once: 2 000 transactions in 2.5 ms, which is 1.25 ms per
+        // 1 000 and 800 000 per second, 1.6× the one host's 500 000.
+        results.Blocks.Add(new BlockRow(BlockBenchmarks.Independent, 1, 1000, 2e-3));
+        results.Blocks.Add(new BlockRow(BlockBenchmarks.Independent, 2, 2000, 2.5e-3));
+        Assert.That(BlockBenchmarks.TransactionsPer(BlockBenchmarks.Independent, 2), Is.EqualTo(2 * BlockBenchmarks.Transactions));
+        Assert.That(BlockBenchmarks.TransactionsPer("disjoint-transfers", 2), Is.EqualTo(BlockBenchmarks.Transactions));
+
+        var markdown = ReportBuilder.Build(results, "", charts: false).ToMarkdown();
+        Assert.That(markdown, Does.Contain("| independent-hosts | 2 | 1.25 | 800000 | 1.60× |"));
+        Assert.That(markdown, Does.Contain("| one-counter | 2 | 1.10 | 909091 | 0.91× |"));
+    }
+
+    [Test]
     public void A_failed_check_is_named_and_fails_the_target()
     {
         var results = Sample();
