@@ -88,8 +88,11 @@ public sealed class ProgramGenerator(Profile profile)
 
     private void AddBodyItem(Random random, List<Item> items, int bodyStart, int inputLength)
     {
-        switch (random.Next(20))
+        switch (random.Next(21))
         {
+            case 20:
+                AddCountedLoop(random, items, inputLength);
+                return;
             case < 8:
                 items.Add(Item.Of(Operation(random)));
                 return;
@@ -126,6 +129,75 @@ public sealed class ProgramGenerator(Profile profile)
                 items.Add(Item.Of(Memory(random)));
                 return;
         }
+    }
+
+    /// <summary>
+    /// The shape the JIT compiles with an unchecked copy behind a guard (X64Compiler.Loops): one block whose induction
+    /// register steps by a power of two to a bound, with one access at that register (or an unchanging register plus it)
+    /// plus an offset. Mostly ranges that fit a region, also ones that cross its end or start below it, bounds the step
+    /// never meets, loops entered at their bound, and ALU work that may break the shape.
+    /// </summary>
+    private void AddCountedLoop(Random random, List<Item> items, int inputLength)
+    {
+        var registers = Enumerable.Range(1, 9).OrderBy(_ => random.Next()).Select(r => (byte)r).ToArray();
+        var (v, bound, addend, value, scratch) = (registers[0], registers[1], registers[2], registers[3], registers[4]);
+        var step = 1 << random.Next(0, 5);
+        var trips = random.Next(4) == 0 ? random.Next(0, 3) : random.Next(1, 48);
+        var (index, length) = random.Next(3) switch
+        {
+            0 => (MemoryMap.StackIndex, Profile.Tbpf.StackFrameSize),
+            1 => (MemoryMap.HeapIndex, MemoryMap.DefaultHeapSize),
+            _ => (MemoryMap.InputIndex, inputLength),
+        };
+        var start = ((long)index << MemoryMap.RegionShift) + random.Next(5) switch
+        {
+            0 => Math.Max(0, length - trips * step),
+            1 => -step,
+            _ => random.Next(0, Math.Max(1, length / 2)),
+        };
+        var skew = random.Next(6) == 0 ? random.Next(1, step + 2) : 0;
+        var access = Memory(random, Pick(random, _rows.Where(r => r.Shape is OperandShape.Load or OperandShape.StoreImm or OperandShape.StoreReg).ToArray()));
+        var offset = (short)Pick(random, new[] { 0, 0, 0, 8, -8, 4, 1, -1 });
+        var isLoad = access.Info.Shape == OperandShape.Load;
+        var withAddend = random.Next(3) == 0;
+        if (withAddend)
+        {
+            // address = addend + v, with v counting from a small start.
+            items.Add(Item.Of(Encoder.Make(Op.Lddw, dst: addend, imm: start)));
+            items.Add(Item.Of(Encoder.Make(Op.Mov64Imm, dst: v, imm: 0)));
+        }
+        else
+        {
+            items.Add(Item.Of(Encoder.Make(Op.Lddw, dst: v, imm: start)));
+            items.Add(Item.Of(Encoder.Make(Op.Mov64Reg, dst: bound, src: v)));
+        }
+
+        var useRegisterBound = !withAddend;
+        if (useRegisterBound)
+        {
+            items.Add(Item.Of(Encoder.Make(Op.Add64Imm, dst: bound, imm: trips * step + skew)));
+        }
+
+        var loop = items.Count;
+        var baseRegister = v;
+        if (withAddend)
+        {
+            items.Add(Item.Of(Encoder.Make(Op.Mov64Reg, dst: scratch, src: addend)));
+            items.Add(Item.Of(Encoder.Make(Op.Add64Reg, dst: scratch, src: v)));
+            baseRegister = scratch;
+        }
+
+        if (random.Next(3) == 0)
+        {
+            items.Add(Item.Of(Operation(random)));
+        }
+
+        var hasSource = access.Info.UsedFields.HasFlag(InstructionFields.Src);
+        items.Add(Item.Of(Encoder.Make(access.Op, dst: isLoad ? value : baseRegister, src: hasSource ? (isLoad ? baseRegister : value) : (byte)0,
+            offset: offset, imm: access.Imm32)));
+        items.Add(Item.Of(Encoder.Make(Op.Add64Imm, dst: v, imm: step)));
+        items.Add(new Item(useRegisterBound ? Encoder.Make(Op.Jne64Reg, dst: v, src: bound) : Encoder.Make(Op.Jne64Imm, dst: v, imm: trips * step + skew),
+            Jump: loop));
     }
 
     private void AddSyscall(Random random, List<Item> items, int inputLength)

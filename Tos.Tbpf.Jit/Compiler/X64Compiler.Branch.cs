@@ -13,7 +13,9 @@ internal sealed partial class X64Compiler
 {
     private void EmitJump(int pc, Instruction ins, OpcodeInfo row)
     {
-        var target = _blockEntry[ins.BranchTarget(pc)];
+        var targetPc = ins.BranchTarget(pc);
+        // A counted loop's own back-edge skips the guard at its head (see X64Compiler.Loops).
+        var target = _loops?[targetPc] is { } loop && loop.End == pc ? _loopBody[targetPc] : _blockEntry[targetPc];
         var condition = row.Condition;
         if (condition == JumpCondition.Always)
         {
@@ -26,11 +28,18 @@ internal sealed partial class X64Compiler
             target = Defer(new(default, SlowPath.Refund, Pc: refund, Resume: target));
         }
 
+        EmitJumpCompare(ins, row);
+        EmitConditionalJump(pc, ins, condition, target);
+    }
+
+    /// <summary>The compare (or test, for jset) of a conditional jump: sets the flags its x86 jump reads.</summary>
+    private void EmitJumpCompare(Instruction ins, OpcodeInfo row)
+    {
         var is64 = row.Is64;
         var isImm = row.UsesImmediate;
         var d = R64[ins.Dst];
         var d32 = R32[ins.Dst];
-        var isTest = condition == JumpCondition.Set;
+        var isTest = row.Condition == JumpCondition.Set;
         if (isImm && !NeedsBlinding(ins.Imm32))
         {
             if (isTest) { if (is64) _a.test(d, ins.Imm32); else _a.test(d32, ins.Imm32); }
@@ -45,7 +54,10 @@ internal sealed partial class X64Compiler
             else if (is64) _a.cmp(d, source);
             else _a.cmp(d32, source32);
         }
+    }
 
+    private void EmitConditionalJump(int pc, Instruction ins, JumpCondition condition, CodeLabel target)
+    {
         switch (condition)
         {
             case JumpCondition.Eq: _a.je(target); break;

@@ -354,6 +354,12 @@ internal sealed partial class X64Compiler
             at = EmitTranslate(pc, isLoad ? ins.Src : ins.Dst, ins.Offset, size, store: !isLoad);
         }
 
+        EmitAccess(ins, size, at);
+    }
+
+    /// <summary>The access itself, at host address <c>rax + at</c>.</summary>
+    private void EmitAccess(Instruction ins, int size, int at)
+    {
         var d = R64[ins.Dst];
         var d32 = R32[ins.Dst];
         switch (ins.Op)

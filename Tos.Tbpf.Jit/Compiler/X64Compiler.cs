@@ -97,6 +97,8 @@ internal sealed partial class X64Compiler
             }
         }
 
+        FindCountedLoops();
+
         static bool profileHasCodeCallx(Executable executable) => executable.Profile.Callx == CallxTarget.CodeAddress;
     }
 
@@ -204,7 +206,8 @@ internal sealed partial class X64Compiler
             _a.jmp(Stub(JitStatus.LddwTailReached, tail));
         }
 
-        // Slow paths after the body; the shared anchors come last, once per program.
+        // Counted loops' unchecked copies and the slow paths after the body; the shared anchors come last, once per program.
+        EmitFastLoops();
         EmitSlowPaths();
         EmitCallxFailures();
         EmitAnchors();

@@ -32,6 +32,7 @@ internal unsafe struct JitContext
     public const int ProgramStartOffset = 216;   // the program region's first mapped offset (a V0 Solana .so's first section)
     public const int Scratch2Offset = 224;       // two more spare words, for the window-miss routine
     public const int Scratch3Offset = 232;
+    public const int LoopSpareOffset = 240;      // a counted loop's borrowed register, while it holds the host offset
     public const int RegionsOffset = 256;        // RegionEntry[MaxRegions]
     // Per region: host address, loadable length, the store watermark the fast path compares against (stores below it
     // need no bookkeeping), and the store limit (the length if writable, else 0) that the slow path grows it up to.
@@ -73,6 +74,7 @@ internal unsafe struct JitContext
     [FieldOffset(ProgramStartOffset)] public ulong ProgramStart;
     [FieldOffset(Scratch2Offset)] public ulong Scratch2;
     [FieldOffset(Scratch3Offset)] public ulong Scratch3;
+    [FieldOffset(LoopSpareOffset)] public ulong LoopSpare;
     [FieldOffset(RegionsOffset)] public fixed ulong Regions[MaxRegions * RegionEntrySize / 8];
 
     public void SetRegion(int index, nint host, ulong loadLength, ulong watermark, ulong storeLimit)

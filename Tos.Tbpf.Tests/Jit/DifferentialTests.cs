@@ -94,7 +94,7 @@ public sealed class DifferentialTests
     }
 
     [Test]
-    public void Every_budget_gives_the_same_outcome_on_every_engine([Range(0, 8)] int program)
+    public void Every_budget_gives_the_same_outcome_on_every_engine([Range(0, 10)] int program)
     {
         var sources = new[]
         {
@@ -124,6 +124,15 @@ public sealed class DifferentialTests
             // One chain longer than the cap: 40 conditional jumps, none taken, each followed by 9 instructions.
             string.Concat(Enumerable.Range(0, 40).Select(i => $"jeq r0, {i + 1000}, end\n" + string.Concat(Enumerable.Repeat("add r0, 1\n", 9))))
                 + "end:\nexit",
+            // Counted loops (the JIT's guarded unchecked copies): stores through a pointer from r10, then loads through an
+            // unchanging register plus the induction register, inside a function called twice; each budget that ends
+            // inside a loop must stop at the same instruction with the same units.
+            "mov r6, 0\ncall f\nadd r6, r0\ncall f\nadd r0, r6\nexit\n"
+                + "f:\nmov r1, r10\nsub r1, 64\nmov r2, r1\nmov r3, 3\nfill:\nstxdw [r2+0], r3\nadd r2, 8\njne r2, r10, fill\n"
+                + "mov r0, 0\nmov r4, 0\nsum:\nmov r5, r1\nadd r5, r4\nldxb r7, [r5+0]\nadd r0, r7\nadd r4, 1\njne r4, 64, sum\nexit",
+            // A counted loop whose bound lies 8 bytes past the end of the 32 KiB heap: the 17th load faults, at every
+            // budget the same way.
+            "lddw r1, 0x300007ff0\nlddw r5, 0x300008008\nmov r0, 0\nloop:\nldxb r3, [r1+0]\nadd r0, r3\nadd r1, 1\njne r1, r5, loop\nexit",
         };
         var executable = Executable.FromAssembly(sources[program], Profile.Tbpf);
         var full = AllEngines.Run(executable, [], ulong.MaxValue).Result.ComputeUnits;

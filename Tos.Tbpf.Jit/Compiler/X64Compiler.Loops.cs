@@ -1,0 +1,435 @@
+using Iced.Intel;
+using Tos.Tbpf.Jit.Compiler.Emission;
+using Tos.Tbpf.Isa;
+using Tos.Tbpf.Jit.Runtime;
+using Instruction = Tos.Tbpf.Isa.Instruction;
+using static Iced.Intel.AssemblerRegisters;
+using static Tos.Tbpf.Jit.Compiler.RegisterMap;
+
+namespace Tos.Tbpf.Jit.Compiler;
+
+/// <summary>
+/// A counted loop: one basic block <c>[Head, End]</c> that ends with <c>jne v, bound</c> back to its head, where the
+/// induction register <c>v</c> is written once in the block, by <c>add64 v, step</c> (a power of two from 1 to 256), the
+/// bound is an immediate or a register the block does not write, and the block's one memory access is at
+/// <c>v + constant</c> or <c>r + v + constant</c> with <c>r</c> not written in the block. Everything else in it is ALU
+/// work that cannot fail. The trip count is then known on entry, and with it every address the loop will touch.
+/// </summary>
+/// <param name="Head">The loop's first pc (a block entry).</param>
+/// <param name="End">The pc of its <c>jne</c>.</param>
+/// <param name="Induction">The register <c>v</c>.</param>
+/// <param name="StepLog2">The step's base-2 logarithm.</param>
+/// <param name="Access">The pc of the load or store.</param>
+/// <param name="Addend">The unchanging register added to <c>v</c> in the address, or -1.</param>
+/// <param name="Displacement">The address's constant: what was added to <c>v</c> before the access, plus its offset.</param>
+/// <param name="Spare">An eBPF register the block does not use: its x86 register holds the host offset in the fast copy.</param>
+internal readonly record struct CountedLoop(int Head, int End, int Induction, int StepLog2, int Access, int Addend,
+    long Displacement, int Spare);
+
+/// <summary>
+/// Counted loops run a second, unchecked copy when a guard at their head proves that every iteration's access lands in
+/// the window its base register already has, and (metered) that the budget covers every iteration. The copy addresses
+/// memory as <c>[base + host offset]</c> with the offset in a borrowed register, and charges nothing per iteration: the
+/// guard charged the whole loop at once, exactly what the per-block meter would have taken over the same iterations.
+/// Nothing in the copy can fail, so no error, error pc or unit count can differ from the checked loop, which runs
+/// whenever the guard cannot prove its case (a trip count that does not divide, an access that would fault at some
+/// iteration, a budget that runs out inside the loop): there the checked code stops at the exact instruction, as ever.
+/// <para>A window only ever claims what its region allowed when it was filled, and regions only grow during a run; a
+/// store window stays below the region's watermark. Both ends of the loop's address range inside one window puts the whole
+/// range there.</para>
+/// </summary>
+internal sealed partial class X64Compiler
+{
+    private const int MaxStepLog2 = 8;
+    private const long MaxTripCount = 1L << 32;
+
+    private CountedLoop?[]? _loops;
+    private CodeLabel[] _loopBody = [];
+    private CodeLabel[] _fastLoop = [];
+
+    /// <summary>Finds the counted loops (only where accesses are windowed, and callx cannot land inside a loop).</summary>
+    private void FindCountedLoops()
+    {
+        if (!_windowed || _labelEveryInstruction)
+        {
+            return;
+        }
+
+        for (var end = 1; end < _code.Length - 1; end++)
+        {
+            var jump = _code[end];
+            var target = jump.Op is Op.Jne64Imm or Op.Jne64Reg ? jump.BranchTarget(end) : -1;
+            if (target < 0 || target > end || AnalyzeLoop((int)target, end) is not { } loop)
+            {
+                continue;
+            }
+
+            var head = (int)target;
+
+            _loops ??= new CountedLoop?[_code.Length];
+            if (_loops[head] is null)
+            {
+                _loops[head] = loop;
+                if (_loopBody.Length == 0)
+                {
+                    _loopBody = new CodeLabel[_code.Length];
+                    _fastLoop = new CodeLabel[_code.Length];
+                }
+
+                _loopBody[head] = _a.CreateLabel();
+                _fastLoop[head] = _a.CreateLabel();
+            }
+        }
+    }
+
+    private CountedLoop? AnalyzeLoop(int head, int end)
+    {
+        if (!_blocks.IsLeader[head] || !_blocks.IsLeader[end + 1])
+        {
+            return null;
+        }
+
+        for (var pc = head + 1; pc <= end; pc++)
+        {
+            if (_blocks.IsLeader[pc])
+            {
+                return null;
+            }
+        }
+
+        // Which registers the block writes (and how often), which it mentions at all, and where its one access is.
+        Span<int> writes = stackalloc int[11];
+        Span<bool> used = stackalloc bool[11];
+        var access = -1;
+        for (var pc = head; pc < end; pc++)
+        {
+            var ins = _code[pc];
+            if (ins.Op == Op.LddwTail)
+            {
+                continue;
+            }
+
+            var row = ins.Info;
+            // Every register an instruction names counts as used (movsx reads a source though it is a unary
+            // instruction): the spare register must be one the block never touches.
+            used[ins.Dst] |= row.UsedFields.HasFlag(InstructionFields.Dst);
+            used[ins.Src] |= row.UsedFields.HasFlag(InstructionFields.Src);
+            switch (row.Kind)
+            {
+                case InstructionKind.BinaryAlu when row.Alu is not (AluOperation.Div or AluOperation.SDiv or AluOperation.Mod or AluOperation.SMod):
+                case InstructionKind.UnaryAlu or InstructionKind.LoadImm64:
+                    writes[ins.Dst]++;
+                    break;
+                case InstructionKind.Load or InstructionKind.Store when access < 0:
+                    access = pc;
+                    writes[ins.Dst] += row.Kind == InstructionKind.Load ? 1 : 0;
+                    break;
+                default:
+                    return null;
+            }
+        }
+
+        var jump = _code[end];
+        var v = jump.Dst;
+        used[v] = true;
+        var boundIsRegister = jump.Op == Op.Jne64Reg;
+        used[jump.Src] |= boundIsRegister;
+
+        if (access < 0 || writes[v] != 1 || (boundIsRegister && (writes[jump.Src] != 0 || jump.Src == v)))
+        {
+            return null;
+        }
+
+        // Walk the block once more with each register's value in terms of v at the iteration's start: IV(k) is v + k,
+        // Sum(r, k) is r + v + k with r unchanged by the block, Invariant(r, k) is r + k.
+        Span<Symbol> symbols = stackalloc Symbol[11];
+        for (var r = 0; r < 11; r++)
+        {
+            symbols[r] = writes[r] == 0 ? new Symbol(SymbolKind.Invariant, r, 0) : new Symbol(SymbolKind.Unknown, -1, 0);
+        }
+
+        symbols[v] = new Symbol(SymbolKind.Induction, -1, 0);
+        var stepLog2 = -1;
+        Symbol? address = null;
+        for (var pc = head; pc < end; pc++)
+        {
+            var ins = _code[pc];
+            if (ins.Op == Op.LddwTail)
+            {
+                continue;
+            }
+
+            var row = ins.Info;
+            if (pc == access)
+            {
+                var isLoad = row.Kind == InstructionKind.Load;
+                var baseSymbol = symbols[isLoad ? ins.Src : ins.Dst];
+                address = baseSymbol with { Constant = baseSymbol.Constant + ins.Offset };
+                if (isLoad)
+                {
+                    symbols[ins.Dst] = new Symbol(SymbolKind.Unknown, -1, 0);
+                }
+
+                continue;
+            }
+
+            var d = symbols[ins.Dst];
+            if (ins.Dst == v)
+            {
+                // The one write of v: add64 v, step.
+                if (ins.Op != Op.Add64Imm || ins.Imm32 <= 0 || (ins.Imm32 & (ins.Imm32 - 1)) != 0
+                    || System.Numerics.BitOperations.Log2((uint)ins.Imm32) > MaxStepLog2)
+                {
+                    return null;
+                }
+
+                stepLog2 = System.Numerics.BitOperations.Log2((uint)ins.Imm32);
+                symbols[v] = d with { Constant = d.Constant + ins.Imm32 };
+                continue;
+            }
+
+            symbols[ins.Dst] = ins.Op switch
+            {
+                Op.Mov64Reg => symbols[ins.Src],
+                Op.Add64Imm when d.Kind != SymbolKind.Unknown => d with { Constant = d.Constant + ins.Imm32 },
+                Op.Add64Reg => Add(d, symbols[ins.Src]),
+                _ => new Symbol(SymbolKind.Unknown, -1, 0),
+            };
+        }
+
+        if (stepLog2 < 0 || address is not { Kind: SymbolKind.Induction or SymbolKind.Sum } at
+            || at.Constant != (int)at.Constant)
+        {
+            return null;
+        }
+
+        // A register the block never mentions lends its x86 register to the fast copy (callee-saved ones first).
+        var spare = -1;
+        foreach (var candidate in (ReadOnlySpan<int>)[6, 7, 8, 9, 0, 1, 2, 3, 4, 5])
+        {
+            if (!used[candidate])
+            {
+                spare = candidate;
+                break;
+            }
+        }
+
+        if (spare < 0 || (_options.Metering && PerIteration(head, end) <= 0))
+        {
+            return null;
+        }
+
+        return new CountedLoop(head, end, v, stepLog2, access, at.Kind == SymbolKind.Sum ? at.Register : -1, at.Constant, spare);
+
+        static Symbol Add(Symbol left, Symbol right) => (left.Kind, right.Kind) switch
+        {
+            (SymbolKind.Invariant, SymbolKind.Induction) => new Symbol(SymbolKind.Sum, left.Register, left.Constant + right.Constant),
+            (SymbolKind.Induction, SymbolKind.Invariant) => new Symbol(SymbolKind.Sum, right.Register, left.Constant + right.Constant),
+            _ => new Symbol(SymbolKind.Unknown, -1, 0),
+        };
+    }
+
+    private enum SymbolKind : byte
+    {
+        Unknown,
+        Invariant,
+        Induction,
+        Sum,
+    }
+
+    private readonly record struct Symbol(SymbolKind Kind, int Register, long Constant);
+
+    /// <summary>What one taken iteration costs the meter: the head's charge less the refund of its back-edge.</summary>
+    private int PerIteration(int head, int end) =>
+        (_blocks.Charges[head] ? _blocks.EntryCharge[head] : 0) - Math.Max(0, _blocks.RefundWhenTaken(end));
+
+    /// <summary>
+    /// At the loop's head, before its charge: the trip count <c>n = (bound - v) / step</c> (exact, nonzero, below 2^32),
+    /// then the units of <c>n</c> iterations (<c>n × head charge - (n - 1) × back-edge refund</c>) against the meter,
+    /// then the last and the first address against the base register's window (a miss at the last address refills the
+    /// window from its region, raising a store's watermark, as the access itself would), then the charge, and into the
+    /// fast copy. Any other outcome continues into the checked loop with everything as it was.
+    /// </summary>
+    private void EmitLoopGuard(CountedLoop loop)
+    {
+        var checkedLoop = _a.CreateLabel();
+        var restore = _a.CreateLabel();
+        var jump = _code[loop.End];
+        var v = R64[loop.Induction];
+        var spare = R64[loop.Spare];
+        if (jump.Op == Op.Jne64Reg)
+        {
+            _a.mov(rax, R64[jump.Src]);
+        }
+        else
+        {
+            LoadImmediate(rax, jump.Imm32, rdx);
+        }
+
+        _a.sub(rax, v);
+        _a.jz(checkedLoop);
+        if (loop.StepLog2 > 0)
+        {
+            _a.test(rax, (1 << loop.StepLog2) - 1);
+            _a.jnz(checkedLoop);
+            _a.shr(rax, (byte)loop.StepLog2);
+        }
+
+        _a.mov(rdx, rax);
+        _a.shr(rdx, (byte)32);
+        _a.jnz(checkedLoop);
+        _a.mov(Field(JitContext.LoopSpareOffset), spare);
+        _a.mov(spare, rax);
+        if (_options.Metering)
+        {
+            EmitLoopUnits(loop, spare);
+            _a.cmp(Meter, rdx);
+            _a.jl(restore);
+        }
+
+        var access = _code[loop.Access];
+        var row = access.Info;
+        var store = row.Kind == InstructionKind.Store;
+        var baseRegister = store ? access.Dst : access.Src;
+        var window = JitContext.WindowOffset(baseRegister, store);
+        _windowPairs |= 1u << (baseRegister * 2 + (store ? 1 : 0));
+
+        // The last address: first + (n - 1) * step.
+        _a.lea(rax, __[spare - 1]);
+        if (loop.StepLog2 > 0)
+        {
+            _a.shl(rax, (byte)loop.StepLog2);
+        }
+
+        EmitLoopAddress(loop);
+        var lastChecked = _a.CreateLabel();
+        var miss = Defer(new(default, SlowPath.WindowMiss, Offset: (short)window, Resume: lastChecked, Fault: restore,
+            Routine: WindowMiss(row.AccessSize, store)));
+        _a.Emit(WindowCheck(baseRegister, store, row.AccessSize), [miss, lastChecked]);
+
+        // The first address, against the window the last one hit (a miss here means they are in different regions).
+        _a.xor(eax, eax);
+        EmitLoopAddress(loop);
+        var firstChecked = _a.CreateLabel();
+        _a.Emit(WindowCheck(baseRegister, store, row.AccessSize), [restore, firstChecked]);
+
+        if (_options.Metering)
+        {
+            EmitLoopUnits(loop, spare);
+            _a.sub(Meter, rdx);
+        }
+
+        _a.mov(spare, Field(window + JitContext.WindowHostOffset));
+        _a.sub(spare, Field(window + JitContext.WindowLowOffset));
+        _a.jmp(_fastLoop[loop.Head]);
+        _a.Bind(restore);
+        _a.mov(spare, Field(JitContext.LoopSpareOffset));
+        _a.Bind(checkedLoop);
+    }
+
+    /// <summary><c>rdx = n × head charge - (n - 1) × refund</c>, with n in <paramref name="count"/>.</summary>
+    private void EmitLoopUnits(CountedLoop loop, AssemblerRegister64 count)
+    {
+        var refund = Math.Max(0, _blocks.RefundWhenTaken(loop.End));
+        _a.imul(rdx, count, PerIteration(loop.Head, loop.End));
+        if (refund > 0)
+        {
+            _a.add(rdx, refund);
+        }
+    }
+
+    /// <summary><c>rax += v (+ addend) + displacement</c>: the access's address in the iteration rax counts from.</summary>
+    private void EmitLoopAddress(CountedLoop loop)
+    {
+        _a.add(rax, R64[loop.Induction]);
+        if (loop.Addend >= 0)
+        {
+            _a.add(rax, R64[loop.Addend]);
+        }
+
+        if (loop.Displacement != 0)
+        {
+            if (NeedsBlinding(loop.Displacement))
+            {
+                LoadImmediate(rdx, loop.Displacement, rdx);
+                _a.add(rax, rdx);
+            }
+            else
+            {
+                _a.add(rax, (int)loop.Displacement);
+            }
+        }
+    }
+
+    /// <summary>The fast copies, after the main code: the block again, its access at <c>[base + spare]</c> and no meter,
+    /// looping on its own jump; on leaving, the spare register gets its value back and the code goes on after the loop.</summary>
+    private void EmitFastLoops()
+    {
+        if (_loops is null)
+        {
+            return;
+        }
+
+        foreach (var found in _loops)
+        {
+            if (found is not { } loop)
+            {
+                continue;
+            }
+
+            // The copy starts a 64-byte line: a loop this short that straddles two lines fetches both every iteration
+            // (mem_sum's ran 50% slower when a blinded constant before it moved it across one). The padding is never run.
+            while (_a.Position % 64 != 0)
+            {
+                _a.nop();
+            }
+
+            var top = _fastLoop[loop.Head];
+            _a.Bind(top);
+            for (var pc = loop.Head; pc < loop.End; pc++)
+            {
+                var ins = _code[pc];
+                if (ins.Op == Op.LddwTail)
+                {
+                    continue;
+                }
+
+                if (pc == loop.Access)
+                {
+                    EmitFastAccess(ins, R64[loop.Spare]);
+                }
+                else if (TryEmitMoveAdd(pc))
+                {
+                    pc++;
+                }
+                else
+                {
+                    EmitInstruction(pc, ins);
+                }
+            }
+
+            var jump = _code[loop.End];
+            EmitJumpCompare(jump, jump.Info);
+            _a.jne(top);
+            _a.mov(R64[loop.Spare], Field(JitContext.LoopSpareOffset));
+            _a.jmp(_blockEntry[loop.End + 1]);
+        }
+    }
+
+    private void EmitFastAccess(Instruction ins, AssemblerRegister64 spare)
+    {
+        var row = ins.Info;
+        var b = R64[row.Kind == InstructionKind.Load ? ins.Src : ins.Dst];
+        if (NeedsBlinding(ins.Offset))
+        {
+            var key = OffsetKey(ins.Offset);
+            _a.lea(rax, __[b + spare + (ins.Offset - key)]);
+            EmitAccess(ins, row.AccessSize, key);
+        }
+        else
+        {
+            _a.lea(rax, __[b + spare]);
+            EmitAccess(ins, row.AccessSize, ins.Offset);
+        }
+    }
+}
