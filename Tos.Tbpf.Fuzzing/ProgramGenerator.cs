@@ -133,15 +133,19 @@ public sealed class ProgramGenerator(Profile profile)
 
     /// <summary>
     /// The shape the JIT compiles with an unchecked copy behind a guard (X64Compiler.Loops): one block whose induction
-    /// register steps by a power of two to a bound, with one access at that register (or an unchanging register plus it)
+    /// register steps by a power of two or a register to a jne or jlt bound, with one access at that register (or an
+    /// unchanging register plus it)
     /// plus an offset. Mostly ranges that fit a region, also ones that cross its end or start below it, bounds the step
     /// never meets, loops entered at their bound, and ALU work that may break the shape.
     /// </summary>
     private void AddCountedLoop(Random random, List<Item> items, int inputLength)
     {
         var registers = Enumerable.Range(1, 9).OrderBy(_ => random.Next()).Select(r => (byte)r).ToArray();
-        var (v, bound, addend, value, scratch) = (registers[0], registers[1], registers[2], registers[3], registers[4]);
-        var step = 1 << random.Next(0, 5);
+        var (v, bound, addend, value, scratch, stepRegister) = (registers[0], registers[1], registers[2], registers[3], registers[4], registers[5]);
+        // A step in a register (any value, 0 included) or an immediate power of two; a jne or an unsigned jlt bound.
+        var registerStep = random.Next(3) == 0;
+        var step = registerStep ? random.Next(0, 40) : 1 << random.Next(0, 5);
+        var below = random.Next(3) == 0;
         var trips = random.Next(4) == 0 ? random.Next(0, 3) : random.Next(1, 48);
         var (index, length) = random.Next(3) switch
         {
@@ -178,6 +182,11 @@ public sealed class ProgramGenerator(Profile profile)
             items.Add(Item.Of(Encoder.Make(Op.Add64Imm, dst: bound, imm: trips * step + skew)));
         }
 
+        if (registerStep)
+        {
+            items.Add(Item.Of(Encoder.Make(Op.Mov64Imm, dst: stepRegister, imm: step)));
+        }
+
         var loop = items.Count;
         var baseRegister = v;
         if (withAddend)
@@ -195,8 +204,9 @@ public sealed class ProgramGenerator(Profile profile)
         var hasSource = access.Info.UsedFields.HasFlag(InstructionFields.Src);
         items.Add(Item.Of(Encoder.Make(access.Op, dst: isLoad ? value : baseRegister, src: hasSource ? (isLoad ? baseRegister : value) : (byte)0,
             offset: offset, imm: access.Imm32)));
-        items.Add(Item.Of(Encoder.Make(Op.Add64Imm, dst: v, imm: step)));
-        items.Add(new Item(useRegisterBound ? Encoder.Make(Op.Jne64Reg, dst: v, src: bound) : Encoder.Make(Op.Jne64Imm, dst: v, imm: trips * step + skew),
+        items.Add(Item.Of(registerStep ? Encoder.Make(Op.Add64Reg, dst: v, src: stepRegister) : Encoder.Make(Op.Add64Imm, dst: v, imm: step)));
+        var (withRegister, withImmediate) = below ? (Op.Jlt64Reg, Op.Jlt64Imm) : (Op.Jne64Reg, Op.Jne64Imm);
+        items.Add(new Item(useRegisterBound ? Encoder.Make(withRegister, dst: v, src: bound) : Encoder.Make(withImmediate, dst: v, imm: trips * step + skew),
             Jump: loop));
     }
 

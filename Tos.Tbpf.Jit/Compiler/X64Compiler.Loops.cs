@@ -9,22 +9,25 @@ using static Tos.Tbpf.Jit.Compiler.RegisterMap;
 namespace Tos.Tbpf.Jit.Compiler;
 
 /// <summary>
-/// A counted loop: one basic block <c>[Head, End]</c> that ends with <c>jne v, bound</c> back to its head, where the
-/// induction register <c>v</c> is written once in the block, by <c>add64 v, step</c> (a power of two from 1 to 256), the
-/// bound is an immediate or a register the block does not write, and the block's one memory access is at
-/// <c>v + constant</c> or <c>r + v + constant</c> with <c>r</c> not written in the block. Everything else in it is ALU
-/// work that cannot fail. The trip count is then known on entry, and with it every address the loop will touch.
+/// A counted loop: one basic block <c>[Head, End]</c> that ends with <c>jne v, bound</c> or <c>jlt v, bound</c> back to
+/// its head, where the induction register <c>v</c> is written once in the block, by <c>add64 v, step</c> (an immediate
+/// power of two from 1 to 256, or a register the block does not write), the bound is an immediate or a register the
+/// block does not write, and the block's one memory access is at <c>v + constant</c> or <c>r + v + constant</c> with
+/// <c>r</c> not written in the block (before the step, when the step is a register). Everything else in it is ALU work
+/// that cannot fail. The trip count is then known on entry, and with it every address the loop will touch.
 /// </summary>
 /// <param name="Head">The loop's first pc (a block entry).</param>
 /// <param name="End">The pc of its <c>jne</c>.</param>
 /// <param name="Induction">The register <c>v</c>.</param>
-/// <param name="StepLog2">The step's base-2 logarithm.</param>
+/// <param name="StepLog2">The step's base-2 logarithm, or -1 when the step is a register.</param>
+/// <param name="StepRegister">The register the step is in (not written in the block), or -1 for an immediate step.</param>
+/// <param name="Below">The loop runs while <c>v &lt; bound</c> (<c>jlt</c>, unsigned) rather than while <c>v != bound</c>.</param>
 /// <param name="Access">The pc of the load or store.</param>
 /// <param name="Addend">The unchanging register added to <c>v</c> in the address, or -1.</param>
 /// <param name="Displacement">The address's constant: what was added to <c>v</c> before the access, plus its offset.</param>
 /// <param name="Spare">An eBPF register the block does not use: its x86 register holds the host offset in the fast copy.</param>
-internal readonly record struct CountedLoop(int Head, int End, int Induction, int StepLog2, int Access, int Addend,
-    long Displacement, int Spare);
+internal readonly record struct CountedLoop(int Head, int End, int Induction, int StepLog2, int StepRegister, bool Below,
+    int Access, int Addend, long Displacement, int Spare);
 
 /// <summary>
 /// Counted loops run a second, unchecked copy when a guard at their head proves that every iteration's access lands in
@@ -58,7 +61,7 @@ internal sealed partial class X64Compiler
         for (var end = 1; end < _code.Length - 1; end++)
         {
             var jump = _code[end];
-            var target = jump.Op is Op.Jne64Imm or Op.Jne64Reg ? jump.BranchTarget(end) : -1;
+            var target = jump.Op is Op.Jne64Imm or Op.Jne64Reg or Op.Jlt64Imm or Op.Jlt64Reg ? jump.BranchTarget(end) : -1;
             if (target < 0 || target > end || AnalyzeLoop((int)target, end) is not { } loop)
             {
                 continue;
@@ -132,7 +135,7 @@ internal sealed partial class X64Compiler
         var jump = _code[end];
         var v = jump.Dst;
         used[v] = true;
-        var boundIsRegister = jump.Op == Op.Jne64Reg;
+        var boundIsRegister = jump.Op is Op.Jne64Reg or Op.Jlt64Reg;
         used[jump.Src] |= boundIsRegister;
 
         if (access < 0 || writes[v] != 1 || (boundIsRegister && (writes[jump.Src] != 0 || jump.Src == v)))
@@ -150,6 +153,7 @@ internal sealed partial class X64Compiler
 
         symbols[v] = new Symbol(SymbolKind.Induction, -1, 0);
         var stepLog2 = -1;
+        var stepRegister = -1;
         Symbol? address = null;
         for (var pc = head; pc < end; pc++)
         {
@@ -176,7 +180,15 @@ internal sealed partial class X64Compiler
             var d = symbols[ins.Dst];
             if (ins.Dst == v)
             {
-                // The one write of v: add64 v, step.
+                // The one write of v: add64 v, step, with an immediate power of two or a register the block keeps.
+                if (ins.Op == Op.Add64Reg && ins.Src != v && writes[ins.Src] == 0)
+                {
+                    // Its value is not known here: an access after it no longer has a constant offset from v.
+                    stepRegister = ins.Src;
+                    symbols[v] = new Symbol(SymbolKind.Unknown, -1, 0);
+                    continue;
+                }
+
                 if (ins.Op != Op.Add64Imm || ins.Imm32 <= 0 || (ins.Imm32 & (ins.Imm32 - 1)) != 0
                     || System.Numerics.BitOperations.Log2((uint)ins.Imm32) > MaxStepLog2)
                 {
@@ -197,7 +209,7 @@ internal sealed partial class X64Compiler
             };
         }
 
-        if (stepLog2 < 0 || address is not { Kind: SymbolKind.Induction or SymbolKind.Sum } at
+        if ((stepLog2 < 0 && stepRegister < 0) || address is not { Kind: SymbolKind.Induction or SymbolKind.Sum } at
             || at.Constant != (int)at.Constant)
         {
             return null;
@@ -219,7 +231,8 @@ internal sealed partial class X64Compiler
             return null;
         }
 
-        return new CountedLoop(head, end, v, stepLog2, access, at.Kind == SymbolKind.Sum ? at.Register : -1, at.Constant, spare);
+        return new CountedLoop(head, end, v, stepLog2, stepRegister, jump.Op is Op.Jlt64Imm or Op.Jlt64Reg, access,
+            at.Kind == SymbolKind.Sum ? at.Register : -1, at.Constant, spare);
 
         static Symbol Add(Symbol left, Symbol right) => (left.Kind, right.Kind) switch
         {
@@ -257,7 +270,7 @@ internal sealed partial class X64Compiler
         var jump = _code[loop.End];
         var v = R64[loop.Induction];
         var spare = R64[loop.Spare];
-        if (jump.Op == Op.Jne64Reg)
+        if (jump.Op is Op.Jne64Reg or Op.Jlt64Reg)
         {
             _a.mov(rax, R64[jump.Src]);
         }
@@ -266,13 +279,24 @@ internal sealed partial class X64Compiler
             LoadImmediate(rax, jump.Imm32, rdx);
         }
 
-        _a.sub(rax, v);
-        _a.jz(checkedLoop);
-        if (loop.StepLog2 > 0)
+        if (loop.StepRegister >= 0)
         {
-            _a.test(rax, (1 << loop.StepLog2) - 1);
+            // A register step: nonzero and below 2^32, so that the division below cannot trap and n * step cannot wrap.
+            var step = R64[loop.StepRegister];
+            _a.test(step, step);
+            _a.jz(checkedLoop);
+            _a.mov(rdx, step);
+            _a.shr(rdx, (byte)32);
             _a.jnz(checkedLoop);
-            _a.shr(rax, (byte)loop.StepLog2);
+        }
+
+        if (loop.Below)
+        {
+            EmitBelowTripCount(loop, v, checkedLoop);
+        }
+        else
+        {
+            EmitExactTripCount(loop, v, checkedLoop);
         }
 
         _a.mov(rdx, rax);
@@ -296,7 +320,11 @@ internal sealed partial class X64Compiler
 
         // The last address: first + (n - 1) * step.
         _a.lea(rax, __[spare - 1]);
-        if (loop.StepLog2 > 0)
+        if (loop.StepRegister >= 0)
+        {
+            _a.imul(rax, R64[loop.StepRegister]);
+        }
+        else if (loop.StepLog2 > 0)
         {
             _a.shl(rax, (byte)loop.StepLog2);
         }
@@ -325,6 +353,64 @@ internal sealed partial class X64Compiler
         _a.Bind(restore);
         _a.mov(spare, Field(JitContext.LoopSpareOffset));
         _a.Bind(checkedLoop);
+    }
+
+    /// <summary>
+    /// <c>jne</c>: rax = bound in, rax = n out, where <c>v + n × step = bound</c> (mod 2^64) for the first time:
+    /// <c>(bound - v) / step</c> when the step divides it and it is not 0 (else the loop never meets its bound, or only
+    /// after wrapping: the checked loop runs).
+    /// </summary>
+    private void EmitExactTripCount(CountedLoop loop, AssemblerRegister64 v, CodeLabel checkedLoop)
+    {
+        _a.sub(rax, v);
+        _a.jz(checkedLoop);
+        if (loop.StepRegister >= 0)
+        {
+            _a.xor(edx, edx);
+            _a.div(R64[loop.StepRegister]);
+            _a.test(rdx, rdx);
+            _a.jnz(checkedLoop);
+        }
+        else if (loop.StepLog2 > 0)
+        {
+            _a.test(rax, (1 << loop.StepLog2) - 1);
+            _a.jnz(checkedLoop);
+            _a.shr(rax, (byte)loop.StepLog2);
+        }
+    }
+
+    /// <summary>
+    /// <c>jlt</c> (unsigned): rax = bound in, rax = n out, the iterations until <c>v + n × step &gt;= bound</c>: 1 when v is
+    /// already there, else <c>ceil((bound - v) / step)</c>. Only for v and bound below 2^63 (and a step below 2^32), where
+    /// v cannot wrap before it reaches the bound; otherwise the checked loop runs.
+    /// </summary>
+    private void EmitBelowTripCount(CountedLoop loop, AssemblerRegister64 v, CodeLabel checkedLoop)
+    {
+        var positive = _a.CreateLabel();
+        var counted = _a.CreateLabel();
+        _a.mov(rdx, rax);
+        _a.or(rdx, v);
+        _a.jl(checkedLoop);
+        _a.sub(rax, v);
+        _a.jg(positive);
+        _a.mov(eax, 1);
+        _a.jmp(counted);
+        _a.Bind(positive);
+        if (loop.StepRegister >= 0)
+        {
+            var step = R64[loop.StepRegister];
+            _a.add(rax, step);
+            _a.sub(rax, 1);
+            _a.xor(edx, edx);
+            _a.div(step);
+        }
+        else if (loop.StepLog2 > 0)
+        {
+            _a.add(rax, (1 << loop.StepLog2) - 1);
+            _a.shr(rax, (byte)loop.StepLog2);
+        }
+
+        _a.Bind(counted);
     }
 
     /// <summary><c>rdx = n × head charge - (n - 1) × refund</c>, with n in <paramref name="count"/>.</summary>
@@ -410,7 +496,7 @@ internal sealed partial class X64Compiler
 
             var jump = _code[loop.End];
             EmitJumpCompare(jump, jump.Info);
-            _a.jne(top);
+            EmitConditionalJump(loop.End, jump, jump.Info.Condition, top);
             _a.mov(R64[loop.Spare], Field(JitContext.LoopSpareOffset));
             _a.jmp(_blockEntry[loop.End + 1]);
         }

@@ -27,12 +27,16 @@ public sealed class CountedLoopTests
             .SetName("an unchanging register plus the induction register, immediate bound");
         yield return new TestCaseData("mov r0, 0\nmov r4, r1\nloop:\nadd r4, 4\nldxw r3, [r4-4]\nmul r0, 3\nxor r0, r3\njne r4, 0x4020, loop\nexit")
             .SetName("the access after the step, ALU work around it");
+        yield return new TestCaseData("mov r0, 0\nmov r4, 2\nmov r5, 3\nmark:\nmov r6, r1\nadd r6, r4\nstb [r6+0], 0\nadd r4, r5\njlt r4, 512, mark\nexit")
+            .SetName("a step in a register, jlt (sieve_stack's marking loop)");
+        yield return new TestCaseData("mov r0, 0\nmov r4, r1\nmov r5, 3\nloop:\nldxb r3, [r4+0]\nadd r0, r3\nadd r4, r5\njne r4, 9, loop\nexit")
+            .SetName("a step in a register, jne");
     }
 
     public static IEnumerable<TestCaseData> NotCounted()
     {
-        yield return new TestCaseData("mov r0, 0\nmov r4, r1\nmov r5, 3\nloop:\nldxb r3, [r4+0]\nadd r0, r3\nadd r4, r5\njne r4, 9, loop\nexit")
-            .SetName("a step in a register");
+        yield return new TestCaseData("mov r0, 0\nmov r4, r1\nmov r5, 3\nloop:\nadd r4, r5\nldxb r3, [r4+0]\nadd r0, r3\njne r4, 9, loop\nexit")
+            .SetName("a step in a register before the access");
         yield return new TestCaseData("mov r0, 0\nmov r4, r1\nloop:\nldxb r3, [r4+0]\nldxb r2, [r4+1]\nadd r0, r3\nadd r4, 2\njne r4, 8, loop\nexit")
             .SetName("two accesses");
         yield return new TestCaseData("mov r0, 0\nmov r4, r1\nmov r5, 1\nloop:\nldxb r3, [r4+0]\ndiv r0, r5\nadd r4, 1\njne r4, 8, loop\nexit")
@@ -41,8 +45,12 @@ public sealed class CountedLoopTests
             .SetName("a step that is not a power of two");
         yield return new TestCaseData("mov r0, 0\nmov r4, 0\nloop:\nldxb r3, [r1+0]\nadd r0, r3\nadd r4, 1\njne r4, 8, loop\nexit")
             .SetName("an access not based on the induction register");
-        yield return new TestCaseData("mov r0, 0\nmov r4, r1\nloop:\nldxb r3, [r4+0]\nadd r0, r3\nadd r4, 1\njlt r4, 8, loop\nexit")
-            .SetName("a bound compared with jlt");
+        yield return new TestCaseData("mov r0, 0\nmov r4, r1\nloop:\nldxb r3, [r4+0]\nadd r0, r3\nadd r4, 1\njle r4, 8, loop\nexit")
+            .SetName("a bound compared with jle");
+        yield return new TestCaseData("mov r0, 0\nmov r4, r1\nloop:\nldxb r3, [r4+0]\nadd r0, r3\nadd r4, 1\njslt r4, 8, loop\nexit")
+            .SetName("a signed bound");
+        yield return new TestCaseData("mov r0, 0\nmov r4, r1\nmov r5, 2\nloop:\nldxb r3, [r4+0]\nadd r0, r3\nadd r4, r5\nadd r5, 1\njlt r4, 8, loop\nexit")
+            .SetName("a step register the block changes");
         yield return new TestCaseData("mov r0, 0\nmov r4, r1\nloop:\nldxb r3, [r4+0]\nadd r4, 1\nadd r4, 1\njne r4, 8, loop\nexit")
             .SetName("two steps");
     }
