@@ -57,6 +57,19 @@ public sealed class FuzzingTests
     }
 
     [Test]
+    public void A_workers_in_flight_record_names_its_program_until_the_worker_ends()
+    {
+        using var folder = new TempFolder();
+        var record = InFlightRecord.Open(folder.Path, 3);
+        record.Record("sbpfv3", -12345);
+        record.Record("tbpf", 42);
+        // Read while the worker still holds it, as CI does after a crash: the last program, whole, nothing left over.
+        Assert.That(File.ReadAllText(record.Path).TrimEnd(), Is.EqualTo("profile tbpf, program seed 42"));
+        record.Dispose();
+        Assert.That(File.Exists(record.Path), Is.False, "a worker that ends normally leaves no record");
+    }
+
+    [Test]
     public void Program_seeds_are_the_same_in_every_process()
     {
         // Values from an independent SplitMix64 computation (Python): a per-process salt, as HashCode has, would

@@ -94,10 +94,12 @@ internal static class FuzzSession
 
         void Worker(int job)
         {
+            using var inFlight = InFlightRecord.Open(settings.Out, job);
             for (long index = 0; clock.Elapsed < deadline; index++)
             {
                 var fuzzer = fuzzers[index % fuzzers.Length];
                 var programSeed = DifferentialFuzzer.ProgramSeed(settings.Seed, job, index);
+                inFlight.Record(fuzzer.Profile.Name, programSeed);
                 var coverageBefore = statistics.Operations.Count;
                 List<Mismatch> mismatches;
                 try

@@ -1,0 +1,50 @@
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+
+namespace Tos.Tbpf.Fuzzing;
+
+/// <summary>
+/// What one fuzzing worker is checking right now, in a small file the operating system holds even if the process dies:
+/// a JIT bug can crash the whole process (a wild host access is a signal, not an exception), and then this file, left
+/// behind, names the profile and program seed that did it. Each record is one positioned write (no buffering, no flush
+/// needed: the kernel has the bytes as soon as the call returns); a worker that ends normally deletes its file.
+/// </summary>
+public sealed class InFlightRecord : IDisposable
+{
+    private const int Width = 96;
+    private readonly SafeFileHandle _file;
+    private readonly byte[] _line = new byte[Width];
+
+    private InFlightRecord(string path, SafeFileHandle file)
+    {
+        Path = path;
+        _file = file;
+    }
+
+    /// <summary>The file's path.</summary>
+    public string Path { get; }
+
+    /// <summary>A record for worker <paramref name="job"/> in <paramref name="folder"/> (created if needed).</summary>
+    public static InFlightRecord Open(string folder, int job)
+    {
+        Directory.CreateDirectory(folder);
+        var path = System.IO.Path.Combine(folder, $".inflight-{job}");
+        return new InFlightRecord(path, File.OpenHandle(path, FileMode.Create, FileAccess.Write));
+    }
+
+    /// <summary>Records that <paramref name="seed"/> of <paramref name="profile"/> is being checked.</summary>
+    public void Record(string profile, int seed)
+    {
+        _line.AsSpan().Fill((byte)' ');
+        Encoding.ASCII.GetBytes($"profile {profile}, program seed {seed}", _line);
+        _line[^1] = (byte)'\n';
+        RandomAccess.Write(_file, _line, 0);
+    }
+
+    /// <summary>The worker ended normally: nothing was in flight.</summary>
+    public void Dispose()
+    {
+        _file.Dispose();
+        File.Delete(Path);
+    }
+}
