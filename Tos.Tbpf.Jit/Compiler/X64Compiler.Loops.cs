@@ -514,8 +514,7 @@ internal sealed partial class X64Compiler
         }
         else
         {
-            _a.lea(rax, __[b + spare]);
-            EmitAccess(ins, row.AccessSize, ins.Offset);
+            EmitAccess(ins, row.AccessSize, b, spare, ins.Offset);
         }
     }
 }

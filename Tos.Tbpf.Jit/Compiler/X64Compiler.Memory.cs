@@ -358,50 +358,55 @@ internal sealed partial class X64Compiler
     }
 
     /// <summary>The access itself, at host address <c>rax + at</c>.</summary>
-    private void EmitAccess(Instruction ins, int size, int at)
+    private void EmitAccess(Instruction ins, int size, int at) => EmitAccess(ins, size, rax, null, at);
+
+    /// <summary>The access itself, at host address <c>b + index + at</c> (a counted loop's copy addresses memory as the
+    /// guest base register plus the host offset, in one instruction).</summary>
+    private void EmitAccess(Instruction ins, int size, AssemblerRegister64 b, AssemblerRegister64? index, int at)
     {
+        var address = index is { } i ? b + i + at : b + at;
         var d = R64[ins.Dst];
         var d32 = R32[ins.Dst];
         switch (ins.Op)
         {
-            case Op.LdxB: _a.movzx(d32, __byte_ptr[rax + at]); break;
-            case Op.LdxH: _a.movzx(d32, __word_ptr[rax + at]); break;
-            case Op.LdxW: _a.mov(d32, __dword_ptr[rax + at]); break;
-            case Op.LdxDw: _a.mov(d, __qword_ptr[rax + at]); break;
-            case Op.LdxSB: _a.movsx(d, __byte_ptr[rax + at]); break;
-            case Op.LdxSH: _a.movsx(d, __word_ptr[rax + at]); break;
-            case Op.LdxSW: _a.movsxd(d, __dword_ptr[rax + at]); break;
-            case Op.StxB: _a.mov(__byte_ptr[rax + at], R8[ins.Src]); break;
-            case Op.StxH: _a.mov(__word_ptr[rax + at], R16[ins.Src]); break;
-            case Op.StxW: _a.mov(__dword_ptr[rax + at], R32[ins.Src]); break;
-            case Op.StxDw: _a.mov(__qword_ptr[rax + at], R64[ins.Src]); break;
-            default: EmitStoreImmediate(ins, size, at); break;
+            case Op.LdxB: _a.movzx(d32, __byte_ptr[address]); break;
+            case Op.LdxH: _a.movzx(d32, __word_ptr[address]); break;
+            case Op.LdxW: _a.mov(d32, __dword_ptr[address]); break;
+            case Op.LdxDw: _a.mov(d, __qword_ptr[address]); break;
+            case Op.LdxSB: _a.movsx(d, __byte_ptr[address]); break;
+            case Op.LdxSH: _a.movsx(d, __word_ptr[address]); break;
+            case Op.LdxSW: _a.movsxd(d, __dword_ptr[address]); break;
+            case Op.StxB: _a.mov(__byte_ptr[address], R8[ins.Src]); break;
+            case Op.StxH: _a.mov(__word_ptr[address], R16[ins.Src]); break;
+            case Op.StxW: _a.mov(__dword_ptr[address], R32[ins.Src]); break;
+            case Op.StxDw: _a.mov(__qword_ptr[address], R64[ins.Src]); break;
+            default: EmitStoreImmediate(ins, size, address); break;
         }
     }
 
-    private void EmitStoreImmediate(Instruction ins, int size, int at)
+    private void EmitStoreImmediate(Instruction ins, int size, AssemblerMemoryOperand address)
     {
         if (!NeedsBlinding(ins.Imm32))
         {
             switch (size)
             {
-                case 1: _a.mov(__byte_ptr[rax + at], (byte)ins.Imm32); break;
-                case 2: _a.mov(__word_ptr[rax + at], (short)ins.Imm32); break;
-                case 4: _a.mov(__dword_ptr[rax + at], ins.Imm32); break;
-                default: _a.mov(__qword_ptr[rax + at], ins.Imm32); break;
+                case 1: _a.mov(__byte_ptr[address], (byte)ins.Imm32); break;
+                case 2: _a.mov(__word_ptr[address], (short)ins.Imm32); break;
+                case 4: _a.mov(__dword_ptr[address], ins.Imm32); break;
+                default: _a.mov(__qword_ptr[address], ins.Imm32); break;
             }
 
             return;
         }
 
-        // rdx is free once the address is in rax; a sign-extended 32-bit value needs no second scratch.
+        // rdx is free (the address is in rax, or in eBPF registers); a sign-extended 32-bit value needs no second scratch.
         LoadImmediate(rdx, ins.Imm32, rdx);
         switch (size)
         {
-            case 1: _a.mov(__byte_ptr[rax + at], dl); break;
-            case 2: _a.mov(__word_ptr[rax + at], dx); break;
-            case 4: _a.mov(__dword_ptr[rax + at], edx); break;
-            default: _a.mov(__qword_ptr[rax + at], rdx); break;
+            case 1: _a.mov(__byte_ptr[address], dl); break;
+            case 2: _a.mov(__word_ptr[address], dx); break;
+            case 4: _a.mov(__dword_ptr[address], edx); break;
+            default: _a.mov(__qword_ptr[address], rdx); break;
         }
     }
 
