@@ -8,12 +8,12 @@ namespace Tos.Tbpf.Bench;
 /// pattern of verifiable instructions up to the asked size (in slots) and ends with exit. The programs are compiled,
 /// never run. <c>callx</c> is the costliest instruction to compile (a metered indirect call, a target table entry per
 /// slot), then syscalls (registers spilled and reloaded around the shim); memory accesses carry an inline window check
-/// and two slow paths each.
+/// and two slow paths each; a counted loop adds a guard and an unchecked copy.
 /// </summary>
 public static class CompileMix
 {
     /// <summary>The mixes.</summary>
-    public static readonly string[] Names = ["alu", "memory", "branch", "division", "callx", "syscall", "call", "mixed"];
+    public static readonly string[] Names = ["alu", "memory", "branch", "division", "callx", "syscall", "call", "loop", "mixed"];
 
     /// <summary>The sizes, in slots: 1 k, 10 k, 100 k and 1 MiB of bytecode.</summary>
     public static readonly int[] Sizes = [1_000, 10_000, 100_000, 1024 * 1024 / 8];
@@ -81,6 +81,12 @@ public static class CompileMix
         // Every syscall spills and reloads the registers around the shim; every local call pushes and pops a frame.
         "syscall" => [Encoder.Make(Op.Call, imm: (int)Tos.Tbpf.Syscalls.Murmur3.HashName("tos_log"))],
         "call" => [Encoder.Make(Op.CallLocal, src: 1, imm: 0)],
+        // Back-to-back counted loops of three slots, with a blinded offset and bound: each gets a guard, an unchecked copy
+        // and padding besides its checked code (the most code per slot of any loop).
+        "loop" =>
+        [
+            Encoder.Make(Op.LdxDw, 3, 4, offset: 0x1234), Encoder.Make(Op.Add64Imm, 4, imm: 8), Encoder.Make(Op.Jne64Imm, 4, offset: -3, imm: 0x12345),
+        ],
         "mixed" =>
         [
             Encoder.Make(Op.Add64Imm, 1, imm: 0x12345), Encoder.Make(Op.StxDw, 10, 1, offset: -8), Encoder.Make(Op.LdxDw, 2, 10, offset: -8),

@@ -148,11 +148,11 @@ internal sealed partial class X64Compiler
         var entry = _blockEntry[pc];
         _a.Bind(entry);
         _blockEntry[pc] = entry;
-        if (_loops?[pc] is { } loop)
+        if (LoopAt(pc) is { } site)
         {
             // Entering a counted loop: its guard may take the unchecked copy; the loop's own back-edge comes in below it.
-            EmitLoopGuard(loop);
-            _a.Bind(_loopBody[pc]);
+            EmitLoopGuard(site.Loop, site.Fast);
+            _a.Bind(site.Body);
         }
         if (!_options.Metering || !_blocks.Charges[pc])
         {

@@ -44,11 +44,23 @@ internal readonly record struct CountedLoop(int Head, int End, int Induction, in
 internal sealed partial class X64Compiler
 {
     private const int MaxStepLog2 = 8;
+
+    /// <summary>Loops past this many keep only their checked code: a guard and a copy cost several times the loop's own
+    /// compile time, and real contracts have a handful of loops, while a 1 MiB program of nothing but three-slot loops
+    /// (43 690 of them) took 140 ms to compile with every one guarded, past the 100 ms bound on any program.</summary>
+    private const int MaxCountedLoops = 1024;
     private const long MaxTripCount = 1L << 32;
 
-    private CountedLoop?[]? _loops;
-    private CodeLabel[] _loopBody = [];
-    private CodeLabel[] _fastLoop = [];
+    // The loops found, and for each pc 1 + the index of the loop headed there (0: none). A per-pc array of the loops
+    // themselves took 6 MB for a 1 MiB program of loops.
+    private readonly List<LoopSite> _loopSites = [];
+    private int[]? _loopAt;
+
+    /// <summary>A counted loop and its two labels: below its guard (where its own back-edge lands) and its copy.</summary>
+    private readonly record struct LoopSite(CountedLoop Loop, CodeLabel Body, CodeLabel Fast);
+
+    /// <summary>The counted loop headed at <paramref name="pc"/>, if any.</summary>
+    private LoopSite? LoopAt(long pc) => _loopAt is { } at && at[pc] > 0 ? _loopSites[at[pc] - 1] : null;
 
     /// <summary>Finds the counted loops (only where accesses are windowed, and callx cannot land inside a loop).</summary>
     private void FindCountedLoops()
@@ -58,7 +70,7 @@ internal sealed partial class X64Compiler
             return;
         }
 
-        for (var end = 1; end < _code.Length - 1; end++)
+        for (var end = 1; end < _code.Length - 1 && _loopSites.Count < MaxCountedLoops; end++)
         {
             var jump = _code[end];
             var target = jump.Op is Op.Jne64Imm or Op.Jne64Reg or Op.Jlt64Imm or Op.Jlt64Reg ? jump.BranchTarget(end) : -1;
@@ -69,18 +81,11 @@ internal sealed partial class X64Compiler
 
             var head = (int)target;
 
-            _loops ??= new CountedLoop?[_code.Length];
-            if (_loops[head] is null)
+            _loopAt ??= new int[_code.Length];
+            if (_loopAt[head] == 0)
             {
-                _loops[head] = loop;
-                if (_loopBody.Length == 0)
-                {
-                    _loopBody = new CodeLabel[_code.Length];
-                    _fastLoop = new CodeLabel[_code.Length];
-                }
-
-                _loopBody[head] = _a.CreateLabel();
-                _fastLoop[head] = _a.CreateLabel();
+                _loopSites.Add(new LoopSite(loop, _a.CreateLabel(), _a.CreateLabel()));
+                _loopAt[head] = _loopSites.Count;
             }
         }
     }
@@ -263,7 +268,7 @@ internal sealed partial class X64Compiler
     /// window from its region, raising a store's watermark, as the access itself would), then the charge, and into the
     /// fast copy. Any other outcome continues into the checked loop with everything as it was.
     /// </summary>
-    private void EmitLoopGuard(CountedLoop loop)
+    private void EmitLoopGuard(CountedLoop loop, CodeLabel fast)
     {
         var checkedLoop = _a.CreateLabel();
         var restore = _a.CreateLabel();
@@ -349,7 +354,7 @@ internal sealed partial class X64Compiler
 
         _a.mov(spare, Field(window + JitContext.WindowHostOffset));
         _a.sub(spare, Field(window + JitContext.WindowLowOffset));
-        _a.jmp(_fastLoop[loop.Head]);
+        _a.jmp(fast);
         _a.Bind(restore);
         _a.mov(spare, Field(JitContext.LoopSpareOffset));
         _a.Bind(checkedLoop);
@@ -451,26 +456,9 @@ internal sealed partial class X64Compiler
     /// looping on its own jump; on leaving, the spare register gets its value back and the code goes on after the loop.</summary>
     private void EmitFastLoops()
     {
-        if (_loops is null)
+        foreach (var (loop, _, fast) in _loopSites)
         {
-            return;
-        }
-
-        foreach (var found in _loops)
-        {
-            if (found is not { } loop)
-            {
-                continue;
-            }
-
-            // The copy starts a 64-byte line: a loop this short that straddles two lines fetches both every iteration
-            // (mem_sum's ran 50% slower when a blinded constant before it moved it across one). The padding is never run.
-            while (_a.Position % 64 != 0)
-            {
-                _a.nop();
-            }
-
-            var top = _fastLoop[loop.Head];
+            var top = fast;
             _a.Bind(top);
             for (var pc = loop.Head; pc < loop.End; pc++)
             {

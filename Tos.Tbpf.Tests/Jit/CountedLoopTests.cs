@@ -72,6 +72,15 @@ public sealed class CountedLoopTests
     }
 
     [Test]
+    public void At_most_1024_loops_of_a_program_are_guarded()
+    {
+        // 1 100 back-to-back three-slot counted loops: the first 1 024 get guards, the rest only their checked code (a
+        // program of nothing but loops would otherwise compile several times slower than any other).
+        var asm = string.Concat(Enumerable.Range(0, 1100).Select(i => $"l{i}:\nldxdw r3, [r4+0]\nadd r4, 8\njne r4, r5, l{i}\n")) + "exit";
+        Assert.That(Guards(Vm.Load(Executable.FromAssembly(asm, Profile.Tbpf))), Is.EqualTo(1024));
+    }
+
+    [Test]
     public void The_memory_secret_fixture_fills_the_stack_and_heap_through_counted_loops()
     {
         // Its fill loops (every word of the 256 KiB stack and the 32 KiB heap) are counted loops, so the zeroing test

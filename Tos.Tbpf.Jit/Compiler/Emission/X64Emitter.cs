@@ -149,6 +149,20 @@ internal sealed partial class X64Emitter : IDisposable
         }
     }
 
+    /// <summary>Pads with <c>int3</c> up to the next multiple of <paramref name="alignment"/> (a power of two): for code
+    /// that is only ever jumped to, so the padding is never run.</summary>
+    public void AlignWithTraps(int alignment)
+    {
+        var count = -_position & (alignment - 1);
+        if (_position + count + Slack > _buffer.Length)
+        {
+            Grow(count + Slack);
+        }
+
+        _buffer.AsSpan(_position, count).Fill(0xcc);
+        _position += count;
+    }
+
     /// <summary>The byte at the current position, with at least <see cref="Slack"/> bytes of buffer from it (grown if
     /// needed): every write of one instruction stays inside that window.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
