@@ -41,10 +41,22 @@ public sealed class InFlightRecord : IDisposable
         RandomAccess.Write(_file, _line, 0);
     }
 
-    /// <summary>The worker ended normally: nothing was in flight.</summary>
+    /// <summary>The worker ended normally: nothing was in flight. A findings folder left empty goes too.</summary>
     public void Dispose()
     {
         _file.Dispose();
         File.Delete(Path);
+        try
+        {
+            var folder = System.IO.Path.GetDirectoryName(Path)!;
+            if (!Directory.EnumerateFileSystemEntries(folder).Any())
+            {
+                Directory.Delete(folder);
+            }
+        }
+        catch (IOException)
+        {
+            // Another worker's record, or a finding, arrived meanwhile: the folder stays.
+        }
     }
 }

@@ -67,6 +67,7 @@ public sealed class FuzzingTests
         Assert.That(File.ReadAllText(record.Path).TrimEnd(), Is.EqualTo("profile tbpf, program seed 42"));
         record.Dispose();
         Assert.That(File.Exists(record.Path), Is.False, "a worker that ends normally leaves no record");
+        Assert.That(Directory.Exists(folder.Path), Is.False, "nor an empty findings folder");
     }
 
     [Test]

@@ -49,7 +49,6 @@ internal sealed partial class X64Compiler
     /// compile time, and real contracts have a handful of loops, while a 1 MiB program of nothing but three-slot loops
     /// (43 690 of them) took 140 ms to compile with every one guarded, past the 100 ms bound on any program.</summary>
     private const int MaxCountedLoops = 1024;
-    private const long MaxTripCount = 1L << 32;
 
     // The loops found, and for each pc 1 + the index of the loop headed there (0: none). A per-pc array of the loops
     // themselves took 6 MB for a 1 MiB program of loops.
@@ -80,7 +79,6 @@ internal sealed partial class X64Compiler
             }
 
             var head = (int)target;
-
             _loopAt ??= new int[_code.Length];
             if (_loopAt[head] == 0)
             {
