@@ -71,6 +71,25 @@ public sealed class FuzzingTests
     }
 
     [Test]
+    public void The_fuzz_command_runs_clean_and_refuses_an_out_folder_it_cannot_write()
+    {
+        Assume.That(DifferentialRunner.JitAvailable, "this host cannot run the JIT");
+        using var folder = new TempFolder();
+        var run = CliRunner.Run(null, "fuzz", "--seconds", "1", "--jobs", "2", "--seed", "5", "--out", folder.Path, "--json");
+        Assert.That(run.ExitCode, Is.Zero, run.StdErr);
+        Assert.That(run.StdOut, Does.Contain("\"mismatches\":0"));
+        Assert.That(Directory.Exists(folder.Path), Is.False, "no findings, no in-flight records left: no folder");
+
+        // --out naming a file: a usage error (exit 2) that says why, not a worker thread's crash.
+        Directory.CreateDirectory(folder.Path);
+        var file = Path.Combine(folder.Path, "a-file");
+        File.WriteAllText(file, "");
+        var refused = CliRunner.Run(null, "fuzz", "--seconds", "1", "--out", file, "--json");
+        Assert.That(refused.ExitCode, Is.EqualTo(2), refused.StdOut + refused.StdErr);
+        Assert.That(refused.StdOut + refused.StdErr, Does.Contain("--out").And.Not.Contain("   at "));
+    }
+
+    [Test]
     public void Program_seeds_are_the_same_in_every_process()
     {
         // Values from an independent SplitMix64 computation (Python): a per-process salt, as HashCode has, would

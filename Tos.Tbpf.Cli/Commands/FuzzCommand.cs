@@ -92,9 +92,20 @@ internal static class FuzzSession
             Console.Error.WriteLine($"tbpf fuzz: seed {settings.Seed}, {settings.Jobs} job(s), {string.Join(", ", settings.Profiles.Select(p => p.Name))}, {settings.Seconds} s; findings go to {settings.Out}");
         }
 
+        // Opened here, not in the workers: an --out that cannot be written is a clear usage error, not a worker's crash.
+        InFlightRecord[] records;
+        try
+        {
+            records = Enumerable.Range(0, settings.Jobs).Select(job => InFlightRecord.Open(settings.Out, job)).ToArray();
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new CliFailure("UsageError", $"--out {settings.Out}: cannot write there ({exception.Message})");
+        }
+
         void Worker(int job)
         {
-            using var inFlight = InFlightRecord.Open(settings.Out, job);
+            using var inFlight = records[job];
             for (long index = 0; clock.Elapsed < deadline; index++)
             {
                 var fuzzer = fuzzers[index % fuzzers.Length];
