@@ -160,7 +160,7 @@ public sealed class ProgramGenerator(Profile profile)
             _ => random.Next(0, Math.Max(1, length / 2)),
         };
         var skew = random.Next(6) == 0 ? random.Next(1, step + 2) : 0;
-        var access = Memory(random, Pick(random, _rows.Where(r => r.Shape is OperandShape.Load or OperandShape.StoreImm or OperandShape.StoreReg).ToArray()));
+        var access = Memory(random);
         var offset = (short)Pick(random, new[] { 0, 0, 0, 8, -8, 4, 1, -1 });
         var isLoad = access.Info.Shape == OperandShape.Load;
         var withAddend = random.Next(3) == 0;
