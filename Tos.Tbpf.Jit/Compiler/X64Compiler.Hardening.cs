@@ -83,7 +83,7 @@ internal sealed partial class X64Compiler
         int key;
         do
         {
-            key = _random.Next(int.MinValue, int.MaxValue) | 1 << 30;
+            key = (int)_random.NextBits() | 1 << 30;
         }
         while (key == value || (value ^ key) == value);
 
@@ -97,7 +97,7 @@ internal sealed partial class X64Compiler
         int key;
         do
         {
-            key = _random.Next(1 << 20, 1 << 29) * (_random.Next(2) == 0 ? 1 : -1);
+            key = _random.Next(1 << 20, 1 << 29) * ((_random.NextBits() & 1) == 0 ? 1 : -1);
         }
         while (key == offset || offset - key == offset);
 
@@ -109,7 +109,7 @@ internal sealed partial class X64Compiler
         long key;
         do
         {
-            key = _random.NextInt64(long.MinValue, long.MaxValue) | 1L << 62;
+            key = (long)_random.NextBits() | 1L << 62;
         }
         while (key == value || (value ^ key) == value || (int)(value ^ key) == (int)value || (int)(value >> 32) == (int)((value ^ key) >> 32));
 

@@ -43,7 +43,7 @@ internal sealed partial class X64Compiler
     private readonly Profile _profile;
     private readonly JitOptions _options;
     private readonly BasicBlocks _blocks;
-    private readonly Random _random;
+    private readonly HardeningRandom _random;
     private readonly CodeLabel[] _blockEntry;
     private readonly Dictionary<JitStatus, CodeLabel> _anchors = [];
     private readonly bool _labelEveryInstruction;
@@ -65,9 +65,8 @@ internal sealed partial class X64Compiler
         _code = executable.Code;
         _profile = executable.Profile;
         _options = options;
-        // A fixed seed reproduces the layout (tests); otherwise the shared thread-safe generator, as creating and seeding
-        // a generator per compilation costs more than compiling a small program.
-        _random = options.Seed is { } seed ? new Random(seed) : Random.Shared;
+        // A fixed seed reproduces the layout (tests).
+        _random = HardeningRandom.Create(options.Seed);
         _instructionsToNop = _random.Next(1, 2 * NopRate);
         // callx may land on any instruction, so only then does every instruction need a label (and the
         // encoder its offsets); otherwise block entries are the only targets.

@@ -25,31 +25,36 @@ internal readonly struct Operands(Register r0 = Register.None, Register r1 = Reg
     public AssemblerRegister16 W1 => new(R1);
     public AssemblerRegister8 B0 => new(R0);
     public AssemblerRegister8 B1 => new(R1);
+}
 
-    /// <summary>
-    /// Everything that decides the encoding's layout, in 64 bits: the form (the emitter's overload, below 256), the
-    /// registers, the memory operand's shape and the size classes of its displacement and of the immediate (Iced picks
-    /// imm8/disp8 forms by value, so two values of one class encode alike and differ only in the patched bytes).
-    /// </summary>
+/// <summary>
+/// Everything that decides an encoding's layout, in 64 bits: the form (the emitter's overload, below 256), the
+/// registers, the memory operand's shape and the size classes of its displacement and of the immediate (Iced picks
+/// imm8/disp8 forms by value, so two values of one class encode alike and differ only in the patched bytes). A key is
+/// the OR of its parts.
+/// </summary>
+internal static class FormKey
+{
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ulong Key(int form)
+    public static ulong Registers(int form, Register r0, Register r1, Register r2) =>
+        (ulong)(byte)r0 | (ulong)(byte)r1 << 8 | (ulong)(byte)r2 << 16 | (ulong)(byte)form << 56;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong Memory(in Mem m)
     {
-        var m = Memory;
         var scale = m.Scale switch { 2 => 1UL, 4 => 2UL, 8 => 3UL, _ => 0UL };
-        return (ulong)(byte)R0
-            | (ulong)(byte)R1 << 8
-            | (ulong)(byte)R2 << 16
-            | (ulong)(byte)m.Base << 24
+        return (ulong)(byte)m.Base << 24
             | (ulong)(byte)m.Index << 32
             | scale << 40
             | (ulong)m.Size << 42
-            | (ulong)DisplacementClass(m.Displacement) << 47
-            | (ulong)ImmediateClass(Immediate) << 49
-            | (ulong)(byte)form << 56;
+            | (ulong)DisplacementClass(m.Displacement) << 47;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int DisplacementClass(long value) => value == 0 ? 0 : value == (sbyte)value ? 1 : 2;
+    public static ulong Immediate(long value) => ImmediateClass(value) << 49;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong DisplacementClass(long value) => value == 0 ? 0UL : value == (sbyte)value ? 1UL : 2UL;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong ImmediateClass(long value)

@@ -21,10 +21,10 @@ internal static class FormCache
     [ThreadStatic] private static ByteCollector? _collector;
     [ThreadStatic] private static Encoder? _encoder;
 
-    /// <summary>The encoded form of <paramref name="key"/> (see <see cref="Operands.Key"/>); <paramref name="builder"/>
-    /// makes it when it is new.</summary>
+    /// <summary>The encoded form of <paramref name="key"/> (see <see cref="FormKey"/>), or null when no compilation has
+    /// needed it yet.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static EncodedForm Get(ulong key, FormBuilder builder, in Operands operands)
+    public static EncodedForm? Find(ulong key)
     {
         var index = EncodedForm.Hash(key) & (Capacity - 1);
         while (Volatile.Read(ref Table[index]) is { } form)
@@ -37,7 +37,7 @@ internal static class FormCache
             index = (index + 1) & (Capacity - 1);
         }
 
-        return Add(key, builder, operands);
+        return null;
     }
 
     /// <summary>Encodes with Iced, without the cache: the reference the cached path is checked against.</summary>
@@ -62,7 +62,8 @@ internal static class FormCache
         return new EncodedForm(key, collector.Bytes, encoder.GetConstantOffsets());
     }
 
-    private static EncodedForm Add(ulong key, FormBuilder builder, in Operands operands)
+    /// <summary>Encodes <paramref name="key"/>'s form with <paramref name="builder"/> and keeps it.</summary>
+    public static EncodedForm Add(ulong key, FormBuilder builder, in Operands operands)
     {
         var form = Encode(key, builder, operands);
         lock (Gate)

@@ -91,30 +91,68 @@ internal sealed partial class X64Emitter : IDisposable
         _fixups.Dispose();
     }
 
-    /// <summary>Emits form number <paramref name="form"/> of <paramref name="operands"/>; <paramref name="builder"/> makes it
-    /// with Iced the first time the process needs it.</summary>
+    /// <summary>Emits form number <paramref name="form"/> of registers and an immediate; <paramref name="builder"/> makes it
+    /// with Iced the first time the process needs it. The key is computed from the scalars themselves: building an
+    /// <see cref="Operands"/> per instruction (zeroing and copying a dozen fields) cost more than the copy it selects.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Emit(int form, FormBuilder builder, in Operands operands)
+    private void EmitRegisters(int form, FormBuilder builder, Register r0 = Register.None, Register r1 = Register.None,
+        Register r2 = Register.None, long immediate = 0)
     {
-        var key = operands.Key(form);
-        var encoded = FormCache.Get(key, builder, operands);
-        if (CrossCheck)
+        var key = FormKey.Registers(form, r0, r1, r2) | FormKey.Immediate(immediate);
+        var encoded = FormCache.Find(key);
+        if (encoded is null || CrossCheck)
         {
-            VerifyAgainstIced(key, builder, operands, encoded);
+            encoded = Encode(key, builder, r0, r1, r2, default, immediate, encoded);
         }
 
+        Write(encoded, immediate, 0);
+    }
+
+    /// <summary>Emits form number <paramref name="form"/> of one register (or none), a memory operand and an immediate.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void EmitMemory(int form, FormBuilder builder, Register r0, in Mem memory, long immediate = 0)
+    {
+        var key = FormKey.Registers(form, r0, Register.None, Register.None) | FormKey.Memory(memory) | FormKey.Immediate(immediate);
+        var encoded = FormCache.Find(key);
+        if (encoded is null || CrossCheck)
+        {
+            encoded = Encode(key, builder, r0, Register.None, Register.None, memory, immediate, encoded);
+        }
+
+        Write(encoded, immediate, memory.Displacement);
+    }
+
+    /// <summary>The form of <paramref name="key"/> when the cache does not hold it yet (<paramref name="cached"/> null), or
+    /// the cached one checked against a fresh encoding (tests). Out of line, so that the hot path builds no operands.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private EncodedForm Encode(ulong key, FormBuilder builder, Register r0, Register r1, Register r2, Mem memory, long immediate,
+        EncodedForm? cached)
+    {
+        var operands = new Operands(r0, r1, r2, memory, immediate);
+        if (cached is null)
+        {
+            return FormCache.Add(key, builder, operands);
+        }
+
+        VerifyAgainstIced(key, builder, operands, cached);
+        return cached;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Write(EncodedForm encoded, long immediate, long displacement)
+    {
         // Reserve leaves at least Slack (32) bytes: the two words written are 16, a patch ends by byte 15 + 8.
         ref var at = ref Reserve();
         Unsafe.WriteUnaligned(ref at, encoded.Low);
         Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, 8), encoded.High);
         if (encoded.ImmediateSize != 0)
         {
-            Patch(ref Unsafe.Add(ref at, encoded.ImmediateOffset), encoded.ImmediateSize, operands.Immediate);
+            Patch(ref Unsafe.Add(ref at, encoded.ImmediateOffset), encoded.ImmediateSize, immediate);
         }
 
         if (encoded.DisplacementSize != 0)
         {
-            Patch(ref Unsafe.Add(ref at, encoded.DisplacementOffset), encoded.DisplacementSize, operands.Memory.Displacement);
+            Patch(ref Unsafe.Add(ref at, encoded.DisplacementOffset), encoded.DisplacementSize, displacement);
         }
 
         _position += encoded.Length;
