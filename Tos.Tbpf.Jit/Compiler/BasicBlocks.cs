@@ -1,3 +1,4 @@
+using System.Buffers;
 using Tos.Tbpf.Isa;
 
 namespace Tos.Tbpf.Jit.Compiler;
@@ -19,19 +20,21 @@ namespace Tos.Tbpf.Jit.Compiler;
 /// therefore formed only in code that runs in frame 0 (not reachable from any local call target, and only in programs
 /// without callx), where the interpreter's empty frame stack is the right one. A chain is also capped at
 /// <see cref="MaxChainUnits"/>, which bounds the instructions the interpreter runs after such a hand-over.</para>
+/// <para>The tables only the compiler reads come from the shared array pool and go back on <see cref="Dispose"/>: for a
+/// large program they are megabytes, and allocating them per compilation cost a full collection every few.</para>
 /// </summary>
-internal sealed class BasicBlocks
+internal sealed class BasicBlocks : IDisposable
 {
     /// <summary>The most units one chain of several blocks carries.</summary>
     public const int MaxChainUnits = 256;
 
     public BasicBlocks(Instruction[] code, long entryPc, bool hasCallx)
     {
-        IsLeader = new bool[code.Length];
-        Charges = new bool[code.Length];
+        IsLeader = Rent<bool>(code.Length);
+        Charges = Rent<bool>(code.Length);
         UnitsToEnd = new long[code.Length];
-        EntryCharge = new int[code.Length];
-        _refundWhenTaken = new int[code.Length];
+        EntryCharge = Rent<int>(code.Length);
+        _refundWhenTaken = Rent<int>(code.Length);
         if (code.Length == 0)
         {
             return;
@@ -42,7 +45,7 @@ internal sealed class BasicBlocks
         IsLeader[0] = Charges[0] = true;
         // How many jumps and calls name each pc: a block only one jump enters can take over that jump's refund.
         // (Counted up to 2: only "one" matters. The entry and pc 0 are entered from outside.)
-        var entries = new byte[code.Length];
+        var entries = Rent<byte>(code.Length);
         entries[entryPc] = entries[0] = 1;
         for (var pc = 0; pc < code.Length; pc++)
         {
@@ -72,6 +75,10 @@ internal sealed class BasicBlocks
 
         var inCallee = hasCallx ? null : ReachableFromCallTargets(code);
         LimitChains(code, inCallee);
+        if (inCallee is not null)
+        {
+            ArrayPool<bool>.Shared.Return(inCallee);
+        }
 
         // Walk backwards: units to the end of the chain, counting lddw once.
         long following = 0;
@@ -90,6 +97,24 @@ internal sealed class BasicBlocks
         }
 
         PlaceRefunds(code, entries);
+        ArrayPool<byte>.Shared.Return(entries);
+    }
+
+    /// <summary>A pooled array of at least <paramref name="length"/> elements, the first <paramref name="length"/> zero.</summary>
+    internal static T[] Rent<T>(int length)
+    {
+        var array = ArrayPool<T>.Shared.Rent(length);
+        Array.Clear(array, 0, length);
+        return array;
+    }
+
+    /// <summary>Returns the compiler's tables to the pool; <see cref="UnitsToEnd"/> stays (the runtime keeps it).</summary>
+    public void Dispose()
+    {
+        ArrayPool<bool>.Shared.Return(IsLeader);
+        ArrayPool<bool>.Shared.Return(Charges);
+        ArrayPool<int>.Shared.Return(EntryCharge);
+        ArrayPool<int>.Shared.Return(_refundWhenTaken);
     }
 
     /// <summary>
@@ -140,10 +165,10 @@ internal sealed class BasicBlocks
         ins.Op is Op.Invalid or Op.LddwTail
         || ins.Info.Kind is not (InstructionKind.Exit or InstructionKind.Trap) && !(ins.Info.IsJump && ins.Info.Condition == JumpCondition.Always);
 
-    /// <summary>True where a block starts.</summary>
+    /// <summary>True where a block starts (pooled: longer than the code).</summary>
     public bool[] IsLeader { get; }
 
-    /// <summary>True where a chain starts: the block starts the meter is charged at.</summary>
+    /// <summary>True where a chain starts: the block starts the meter is charged at (pooled: longer than the code).</summary>
     public bool[] Charges { get; }
 
     /// <summary>For each pc: the instructions from it to the end of its chain, itself included (lddw once).</summary>
@@ -200,7 +225,7 @@ internal sealed class BasicBlocks
     /// callee's frame (a function's own calls return to it, so their return points are followed too).</summary>
     private static bool[] ReachableFromCallTargets(Instruction[] code)
     {
-        var reached = new bool[code.Length];
+        var reached = Rent<bool>(code.Length);
         var pending = new Stack<int>();
         for (var pc = 0; pc < code.Length; pc++)
         {

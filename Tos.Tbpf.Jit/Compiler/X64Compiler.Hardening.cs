@@ -22,13 +22,10 @@ internal sealed partial class X64Compiler
 
     private static int NonZeroBytes(ulong value)
     {
-        var count = 0;
-        for (; value != 0; value >>= 8)
-        {
-            count += (value & 0xff) != 0 ? 1 : 0;
-        }
-
-        return count;
+        // Per byte, bit 7 of (b & 0x7f) + 0x7f is set when its low seven bits are not all zero; OR in the byte's own bit 7.
+        const ulong low7 = 0x7f7f_7f7f_7f7f_7f7fUL;
+        var nonZero = ((value & low7) + low7 | value) & ~low7;
+        return System.Numerics.BitOperations.PopCount(nonZero);
     }
 
     /// <summary><c>target = value</c> (64 bits); <paramref name="scratch"/> may hold a 64-bit key.</summary>

@@ -36,7 +36,7 @@ internal sealed partial class X64Compiler
     private readonly record struct PendingSlowPath(CodeLabel Label, SlowPath Kind, JitStatus Status = default, int Pc = 0,
         byte Register = 0, short Offset = 0, CodeLabel Resume = default, CodeLabel Fault = default, CodeLabel Routine = default);
 
-    private readonly PooledList<PendingSlowPath> _slowPaths = new();
+    private readonly PooledList<PendingSlowPath> _slowPaths;
 
     /// <summary>A slow path that leaves with <paramref name="status"/> for the instruction at <paramref name="pc"/>.</summary>
     private CodeLabel Stub(JitStatus status, long pc) => Defer(new(default, SlowPath.Exit, status, (int)pc));

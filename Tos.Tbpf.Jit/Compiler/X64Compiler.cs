@@ -65,6 +65,7 @@ internal sealed partial class X64Compiler
         _code = executable.Code;
         _profile = executable.Profile;
         _options = options;
+        _slowPaths = new PooledList<PendingSlowPath>(_code.Length + 64);
         // A fixed seed reproduces the layout (tests).
         _random = HardeningRandom.Create(options.Seed);
         _instructionsToNop = _random.Next(1, 2 * NopRate);
@@ -87,7 +88,7 @@ internal sealed partial class X64Compiler
         // Windows map a guest range linearly to host memory; the gapped stack and a program region mapped from an offset
         // are not linear, so those programs keep the full translation at every access.
         _windowed = _profile.StackGapShift == 0 && !_programStartChecked;
-        _blockEntry = new CodeLabel[_code.Length];
+        _blockEntry = BasicBlocks.Rent<CodeLabel>(_code.Length);
         for (var pc = 0; pc < _code.Length; pc++)
         {
             if (_blocks.IsLeader[pc])
@@ -135,8 +136,24 @@ internal sealed partial class X64Compiler
         // A first guess at the code size from what each instruction typically compiles to (a callx takes ten times an ALU
         // instruction): growing the buffer copies it, which for a large program of calls was a tenth of the compile.
         var expected = (int)Math.Min(ExpectedCodeSize(program.Executable.Code), MaxCodeSize);
-        using var emitter = new X64Emitter(expected, CrossCheckEncodings);
-        return new X64Compiler(program.Executable, options, emitter).Emit(bound);
+        // About one label, one branch and one slow path per instruction (a memory access has two of each, an ALU one none).
+        var perInstruction = program.Executable.Code.Length + 64;
+        using var emitter = new X64Emitter(expected, CrossCheckEncodings, perInstruction);
+        var compiler = new X64Compiler(program.Executable, options, emitter);
+        try
+        {
+            return compiler.Emit(bound);
+        }
+        finally
+        {
+            compiler.ReturnTables();
+        }
+    }
+
+    private void ReturnTables()
+    {
+        _blocks.Dispose();
+        System.Buffers.ArrayPool<CodeLabel>.Shared.Return(_blockEntry);
     }
 
     private static long ExpectedCodeSize(Instruction[] code)

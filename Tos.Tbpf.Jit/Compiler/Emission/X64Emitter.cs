@@ -24,13 +24,17 @@ internal sealed partial class X64Emitter : IDisposable
 
     private byte[] _buffer;
     private int _position;
-    private readonly PooledList<int> _labels = new();          // label id -> offset, -1 while unbound; id 0 unused
-    private readonly PooledList<(int At, int Label)> _fixups = new();
+    private readonly PooledList<int> _labels;          // label id -> offset, -1 while unbound; id 0 unused
+    private readonly PooledList<(int At, int Label)> _fixups;
 
     /// <param name="capacityHint">Bytes the code is expected to need; the buffer grows past it when needed.</param>
     /// <param name="crossCheck">Also encode every instruction afresh with Iced and fail on any difference (tests).</param>
-    public X64Emitter(int capacityHint, bool crossCheck = false)
+    /// <param name="branchHint">Labels and branches the code is expected to need: sized up front, the lists are not copied
+    /// as they grow.</param>
+    public X64Emitter(int capacityHint, bool crossCheck = false, int branchHint = 64)
     {
+        _labels = new PooledList<int>(branchHint);
+        _fixups = new PooledList<(int At, int Label)>(branchHint);
         _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(capacityHint, 4096) + Slack);
         CrossCheck = crossCheck;
     }
@@ -141,21 +145,32 @@ internal sealed partial class X64Emitter : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Write(EncodedForm encoded, long immediate, long displacement)
     {
-        // Reserve leaves at least Slack (32) bytes: the two words written are 16, a patch ends by byte 15 + 8.
         ref var at = ref Reserve();
         Unsafe.WriteUnaligned(ref at, encoded.Low);
         Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, 8), encoded.High);
-        if (encoded.ImmediateSize != 0)
-        {
-            Patch(ref Unsafe.Add(ref at, encoded.ImmediateOffset), encoded.ImmediateSize, immediate);
-        }
+        PatchFields(ref at, encoded, immediate, displacement);
+        _position += encoded.Length;
+    }
 
+    /// <summary>
+    /// Writes the displacement and the immediate into a copied form, each as a whole word, with no branch on their sizes.
+    /// x86 encodes the displacement before the immediate and the immediate last, and both little-endian, so the low bytes
+    /// land in the fields; the displacement's excess bytes are overwritten by the immediate written after it, and what
+    /// lies past the instruction's end by the next instruction. Reserve leaves at least Slack (32) bytes: a field starts
+    /// by byte 14 and a word ends by byte 22.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PatchFields(ref byte at, EncodedForm encoded, long immediate, long displacement)
+    {
         if (encoded.DisplacementSize != 0)
         {
-            Patch(ref Unsafe.Add(ref at, encoded.DisplacementOffset), encoded.DisplacementSize, displacement);
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, encoded.DisplacementOffset), displacement);
         }
 
-        _position += encoded.Length;
+        if (encoded.ImmediateSize != 0)
+        {
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, encoded.ImmediateOffset), immediate);
+        }
     }
 
     /// <summary>A rel32 branch (jcc, jmp or call) to <paramref name="label"/>, fixed up in <see cref="Finish"/>.</summary>
@@ -174,18 +189,6 @@ internal sealed partial class X64Emitter : IDisposable
     }
 
     private void AddFixup(int at, CodeLabel label) => _fixups.Add((at, label.Id));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Patch(ref byte at, int size, long value)
-    {
-        switch (size)
-        {
-            case 1: at = (byte)value; break;
-            case 2: Unsafe.WriteUnaligned(ref at, (short)value); break;
-            case 4: Unsafe.WriteUnaligned(ref at, (int)value); break;
-            default: Unsafe.WriteUnaligned(ref at, value); break;
-        }
-    }
 
     /// <summary>Pads with <c>int3</c> up to the next multiple of <paramref name="alignment"/> (a power of two): for code
     /// that is only ever jumped to, so the padding is never run.</summary>
@@ -231,15 +234,7 @@ internal sealed partial class X64Emitter : IDisposable
         Unsafe.WriteUnaligned(ref expected[8], fresh.High);
         Unsafe.WriteUnaligned(ref patched[0], cached.Low);
         Unsafe.WriteUnaligned(ref patched[8], cached.High);
-        if (cached.ImmediateSize != 0)
-        {
-            Patch(ref patched[cached.ImmediateOffset], cached.ImmediateSize, operands.Immediate);
-        }
-
-        if (cached.DisplacementSize != 0)
-        {
-            Patch(ref patched[cached.DisplacementOffset], cached.DisplacementSize, operands.Memory.Displacement);
-        }
+        PatchFields(ref patched[0], cached, operands.Immediate, operands.Memory.Displacement);
 
         if (fresh.Length != cached.Length || !expected[..fresh.Length].SequenceEqual(patched[..cached.Length]))
         {
