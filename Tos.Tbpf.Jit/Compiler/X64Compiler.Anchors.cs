@@ -93,9 +93,14 @@ internal sealed partial class X64Compiler
         _a.jmp(_exit);
 
         // Error anchors: the stub put the pc in edx.
-        foreach (var (status, label) in _anchors.ToList())
+        for (var status = JitStatus.Ok; status <= JitStatus.LddwTailReached; status++)
         {
-            var anchor = label;
+            var anchor = _anchors[(int)status];
+            if (!anchor.IsValid)
+            {
+                continue;
+            }
+
             _a.Bind(anchor);
             _a.mov(__dword_ptr[Context + JitContext.PcOffset], edx);
             _a.mov(__dword_ptr[Context + JitContext.StatusOffset], (int)status);

@@ -45,7 +45,7 @@ internal sealed partial class X64Compiler
     private readonly BasicBlocks _blocks;
     private readonly HardeningRandom _random;
     private readonly CodeLabel[] _blockEntry;
-    private readonly Dictionary<JitStatus, CodeLabel> _anchors = [];
+    private readonly CodeLabel[] _anchors = new CodeLabel[(int)JitStatus.LddwTailReached + 1];   // by status; unset: not needed
     private readonly bool _labelEveryInstruction;
     private readonly bool _frameAccessesUnchecked;
     private readonly bool _programStartChecked;
@@ -315,10 +315,10 @@ internal sealed partial class X64Compiler
 
     private CodeLabel Anchor(JitStatus status)
     {
-        if (!_anchors.TryGetValue(status, out var label))
+        ref var label = ref _anchors[(int)status];
+        if (!label.IsValid)
         {
             label = _a.CreateLabel();
-            _anchors[status] = label;
         }
 
         return label;
