@@ -30,12 +30,13 @@ internal sealed class BasicBlocks : IDisposable
 
     public BasicBlocks(Instruction[] code, long entryPc, bool hasCallx)
     {
-        IsLeader = Rent<bool>(code.Length);
-        Charges = Rent<bool>(code.Length);
-        UnitsToEnd = new long[code.Length];
-        EntryCharge = Rent<int>(code.Length);
-        _refundWhenTaken = Rent<int>(code.Length);
-        if (code.Length == 0)
+        var length = code.Length;
+        IsLeader = Rent<bool>(length);
+        Charges = Rent<bool>(length);
+        UnitsToEnd = new long[length];
+        EntryCharge = Rent<int>(length);
+        _refundWhenTaken = Rent<int>(length);
+        if (length == 0)
         {
             return;
         }
@@ -45,59 +46,108 @@ internal sealed class BasicBlocks : IDisposable
         IsLeader[0] = Charges[0] = true;
         // How many jumps and calls name each pc: a block only one jump enters can take over that jump's refund.
         // (Counted up to 2: only "one" matters. The entry and pc 0 are entered from outside.)
-        var entries = Rent<byte>(code.Length);
+        var entries = Rent<byte>(length);
         entries[entryPc] = entries[0] = 1;
-        for (var pc = 0; pc < code.Length; pc++)
+        var callTargets = new Stack<int>();
+        for (var pc = 0; pc < length; pc++)
         {
-            var op = code[pc].Op;
-            if (op is Op.LddwTail or Op.Invalid)
+            var flow = FlowOf[(int)code[pc].Op];
+            if ((flow & Flow.NoInstruction) != 0)
             {
                 continue;
             }
 
-            var row = code[pc].Info;
-            if (row.IsJump || op == Op.CallLocal)
+            var target = -1L;
+            if ((flow & (Flow.Jump | Flow.LocalCall)) != 0)
             {
-                var target = code[pc].BranchTarget(pc);
+                target = code[pc].BranchTarget(pc);
                 IsLeader[target] = Charges[target] = true;
                 entries[target] = (byte)Math.Min(entries[target] + 1, 2);
+                if ((flow & Flow.LocalCall) != 0)
+                {
+                    callTargets.Push((int)target);
+                }
             }
 
-            var next = Next(code, pc);
-            if (row.EndsBlock && next < code.Length)
+            var next = pc + ((flow & Flow.TwoSlots) != 0 ? 2 : 1);
+            if ((flow & Flow.EndsBlock) != 0 && next < length)
             {
                 IsLeader[next] = true;
                 // Only a forward conditional jump continues its chain: a backward one usually closes a loop, and a taken
                 // jump out of a chain pays for its refund (an add and a jump) on what is then the hot path.
-                Charges[next] |= !IsConditionalJump(code[pc]) || code[pc].BranchTarget(pc) <= pc;
+                Charges[next] |= (flow & Flow.Conditional) == 0 || target <= pc;
             }
         }
 
-        var inCallee = hasCallx ? null : ReachableFromCallTargets(code);
-        LimitChains(code, inCallee);
-        if (inCallee is not null)
+        if (hasCallx)
         {
+            LimitChains(code, inCallee: null);
+        }
+        else if (callTargets.Count == 0)
+        {
+            LimitChains(code, inCallee: []);
+        }
+        else
+        {
+            var inCallee = ReachableFrom(code, callTargets);
+            LimitChains(code, inCallee);
             ArrayPool<bool>.Shared.Return(inCallee);
         }
 
-        // Walk backwards: units to the end of the chain, counting lddw once.
+        CountUnitsAndPlaceRefunds(code, entries);
+        ArrayPool<byte>.Shared.Return(entries);
+    }
+
+    /// <summary>
+    /// Walks backwards: the units to the end of each chain (counting lddw once), each chain head's charge, and where each
+    /// refund goes. A conditional jump taken out of the middle of a chain gives back the chain's rest. When its target is
+    /// entered by that jump alone (no other jump or call names it, and the instruction before it does not fall into it),
+    /// the target's own charge absorbs the refund and the jump goes straight to it; otherwise the jump goes through a
+    /// stub that adds the units back. A head's charge is the sum of its chain's units and the refunds it absorbs, which
+    /// may be counted in either order.
+    /// </summary>
+    private void CountUnitsAndPlaceRefunds(Instruction[] code, byte[] entries)
+    {
+        var length = code.Length;
         long following = 0;
-        for (var pc = code.Length - 1; pc >= 0; pc--)
+        for (var pc = length - 1; pc >= 0; pc--)
         {
-            if (code[pc].Op == Op.LddwTail)
+            var op = code[pc].Op;
+            if (op == Op.LddwTail)
             {
                 continue;
             }
 
-            var next = Next(code, pc);
-            var endsChain = code[pc].Op != Op.Invalid && code[pc].Info.EndsBlock && !IsConditionalJump(code[pc]);
-            var continues = next < code.Length && !Charges[next] && !endsChain;
-            UnitsToEnd[pc] = 1 + (continues ? following : 0);
-            following = UnitsToEnd[pc];
-        }
+            var flow = FlowOf[(int)op];
+            var next = pc + ((flow & Flow.TwoSlots) != 0 ? 2 : 1);
+            var endsChain = (flow & (Flow.EndsBlock | Flow.Conditional)) == Flow.EndsBlock;
+            var continues = next < length && !Charges[next] && !endsChain;
+            var units = 1 + (continues ? following : 0);
+            UnitsToEnd[pc] = units;
+            following = units;
+            if (Charges[pc])
+            {
+                // A block's units are bounded by the program's length, which is far below 2^31.
+                EntryCharge[pc] += (int)units;
+            }
 
-        PlaceRefunds(code, entries);
-        ArrayPool<byte>.Shared.Return(entries);
+            if ((flow & Flow.Conditional) == 0 || pc + 1 >= length || Charges[pc + 1])
+            {
+                continue;
+            }
+
+            // At most MaxChainUnits: the rest of a chain of several blocks, counted already (pc + 1 is past pc).
+            var refund = (int)UnitsToEnd[pc + 1];
+            var target = (int)code[pc].BranchTarget(pc);
+            if (entries[target] == 1 && !FallsInto(code, target))
+            {
+                EntryCharge[target] -= refund;
+            }
+            else
+            {
+                _refundWhenTaken[pc] = refund;
+            }
+        }
     }
 
     /// <summary>A pooled array of at least <paramref name="length"/> elements, the first <paramref name="length"/> zero.</summary>
@@ -115,44 +165,6 @@ internal sealed class BasicBlocks : IDisposable
         ArrayPool<bool>.Shared.Return(Charges);
         ArrayPool<int>.Shared.Return(EntryCharge);
         ArrayPool<int>.Shared.Return(_refundWhenTaken);
-    }
-
-    /// <summary>
-    /// A conditional jump taken out of the middle of a chain gives back the chain's rest. When its target is entered by
-    /// that jump alone (no other jump or call names it, and the instruction before it does not fall into it), the
-    /// target's own charge absorbs the refund and the jump goes straight to it; otherwise the jump goes through a stub
-    /// that adds the units back.
-    /// </summary>
-    private void PlaceRefunds(Instruction[] code, byte[] entries)
-    {
-        for (var pc = 0; pc < code.Length; pc++)
-        {
-            if (Charges[pc])
-            {
-                // A block's units are bounded by the program's length, which is far below 2^31.
-                EntryCharge[pc] = (int)UnitsToEnd[pc];
-            }
-        }
-
-        for (var pc = 0; pc < code.Length; pc++)
-        {
-            if (!IsConditionalJump(code[pc]) || pc + 1 >= code.Length || Charges[pc + 1])
-            {
-                continue;
-            }
-
-            // At most MaxChainUnits: the rest of a chain of several blocks.
-            var refund = (int)UnitsToEnd[pc + 1];
-            var target = (int)code[pc].BranchTarget(pc);
-            if (entries[target] == 1 && !FallsInto(code, target))
-            {
-                EntryCharge[target] -= refund;
-            }
-            else
-            {
-                _refundWhenTaken[pc] = refund;
-            }
-        }
     }
 
     // Whether the instruction before pc continues into it.
@@ -175,7 +187,7 @@ internal sealed class BasicBlocks : IDisposable
     public long[] UnitsToEnd { get; }
 
     /// <summary>For each chain head: the units its entry charges, its chain's less any refund it takes over (see
-    /// <see cref="PlaceRefunds"/>); zero or negative when the refund covers it.</summary>
+    /// <see cref="CountUnitsAndPlaceRefunds"/>); zero or negative when the refund covers it.</summary>
     public int[] EntryCharge { get; }
 
     /// <summary>The units the conditional jump at <paramref name="pc"/> gives back on its way when taken (the rest of its
@@ -185,15 +197,16 @@ internal sealed class BasicBlocks : IDisposable
     private readonly int[] _refundWhenTaken;
 
     /// <summary>
-    /// Makes every block that may run in a callee's frame (<paramref name="inCallee"/>; all of them when null) charge for
-    /// itself, and starts a new chain where one would pass <see cref="MaxChainUnits"/>.
+    /// Makes every block that may run in a callee's frame (<paramref name="inCallee"/>; all of them when null, none when
+    /// empty) charge for itself, and starts a new chain where one would pass <see cref="MaxChainUnits"/>.
     /// </summary>
     private void LimitChains(Instruction[] code, bool[]? inCallee)
     {
         long chainUnits = 0;
         for (var pc = 0; pc < code.Length; pc = Next(code, pc))
         {
-            if (IsLeader[pc] && !Charges[pc] && (inCallee is null || inCallee[pc] || chainUnits + BlockUnits(code, pc) > MaxChainUnits))
+            if (IsLeader[pc] && !Charges[pc]
+                && (inCallee is null || (inCallee.Length > 0 && inCallee[pc]) || chainUnits + BlockUnits(code, pc) > MaxChainUnits))
             {
                 Charges[pc] = true;
             }
@@ -221,20 +234,12 @@ internal sealed class BasicBlocks : IDisposable
         return units;
     }
 
-    /// <summary>The pcs control can reach from a local call's target without returning: the code that may run in a
-    /// callee's frame (a function's own calls return to it, so their return points are followed too).</summary>
-    private static bool[] ReachableFromCallTargets(Instruction[] code)
+    /// <summary>The pcs control can reach from the local calls' targets (<paramref name="pending"/>) without returning:
+    /// the code that may run in a callee's frame (a function's own calls return to it, so their return points are followed
+    /// too). Pooled.</summary>
+    private static bool[] ReachableFrom(Instruction[] code, Stack<int> pending)
     {
         var reached = Rent<bool>(code.Length);
-        var pending = new Stack<int>();
-        for (var pc = 0; pc < code.Length; pc++)
-        {
-            if (code[pc].Op == Op.CallLocal)
-            {
-                pending.Push((int)code[pc].BranchTarget(pc));
-            }
-        }
-
         while (pending.TryPop(out var pc))
         {
             if ((uint)pc >= (uint)code.Length || reached[pc] || code[pc].Op is Op.LddwTail)
@@ -265,6 +270,47 @@ internal sealed class BasicBlocks : IDisposable
 
     private static int Next(Instruction[] code, int pc) => pc + (code[pc].Op == Op.Lddw ? 2 : 1);
 
-    private static bool IsConditionalJump(Instruction ins) =>
-        ins.Op is not (Op.Invalid or Op.LddwTail) && ins.Info.IsJump && ins.Info.Condition != JumpCondition.Always;
+    /// <summary>What the passes above need to know of an opcode, read once from <see cref="OpcodeInfo"/> into a table
+    /// indexed by <see cref="Op"/>: each pass looks at every instruction, and a row's computed properties cost more than
+    /// one load.</summary>
+    [Flags]
+    private enum Flow : byte
+    {
+        None = 0,
+        /// <summary>A jump, conditional or not.</summary>
+        Jump = 1,
+        /// <summary>A jump with a condition.</summary>
+        Conditional = 2,
+        /// <summary>Ends its block (see <see cref="OpcodeInfo.EndsBlock"/>).</summary>
+        EndsBlock = 4,
+        LocalCall = 8,
+        /// <summary>lddw, which takes this slot and the next.</summary>
+        TwoSlots = 16,
+        /// <summary>An invalid slot or an lddw's second: no instruction of its own.</summary>
+        NoInstruction = 32,
+    }
+
+    private static readonly Flow[] FlowOf = BuildFlow();
+
+    private static Flow[] BuildFlow()
+    {
+        var flows = new Flow[Enum.GetValues<Op>().Length];
+        foreach (var op in Enum.GetValues<Op>())
+        {
+            if (op is Op.Invalid or Op.LddwTail)
+            {
+                flows[(int)op] = Flow.NoInstruction;
+                continue;
+            }
+
+            var row = OpcodeTable.Get(op);
+            flows[(int)op] = (row.IsJump ? Flow.Jump : 0)
+                | (row.IsJump && row.Condition != JumpCondition.Always ? Flow.Conditional : 0)
+                | (row.EndsBlock ? Flow.EndsBlock : 0)
+                | (op == Op.CallLocal ? Flow.LocalCall : 0)
+                | (op == Op.Lddw ? Flow.TwoSlots : 0);
+        }
+
+        return flows;
+    }
 }
