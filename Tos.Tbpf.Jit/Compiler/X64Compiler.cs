@@ -37,7 +37,7 @@ internal sealed partial class X64Compiler
     /// <summary>The largest code the JIT emits.</summary>
     public const long MaxCodeSize = 256L * 1024 * 1024;
 
-    private readonly X64Emitter _a;
+    private X64Emitter _a;   // swapped only while an instruction is recorded as a template
     private readonly Executable _executable;
     private readonly Instruction[] _code;
     private readonly Profile _profile;
@@ -147,6 +147,7 @@ internal sealed partial class X64Compiler
         finally
         {
             compiler.ReturnTables();
+            compiler._recorder?.Dispose();
         }
     }
 
@@ -271,6 +272,14 @@ internal sealed partial class X64Compiler
     }
 
     private void EmitInstruction(int pc, Instruction ins)
+    {
+        if (!TryEmitFromTemplate(ins, ins.Info))
+        {
+            EmitInstructionOrdinarily(pc, ins);
+        }
+    }
+
+    private void EmitInstructionOrdinarily(int pc, Instruction ins)
     {
         var row = ins.Info;
         switch (row.Kind)

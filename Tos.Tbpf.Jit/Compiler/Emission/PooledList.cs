@@ -32,6 +32,9 @@ internal sealed class PooledList<T>(int initialCapacity = 64) : IDisposable
         _items[Count++] = item;
     }
 
+    /// <summary>Forgets the items, keeping the storage.</summary>
+    public void Clear() => Count = 0;
+
     public void Dispose()
     {
         ArrayPool<T>.Shared.Return(_items);

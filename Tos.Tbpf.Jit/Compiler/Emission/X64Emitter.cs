@@ -149,6 +149,11 @@ internal sealed partial class X64Emitter : IDisposable
         Unsafe.WriteUnaligned(ref at, encoded.Low);
         Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, 8), encoded.High);
         PatchFields(ref at, encoded, immediate, displacement);
+        if (_fieldLog is not null)
+        {
+            LogFields(encoded, immediate, displacement);
+        }
+
         _position += encoded.Length;
     }
 

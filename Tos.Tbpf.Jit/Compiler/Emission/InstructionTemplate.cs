@@ -1,0 +1,107 @@
+using System.Runtime.CompilerServices;
+
+namespace Tos.Tbpf.Jit.Compiler.Emission;
+
+/// <summary>
+/// The whole x86 sequence of one eBPF instruction, copy-and-patch one level above <see cref="EncodedForm"/>: recorded
+/// the first time the process compiles an instruction of its key (see <c>X64Compiler.TemplateKey</c>) and then copied,
+/// with the instruction's immediate written into <see cref="Fields"/>. An instruction whose recording showed anything
+/// a copy cannot reproduce (a label, a branch, a displacement, a constant that is not the immediate, more than
+/// <see cref="MaxLength"/> bytes) gets an unusable template, and the compiler emits it form by form as before.
+/// </summary>
+internal sealed class InstructionTemplate
+{
+    /// <summary>The longest sequence a template holds: three words, written whole (Reserve leaves 32 bytes).</summary>
+    public const int MaxLength = 24;
+
+    private InstructionTemplate(ulong key, ReadOnlySpan<byte> bytes, (byte Offset, byte Size)[] fields, bool usable)
+    {
+        Key = key;
+        Span<byte> padded = stackalloc byte[MaxLength];
+        padded.Clear();
+        bytes[..Math.Min(bytes.Length, MaxLength)].CopyTo(padded);
+        Word0 = Unsafe.ReadUnaligned<ulong>(ref padded[0]);
+        Word1 = Unsafe.ReadUnaligned<ulong>(ref padded[8]);
+        Word2 = Unsafe.ReadUnaligned<ulong>(ref padded[16]);
+        Length = (byte)Math.Min(bytes.Length, MaxLength);
+        Fields = fields;
+        Usable = usable;
+    }
+
+    public ulong Key { get; }
+    public ulong Word0 { get; }
+    public ulong Word1 { get; }
+    public ulong Word2 { get; }
+    public byte Length { get; }
+
+    /// <summary>Where the instruction's immediate goes (offset and size of each x86 immediate field).</summary>
+    public (byte Offset, byte Size)[] Fields { get; }
+
+    /// <summary>False when the sequence cannot be copied: the compiler then emits the instruction form by form.</summary>
+    public bool Usable { get; }
+
+    public static InstructionTemplate Copyable(ulong key, ReadOnlySpan<byte> bytes, (byte Offset, byte Size)[] fields) =>
+        new(key, bytes, fields, usable: true);
+
+    public static InstructionTemplate Unusable(ulong key) => new(key, [], [], usable: false);
+}
+
+/// <summary>
+/// The templates of the process, shared by all compilations like <see cref="FormCache"/>: a fixed open-addressing table
+/// read without locks and filled under one. Keys come from the instruction set (opcode, registers, a size class of the
+/// immediate or a shift count), not from any input's values, so the table is bounded; should it fill, an instruction is
+/// emitted form by form.
+/// </summary>
+internal static class InstructionTemplates
+{
+    private const int Capacity = 1 << 15;
+    private const int MaxEntries = Capacity / 4 * 3;
+    private static readonly InstructionTemplate?[] Table = new InstructionTemplate?[Capacity];
+    private static readonly Lock Gate = new();
+    private static int _count;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static InstructionTemplate? Find(ulong key)
+    {
+        var index = EncodedForm.Hash(key) & (Capacity - 1);
+        while (Volatile.Read(ref Table[index]) is { } template)
+        {
+            if (template.Key == key)
+            {
+                return template;
+            }
+
+            index = (index + 1) & (Capacity - 1);
+        }
+
+        return null;
+    }
+
+    /// <summary>Keeps <paramref name="template"/> unless another compilation kept one of its key first (either is right:
+    /// both were recorded from the same key).</summary>
+    public static InstructionTemplate Add(InstructionTemplate template)
+    {
+        lock (Gate)
+        {
+            if (_count >= MaxEntries)
+            {
+                return template;
+            }
+
+            var index = EncodedForm.Hash(template.Key) & (Capacity - 1);
+            while (Table[index] is { } existing)
+            {
+                if (existing.Key == template.Key)
+                {
+                    return existing;
+                }
+
+                index = (index + 1) & (Capacity - 1);
+            }
+
+            Volatile.Write(ref Table[index], template);
+            _count++;
+            return template;
+        }
+    }
+}

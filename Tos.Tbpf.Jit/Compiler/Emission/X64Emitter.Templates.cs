@@ -1,0 +1,88 @@
+using System.Runtime.CompilerServices;
+
+namespace Tos.Tbpf.Jit.Compiler.Emission;
+
+// Recording and copying whole-instruction templates (see InstructionTemplate).
+internal sealed partial class X64Emitter
+{
+    /// <summary>The immediate and displacement fields written so far, when this emitter records a template; else null.</summary>
+    private List<(int Offset, int Size, long Value, bool IsDisplacement)>? _fieldLog;
+
+    /// <summary>An emitter that notes every field it patches, to turn what is emitted into it into a template.</summary>
+    public static X64Emitter ForRecording(bool crossCheck) => new(64, crossCheck) { _fieldLog = [] };
+
+    /// <summary>Empties a recording emitter for the next instruction.</summary>
+    public void Restart()
+    {
+        _position = 0;
+        _labels.Clear();
+        _fixups.Clear();
+        _fieldLog?.Clear();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void LogFields(EncodedForm encoded, long immediate, long displacement)
+    {
+        var start = _position;
+        if (encoded.DisplacementSize != 0)
+        {
+            _fieldLog!.Add((start + encoded.DisplacementOffset, encoded.DisplacementSize, displacement, true));
+        }
+
+        if (encoded.ImmediateSize != 0)
+        {
+            _fieldLog!.Add((start + encoded.ImmediateOffset, encoded.ImmediateSize, immediate, false));
+        }
+    }
+
+    /// <summary>
+    /// What was recorded, as a template of <paramref name="key"/>: usable when it made no label or branch, holds no
+    /// displacement, fits in <see cref="InstructionTemplate.MaxLength"/> bytes, and every immediate in it is
+    /// <paramref name="immediate"/> (then each becomes a field to patch) or, when <paramref name="patchImmediate"/> is
+    /// false, the key itself fixes every byte (the immediates stay as recorded).
+    /// </summary>
+    public InstructionTemplate ToTemplate(ulong key, long immediate, bool patchImmediate)
+    {
+        var log = _fieldLog ?? throw new InvalidOperationException("this emitter does not record");
+        var copyable = _labels.Count == 0 && _fixups.Count == 0 && _position <= InstructionTemplate.MaxLength;
+        var fields = new List<(byte, byte)>();
+        foreach (var (offset, size, value, isDisplacement) in log)
+        {
+            copyable &= !isDisplacement && (!patchImmediate || value == immediate);
+            if (patchImmediate)
+            {
+                fields.Add(((byte)offset, (byte)size));
+            }
+        }
+
+        return copyable ? InstructionTemplate.Copyable(key, _buffer.AsSpan(0, _position), [.. fields]) : InstructionTemplate.Unusable(key);
+    }
+
+    /// <summary>The code emitted so far (for comparing a template's copy with a fresh emission).</summary>
+    public ReadOnlySpan<byte> Emitted => _buffer.AsSpan(0, _position);
+
+    /// <summary>Copies <paramref name="template"/> here with <paramref name="immediate"/> in its fields.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Emit(InstructionTemplate template, long immediate)
+    {
+        // Reserve leaves at least Slack (32) bytes: the three words are 24.
+        ref var at = ref Reserve();
+        Unsafe.WriteUnaligned(ref at, template.Word0);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, 8), template.Word1);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, 16), template.Word2);
+        foreach (var (offset, size) in template.Fields)
+        {
+            // Exact sizes: a field may be followed by more of the sequence.
+            ref var field = ref Unsafe.Add(ref at, offset);
+            switch (size)
+            {
+                case 1: field = (byte)immediate; break;
+                case 2: Unsafe.WriteUnaligned(ref field, (short)immediate); break;
+                case 4: Unsafe.WriteUnaligned(ref field, (int)immediate); break;
+                default: Unsafe.WriteUnaligned(ref field, immediate); break;
+            }
+        }
+
+        _position += template.Length;
+    }
+}

@@ -1,0 +1,146 @@
+using Tos.Tbpf.Jit.Compiler.Emission;
+using Tos.Tbpf.Isa;
+using Instruction = Tos.Tbpf.Isa.Instruction;
+
+namespace Tos.Tbpf.Jit.Compiler;
+
+/// <summary>
+/// Arithmetic instructions from whole-instruction templates (<see cref="InstructionTemplate"/>): most of a program, and
+/// an instruction whose x86 sequence depends only on its opcode, its registers and the size class of its immediate,
+/// which is then copied and patched at once instead of being built form by form. The first instruction of each key is
+/// emitted the ordinary way into a recording emitter, and the template made from what it wrote; with
+/// <see cref="CrossCheckEncodings"/> (the tests) every copy is compared with a fresh ordinary emission.
+/// </summary>
+internal sealed partial class X64Compiler
+{
+    private X64Emitter? _recorder;
+
+    /// <summary>Emits <paramref name="ins"/> from its template when it has a usable one; false when the caller must emit
+    /// it the ordinary way.</summary>
+    private bool TryEmitFromTemplate(Instruction ins, OpcodeInfo row)
+    {
+        var key = TemplateKey(ins, row, out var patchImmediate);
+        if (key == 0)
+        {
+            return false;
+        }
+
+        var template = InstructionTemplates.Find(key) ?? InstructionTemplates.Add(Record(key, ins, patchImmediate));
+        if (!template.Usable)
+        {
+            return false;
+        }
+
+        if (CrossCheckEncodings)
+        {
+            VerifyTemplate(template, ins);
+        }
+
+        _a.Emit(template, ins.Imm);
+        return true;
+    }
+
+    /// <summary>
+    /// The template key of <paramref name="ins"/>, or 0 when it is not emitted from a template. Everything the ordinary
+    /// emission of these instructions branches on is in the key: the opcode (kind, operation, width, imm or register),
+    /// both registers, the profile's sign extension of 32-bit results, and of the immediate its size class (which picks
+    /// the x86 forms) or, for a shift, the count itself (masked, so not the program's value: it is never patched).
+    /// Immediates that need blinding take random keys per use, so those instructions never have a template.
+    /// </summary>
+    private ulong TemplateKey(Instruction ins, OpcodeInfo row, out bool patchImmediate) =>
+        TemplateKey(ins, row, _profile.SignExtend32Results, _options.BlindConstants, out patchImmediate);
+
+    /// <summary>The template key of <paramref name="ins"/> under a profile's sign extension and a blinding choice (see
+    /// above); internal for the tests.</summary>
+    internal static ulong TemplateKey(Instruction ins, OpcodeInfo row, bool signExtend32Results, bool blindConstants,
+        out bool patchImmediate)
+    {
+        patchImmediate = false;
+        ulong detail = 0;
+        switch (row.Kind)
+        {
+            case InstructionKind.UnaryAlu:
+                break;
+            case InstructionKind.BinaryAlu when row.Alu is not (AluOperation.Div or AluOperation.SDiv or AluOperation.Mod or AluOperation.SMod):
+                if (!row.UsesImmediate)
+                {
+                    break;
+                }
+
+                // Only an immediate that is its 32-bit encoding sign-extended (what decoding gives) is patched as one.
+                if (ins.Imm != ins.Imm32 || (blindConstants && !CarriesAtMostOneByte(ins.Imm32)))
+                {
+                    return 0;
+                }
+
+                if (row.Alu is AluOperation.Lsh or AluOperation.Rsh or AluOperation.Arsh)
+                {
+                    detail = 16 + (ulong)(ins.Imm32 & (row.Is64 ? 63 : 31));
+                }
+                else
+                {
+                    patchImmediate = true;
+                    detail = 1 + (FormKey.Immediate(ins.Imm) >> 49);
+                }
+
+                break;
+            default:
+                return 0;
+        }
+
+        return 1UL << 63
+            | (ulong)ins.Op
+            | (ulong)(ins.Dst & 15) << 8
+            | (ulong)(ins.Src & 15) << 12
+            | detail << 16
+            | (signExtend32Results ? 1UL << 32 : 0);
+    }
+
+    /// <summary>Emits <paramref name="ins"/> the ordinary way into the recording emitter and makes the template.</summary>
+    private InstructionTemplate Record(ulong key, Instruction ins, bool patchImmediate)
+    {
+        EmitOrdinarilyInto(Recorder(), ins);
+        return _recorder!.ToTemplate(key, ins.Imm, patchImmediate);
+    }
+
+    private void VerifyTemplate(InstructionTemplate template, Instruction ins)
+    {
+        EmitOrdinarilyInto(Recorder(), ins);
+        using var copy = new X64Emitter(64);
+        copy.Emit(template, ins.Imm);
+        if (!copy.Emitted.SequenceEqual(_recorder!.Emitted))
+        {
+            throw new JitException($"the template of {ins.Op} gives {Convert.ToHexString(copy.Emitted)} where the compiler emits {Convert.ToHexString(_recorder.Emitted)}");
+        }
+    }
+
+    private X64Emitter Recorder()
+    {
+        _recorder ??= X64Emitter.ForRecording(CrossCheckEncodings);
+        _recorder.Restart();
+        return _recorder;
+    }
+
+    /// <summary>Runs the ordinary emission of an arithmetic instruction with <paramref name="target"/> as the emitter.
+    /// Such an emission defers no slow path (it cannot fail), which is checked: a slow path recorded against a label of
+    /// another emitter would be a miscompilation.</summary>
+    private void EmitOrdinarilyInto(X64Emitter target, Instruction ins)
+    {
+        var main = _a;
+        var slowPaths = _slowPaths.Count;
+        _a = target;
+        try
+        {
+            EmitInstructionOrdinarily(pc: 0, ins);
+        }
+        finally
+        {
+            _a = main;
+        }
+
+        if (_slowPaths.Count != slowPaths)
+        {
+            throw new JitException($"{ins.Op} deferred a slow path while recorded as a template");
+        }
+    }
+}

@@ -1,0 +1,156 @@
+using Iced.Intel;
+using NUnit.Framework;
+using Tos.Tbpf.Isa;
+using Tos.Tbpf.Jit;
+using Tos.Tbpf.Jit.Compiler;
+using Tos.Tbpf.Jit.Compiler.Emission;
+using Tos.Tbpf.Programs;
+using Encoder = Tos.Tbpf.Isa.Encoder;
+using Instruction = Tos.Tbpf.Isa.Instruction;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace Tos.Tbpf.Tests.Jit;
+
+/// <summary>
+/// Whole-instruction templates: what a recording may become, that a copy patched with another immediate is exactly
+/// what Iced assembles for that immediate, and that compiling arithmetic makes and uses them. (Every test that compiles
+/// also compares each copy with a fresh emission: see <see cref="EncodingCrossCheck"/>.)
+/// </summary>
+public sealed class InstructionTemplateTests
+{
+    private const ulong Key = 1UL << 63 | 0x1234;
+
+    private static byte[] Iced(Action<Assembler> emit)
+    {
+        var assembler = new Assembler(64);
+        emit(assembler);
+        using var stream = new MemoryStream();
+        assembler.Assemble(new StreamCodeWriter(stream), 0);
+        return stream.ToArray();
+    }
+
+    private static InstructionTemplate Record(long immediate, bool patchImmediate, Action<X64Emitter> emit)
+    {
+        using var recorder = X64Emitter.ForRecording(crossCheck: true);
+        emit(recorder);
+        return recorder.ToTemplate(Key, immediate, patchImmediate);
+    }
+
+    private static byte[] Copy(InstructionTemplate template, long immediate)
+    {
+        using var emitter = new X64Emitter(64);
+        emitter.Emit(template, immediate);
+        return emitter.Finish().ToArray();
+    }
+
+    [TestCase(5, 100)]
+    [TestCase(-1, -128)]
+    [TestCase(0x1234, 0x7fff)]
+    [TestCase(0x12345, int.MinValue)]
+    public void A_copy_patched_with_another_immediate_of_its_class_is_what_Iced_assembles(int recorded, int copied)
+    {
+        // Two immediate fields of different sizes in one sequence, the second followed by nothing.
+        var template = Record(recorded, patchImmediate: true, e =>
+        {
+            e.mov(eax, recorded);
+            e.add(rcx, recorded);
+            e.imul(rdx, rdx, recorded);
+        });
+
+        Assert.That(template.Usable, Is.True);
+        Assert.That(template.Fields, Has.Length.EqualTo(3));
+        Assert.That(Copy(template, copied), Is.EqualTo(Iced(a =>
+        {
+            a.mov(eax, copied);
+            a.add(rcx, copied);
+            a.imul(rdx, rdx, copied);
+        })));
+    }
+
+    [Test]
+    public void A_template_whose_key_fixes_its_bytes_is_copied_unpatched()
+    {
+        var template = Record(5, patchImmediate: false, e => e.shl(r13, 5));
+
+        Assert.That(template.Usable, Is.True);
+        Assert.That(Copy(template, 69), Is.EqualTo(Iced(a => a.shl(r13, 5))));
+    }
+
+    [Test]
+    public void A_recording_a_copy_cannot_reproduce_makes_no_usable_template()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(Record(5, true, e => e.add(rcx, 6)).Usable, Is.False, "an immediate that is not the instruction's");
+            Assert.That(Record(8, true, e => e.mov(rax, new MemoryPointer(OperandSize.Qword)[r15 + 8])).Usable, Is.False,
+                "a displacement");
+            Assert.That(Record(0, true, e =>
+            {
+                var label = e.CreateLabel();
+                e.Bind(label);
+                e.jmp(label);
+            }).Usable, Is.False, "a label and a branch");
+            Assert.That(Record(0x1122334455667788, true, e =>
+            {
+                e.mov(rax, 0x1122334455667788);
+                e.mov(rdx, 0x1122334455667788);
+                e.mov(rcx, 0x1122334455667788);
+            }).Usable, Is.False, "30 bytes");
+            Assert.That(Record(0, true, e => e.mov(eax, 0)).Usable, Is.True, "the same sequence, copyable, for contrast");
+        });
+    }
+
+    [Test]
+    public void Compiling_arithmetic_makes_a_usable_template_per_key_and_none_for_what_must_not_be_copied()
+    {
+        const string asm = """
+            mov r1, 7
+            add r1, r2
+            lsh r1, 3
+            neg r1
+            mul32 r1, 0x3000
+            add r1, 0x12345
+            div r1, 3
+            mov r0, r1
+            exit
+            """;
+        var program = Vm.Load(Executable.FromAssembly(asm, Profile.Tbpf));
+        using var compiled = JitProgram.Compile(program);
+
+        var keys = program.Executable.Code.Take(program.Executable.Code.Length - 1)
+            .Select(ins => (ins.Op, Key: X64Compiler.TemplateKey(ins, ins.Info, signExtend32Results: false, blindConstants: true, out _)))
+            .ToList();
+        Assert.Multiple(() =>
+        {
+            foreach (var (op, key) in keys.Where(k => k.Op is not (Op.Add64Imm or Op.Div64Imm)))
+            {
+                Assert.That(key, Is.Not.Zero, $"{op} has a template key");
+                Assert.That(InstructionTemplates.Find(key)?.Usable, Is.True, $"{op}'s template after compiling");
+            }
+
+            // 0x12345 carries two chosen bytes, so it is blinded with a fresh key at every use: never a template. Division
+            // defers a slow path.
+            Assert.That(keys.Single(k => k.Op == Op.Add64Imm).Key, Is.Zero, "a blinded immediate");
+            Assert.That(keys.Single(k => k.Op == Op.Div64Imm).Key, Is.Zero, "division");
+        });
+    }
+
+    [Test]
+    public void Keys_separate_what_changes_the_code()
+    {
+        static ulong KeyOf(Instruction ins, bool signExtend = false, bool blind = true) =>
+            X64Compiler.TemplateKey(ins, ins.Info, signExtend, blind, out _);
+
+        var add = Encoder.Make(Op.Add64Imm, 1, imm: 5);
+        Assert.Multiple(() =>
+        {
+            Assert.That(KeyOf(add), Is.EqualTo(KeyOf(Encoder.Make(Op.Add64Imm, 1, imm: 100))), "one size class");
+            Assert.That(KeyOf(add), Is.Not.EqualTo(KeyOf(Encoder.Make(Op.Add64Imm, 1, imm: 1000))), "imm8 against imm32");
+            Assert.That(KeyOf(add), Is.Not.EqualTo(KeyOf(Encoder.Make(Op.Add64Imm, 2, imm: 5))), "another register");
+            Assert.That(KeyOf(add), Is.Not.EqualTo(KeyOf(add, signExtend: true)), "the profile's sign extension");
+            Assert.That(KeyOf(Encoder.Make(Op.Lsh64Imm, 1, imm: 2)), Is.Not.EqualTo(KeyOf(Encoder.Make(Op.Lsh64Imm, 1, imm: 3))),
+                "each shift count");
+            Assert.That(KeyOf(Encoder.Make(Op.Add64Imm, 1, imm: 0x12345), blind: false), Is.Not.Zero, "unblinded, a large constant is patched");
+        });
+    }
+}
