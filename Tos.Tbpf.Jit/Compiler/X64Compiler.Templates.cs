@@ -17,9 +17,9 @@ internal sealed partial class X64Compiler
 
     /// <summary>Emits <paramref name="ins"/> from its template when it has a usable one; false when the caller must emit
     /// it the ordinary way.</summary>
-    private bool TryEmitFromTemplate(Instruction ins, OpcodeInfo row)
+    private bool TryEmitFromTemplate(Instruction ins)
     {
-        var key = TemplateKey(ins, row, out var patchImmediate);
+        var key = TemplateKey(ins, out var patchImmediate);
         if (key == 0)
         {
             return false;
@@ -47,40 +47,35 @@ internal sealed partial class X64Compiler
     /// the x86 forms) or, for a shift, the count itself (masked, so not the program's value: it is never patched).
     /// Immediates that need blinding take random keys per use, so those instructions never have a template.
     /// </summary>
-    private ulong TemplateKey(Instruction ins, OpcodeInfo row, out bool patchImmediate) =>
-        TemplateKey(ins, row, _profile.SignExtend32Results, _options.BlindConstants, out patchImmediate);
+    private ulong TemplateKey(Instruction ins, out bool patchImmediate) =>
+        TemplateKey(ins, _profile.SignExtend32Results, _options.BlindConstants, out patchImmediate);
 
     /// <summary>The template key of <paramref name="ins"/> under a profile's sign extension and a blinding choice (see
     /// above); internal for the tests.</summary>
-    internal static ulong TemplateKey(Instruction ins, OpcodeInfo row, bool signExtend32Results, bool blindConstants,
-        out bool patchImmediate)
+    internal static ulong TemplateKey(Instruction ins, bool signExtend32Results, bool blindConstants, out bool patchImmediate)
     {
         patchImmediate = false;
-        ulong detail = 0;
-        switch (row.Kind)
+        ulong detail;
+        switch (ShapeOf[(int)ins.Op])
         {
-            case InstructionKind.UnaryAlu:
+            case TemplateShape.Registers:
+                detail = 0;
                 break;
-            case InstructionKind.BinaryAlu when row.Alu is not (AluOperation.Div or AluOperation.SDiv or AluOperation.Mod or AluOperation.SMod):
-                if (!row.UsesImmediate)
-                {
-                    break;
-                }
-
+            case TemplateShape.Immediate or TemplateShape.ShiftCount64 or TemplateShape.ShiftCount32:
                 // Only an immediate that is its 32-bit encoding sign-extended (what decoding gives) is patched as one.
                 if (ins.Imm != ins.Imm32 || (blindConstants && !CarriesAtMostOneByte(ins.Imm32)))
                 {
                     return 0;
                 }
 
-                if (row.Alu is AluOperation.Lsh or AluOperation.Rsh or AluOperation.Arsh)
-                {
-                    detail = 16 + (ulong)(ins.Imm32 & (row.Is64 ? 63 : 31));
-                }
-                else
+                if (ShapeOf[(int)ins.Op] == TemplateShape.Immediate)
                 {
                     patchImmediate = true;
                     detail = 1 + (FormKey.Immediate(ins.Imm) >> 49);
+                }
+                else
+                {
+                    detail = 16 + (ulong)(ins.Imm32 & (ShapeOf[(int)ins.Op] == TemplateShape.ShiftCount64 ? 63 : 31));
                 }
 
                 break;
@@ -94,6 +89,50 @@ internal sealed partial class X64Compiler
             | (ulong)(ins.Src & 15) << 12
             | detail << 16
             | (signExtend32Results ? 1UL << 32 : 0);
+    }
+
+    /// <summary>Which opcodes have templates, and what of the immediate goes into the key: read once from
+    /// <see cref="OpcodeInfo"/>, as the key is computed for every instruction compiled.</summary>
+    private enum TemplateShape : byte
+    {
+        None,
+        /// <summary>Unary, or binary with a register source: the key is the opcode and registers.</summary>
+        Registers,
+        /// <summary>Binary with an immediate, patched into the copy; its size class is in the key.</summary>
+        Immediate,
+        /// <summary>A shift by a constant: the count, masked to the width, is in the key and never patched.</summary>
+        ShiftCount64,
+        ShiftCount32,
+    }
+
+    private static readonly TemplateShape[] ShapeOf = BuildShapes();
+
+    private static TemplateShape[] BuildShapes()
+    {
+        var shapes = new TemplateShape[Enum.GetValues<Op>().Length];
+        foreach (var op in Enum.GetValues<Op>())
+        {
+            if (op is Op.Invalid or Op.LddwTail)
+            {
+                continue;
+            }
+
+            var row = OpcodeTable.Get(op);
+            shapes[(int)op] = row.Kind switch
+            {
+                InstructionKind.UnaryAlu => TemplateShape.Registers,
+                // Division defers the slow path of a zero divisor: no template.
+                InstructionKind.BinaryAlu when row.Alu is AluOperation.Div or AluOperation.SDiv or AluOperation.Mod or AluOperation.SMod =>
+                    TemplateShape.None,
+                InstructionKind.BinaryAlu when !row.UsesImmediate => TemplateShape.Registers,
+                InstructionKind.BinaryAlu when row.Alu is AluOperation.Lsh or AluOperation.Rsh or AluOperation.Arsh =>
+                    row.Is64 ? TemplateShape.ShiftCount64 : TemplateShape.ShiftCount32,
+                InstructionKind.BinaryAlu => TemplateShape.Immediate,
+                _ => TemplateShape.None,
+            };
+        }
+
+        return shapes;
     }
 
     /// <summary>Emits <paramref name="ins"/> the ordinary way into the recording emitter and makes the template.</summary>

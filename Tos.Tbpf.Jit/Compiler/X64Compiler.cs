@@ -58,7 +58,7 @@ internal sealed partial class X64Compiler
     private readonly CodeLabel?[] _windowMiss = new CodeLabel?[8];
     private uint _windowPairs;
 
-    private X64Compiler(Executable executable, JitOptions options, X64Emitter emitter)
+    private X64Compiler(Executable executable, JitOptions options, X64Emitter emitter, bool hasCallx)
     {
         _a = emitter;
         _executable = executable;
@@ -71,13 +71,6 @@ internal sealed partial class X64Compiler
         _instructionsToNop = _random.Next(1, 2 * NopRate);
         // callx may land on any instruction, so only then does every instruction need a label (and the
         // encoder its offsets); otherwise block entries are the only targets.
-        // Plain loops, not LINQ: a delegate call per instruction was 3% of compiling a large program.
-        var hasCallx = false;
-        foreach (var ins in _code)
-        {
-            hasCallx |= ins.Op == Op.Callx;
-        }
-
         _blocks = new BasicBlocks(_code, executable.EntryPc, hasCallx);
         _labelEveryInstruction = profileHasCodeCallx(executable) && hasCallx;
         // Frame accesses go unchecked unless the program has callx, whose shared call sequence does not raise the stack
@@ -135,11 +128,12 @@ internal sealed partial class X64Compiler
 
         // A first guess at the code size from what each instruction typically compiles to (a callx takes ten times an ALU
         // instruction): growing the buffer copies it, which for a large program of calls was a tenth of the compile.
-        var expected = (int)Math.Min(ExpectedCodeSize(program.Executable.Code), MaxCodeSize);
+        var (expectedSize, hasCallx) = Survey(program.Executable.Code);
+        var expected = (int)Math.Min(expectedSize, MaxCodeSize);
         // About one label, one branch and one slow path per instruction (a memory access has two of each, an ALU one none).
         var perInstruction = program.Executable.Code.Length + 64;
         using var emitter = new X64Emitter(expected, CrossCheckEncodings, perInstruction);
-        var compiler = new X64Compiler(program.Executable, options, emitter);
+        var compiler = new X64Compiler(program.Executable, options, emitter, hasCallx);
         try
         {
             return compiler.Emit(bound);
@@ -157,12 +151,21 @@ internal sealed partial class X64Compiler
         System.Buffers.ArrayPool<CodeLabel>.Shared.Return(_blockEntry);
     }
 
-    private static long ExpectedCodeSize(Instruction[] code)
+    /// <summary>One pass over the code before compiling: the bytes it is expected to take and whether it has a callx.
+    /// Plain loops, not LINQ: a delegate call per instruction was 3% of compiling a large program.</summary>
+    private static (long ExpectedSize, bool HasCallx) Survey(Instruction[] code)
     {
         long bytes = 1024;
+        var hasCallx = false;
         foreach (var ins in code)
         {
-            bytes += ins.Op is Op.LddwTail or Op.Invalid ? 0 : ins.Info.Kind switch
+            if (ins.Op is Op.LddwTail or Op.Invalid)
+            {
+                continue;
+            }
+
+            hasCallx |= ins.Op == Op.Callx;
+            bytes += ins.Info.Kind switch
             {
                 InstructionKind.Callx => 224,
                 InstructionKind.Call or InstructionKind.CallLocal => 96,
@@ -172,7 +175,7 @@ internal sealed partial class X64Compiler
             };
         }
 
-        return bytes;
+        return (bytes, hasCallx);
     }
 
     private CompiledCode Emit(long bound)
@@ -195,7 +198,11 @@ internal sealed partial class X64Compiler
                 continue;
             }
 
-            EmitBlockEntry(pc);
+            if (_blocks.IsLeader[pc])
+            {
+                EmitBlockEntry(pc);
+            }
+
             if (offsets is not null)
             {
                 offsets[pc] = _a.Position;
@@ -245,13 +252,13 @@ internal sealed partial class X64Compiler
     /// </summary>
     private bool TryEmitMoveAdd(int pc)
     {
-        if (pc + 1 >= _code.Length || _labelEveryInstruction || _blocks.IsLeader[pc + 1])
+        if (_code[pc].Op != Op.Mov64Reg || pc + 1 >= _code.Length || _labelEveryInstruction || _blocks.IsLeader[pc + 1])
         {
             return false;
         }
 
         var (move, add) = (_code[pc], _code[pc + 1]);
-        if (move.Op != Op.Mov64Reg || add.Dst != move.Dst || add.Op is not (Op.Add64Imm or Op.Add64Reg)
+        if (add.Dst != move.Dst || add.Op is not (Op.Add64Imm or Op.Add64Reg)
             || (add.Op == Op.Add64Imm && NeedsBlinding(add.Imm32)))
         {
             return false;
@@ -273,7 +280,7 @@ internal sealed partial class X64Compiler
 
     private void EmitInstruction(int pc, Instruction ins)
     {
-        if (!TryEmitFromTemplate(ins, ins.Info))
+        if (!TryEmitFromTemplate(ins))
         {
             EmitInstructionOrdinarily(pc, ins);
         }

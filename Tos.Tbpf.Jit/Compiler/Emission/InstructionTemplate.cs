@@ -5,16 +5,20 @@ namespace Tos.Tbpf.Jit.Compiler.Emission;
 /// <summary>
 /// The whole x86 sequence of one eBPF instruction, copy-and-patch one level above <see cref="EncodedForm"/>: recorded
 /// the first time the process compiles an instruction of its key (see <c>X64Compiler.TemplateKey</c>) and then copied,
-/// with the instruction's immediate written into <see cref="Fields"/>. An instruction whose recording showed anything
-/// a copy cannot reproduce (a label, a branch, a displacement, a constant that is not the immediate, more than
-/// <see cref="MaxLength"/> bytes) gets an unusable template, and the compiler emits it form by form as before.
+/// with the instruction's immediate written into its fields. An instruction whose recording showed anything a copy
+/// cannot reproduce (a label, a branch, a displacement, a constant that is not the immediate, more than
+/// <see cref="MaxLength"/> bytes or <see cref="MaxFields"/> fields) gets an unusable template, and the compiler emits
+/// it form by form as before.
 /// </summary>
 internal sealed class InstructionTemplate
 {
     /// <summary>The longest sequence a template holds: three words, written whole (Reserve leaves 32 bytes).</summary>
     public const int MaxLength = 24;
 
-    private InstructionTemplate(ulong key, ReadOnlySpan<byte> bytes, (byte Offset, byte Size)[] fields, bool usable)
+    /// <summary>The most immediate fields a template patches (arithmetic needs one).</summary>
+    public const int MaxFields = 2;
+
+    private InstructionTemplate(ulong key, ReadOnlySpan<byte> bytes, ReadOnlySpan<(byte Offset, byte Size)> fields, bool usable)
     {
         Key = key;
         Span<byte> padded = stackalloc byte[MaxLength];
@@ -24,7 +28,9 @@ internal sealed class InstructionTemplate
         Word1 = Unsafe.ReadUnaligned<ulong>(ref padded[8]);
         Word2 = Unsafe.ReadUnaligned<ulong>(ref padded[16]);
         Length = (byte)Math.Min(bytes.Length, MaxLength);
-        Fields = fields;
+        FieldCount = (byte)fields.Length;
+        (Offset0, Size0) = fields.Length > 0 ? fields[0] : default;
+        (Offset1, Size1) = fields.Length > 1 ? fields[1] : default;
         Usable = usable;
     }
 
@@ -34,13 +40,18 @@ internal sealed class InstructionTemplate
     public ulong Word2 { get; }
     public byte Length { get; }
 
-    /// <summary>Where the instruction's immediate goes (offset and size of each x86 immediate field).</summary>
-    public (byte Offset, byte Size)[] Fields { get; }
+    /// <summary>How many x86 immediate fields take the instruction's immediate: their offsets and sizes follow, held in
+    /// the template itself so that a copy reads one object.</summary>
+    public byte FieldCount { get; }
+    public byte Offset0 { get; }
+    public byte Size0 { get; }
+    public byte Offset1 { get; }
+    public byte Size1 { get; }
 
     /// <summary>False when the sequence cannot be copied: the compiler then emits the instruction form by form.</summary>
     public bool Usable { get; }
 
-    public static InstructionTemplate Copyable(ulong key, ReadOnlySpan<byte> bytes, (byte Offset, byte Size)[] fields) =>
+    public static InstructionTemplate Copyable(ulong key, ReadOnlySpan<byte> bytes, ReadOnlySpan<(byte Offset, byte Size)> fields) =>
         new(key, bytes, fields, usable: true);
 
     public static InstructionTemplate Unusable(ulong key) => new(key, [], [], usable: false);

@@ -37,14 +37,16 @@ internal sealed partial class X64Emitter
 
     /// <summary>
     /// What was recorded, as a template of <paramref name="key"/>: usable when it made no label or branch, holds no
-    /// displacement, fits in <see cref="InstructionTemplate.MaxLength"/> bytes, and every immediate in it is
+    /// displacement, fits in <see cref="InstructionTemplate.MaxLength"/> bytes and <see cref="InstructionTemplate.MaxFields"/>
+    /// fields, and every immediate in it is
     /// <paramref name="immediate"/> (then each becomes a field to patch) or, when <paramref name="patchImmediate"/> is
     /// false, the key itself fixes every byte (the immediates stay as recorded).
     /// </summary>
     public InstructionTemplate ToTemplate(ulong key, long immediate, bool patchImmediate)
     {
         var log = _fieldLog ?? throw new InvalidOperationException("this emitter does not record");
-        var copyable = _labels.Count == 0 && _fixups.Count == 0 && _position <= InstructionTemplate.MaxLength;
+        var copyable = _labels.Count == 0 && _fixups.Count == 0 && _position <= InstructionTemplate.MaxLength
+            && (!patchImmediate || log.Count <= InstructionTemplate.MaxFields);
         var fields = new List<(byte, byte)>();
         foreach (var (offset, size, value, isDisplacement) in log)
         {
@@ -55,11 +57,24 @@ internal sealed partial class X64Emitter
             }
         }
 
-        return copyable ? InstructionTemplate.Copyable(key, _buffer.AsSpan(0, _position), [.. fields]) : InstructionTemplate.Unusable(key);
+        return copyable ? InstructionTemplate.Copyable(key, _buffer.AsSpan(0, _position), fields.ToArray()) : InstructionTemplate.Unusable(key);
     }
 
     /// <summary>The code emitted so far (for comparing a template's copy with a fresh emission).</summary>
     public ReadOnlySpan<byte> Emitted => _buffer.AsSpan(0, _position);
+
+    // Exact sizes: a field may be followed by more of the sequence.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PatchField(ref byte field, byte size, long immediate)
+    {
+        switch (size)
+        {
+            case 1: field = (byte)immediate; break;
+            case 2: Unsafe.WriteUnaligned(ref field, (short)immediate); break;
+            case 4: Unsafe.WriteUnaligned(ref field, (int)immediate); break;
+            default: Unsafe.WriteUnaligned(ref field, immediate); break;
+        }
+    }
 
     /// <summary>Copies <paramref name="template"/> here with <paramref name="immediate"/> in its fields.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -70,16 +85,12 @@ internal sealed partial class X64Emitter
         Unsafe.WriteUnaligned(ref at, template.Word0);
         Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, 8), template.Word1);
         Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, 16), template.Word2);
-        foreach (var (offset, size) in template.Fields)
+        if (template.FieldCount > 0)
         {
-            // Exact sizes: a field may be followed by more of the sequence.
-            ref var field = ref Unsafe.Add(ref at, offset);
-            switch (size)
+            PatchField(ref Unsafe.Add(ref at, template.Offset0), template.Size0, immediate);
+            if (template.FieldCount > 1)
             {
-                case 1: field = (byte)immediate; break;
-                case 2: Unsafe.WriteUnaligned(ref field, (short)immediate); break;
-                case 4: Unsafe.WriteUnaligned(ref field, (int)immediate); break;
-                default: Unsafe.WriteUnaligned(ref field, immediate); break;
+                PatchField(ref Unsafe.Add(ref at, template.Offset1), template.Size1, immediate);
             }
         }
 
