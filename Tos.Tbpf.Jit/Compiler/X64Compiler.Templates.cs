@@ -5,9 +5,10 @@ using Instruction = Tos.Tbpf.Isa.Instruction;
 namespace Tos.Tbpf.Jit.Compiler;
 
 /// <summary>
-/// Arithmetic instructions from whole-instruction templates (<see cref="InstructionTemplate"/>): most of a program, and
-/// an instruction whose x86 sequence depends only on its opcode, its registers and the size class of its immediate,
-/// which is then copied and patched at once instead of being built form by form. The first instruction of each key is
+/// Arithmetic instructions and accesses to the current stack frame from whole-instruction templates
+/// (<see cref="InstructionTemplate"/>): most of a program, and instructions whose x86 sequence depends only on the
+/// opcode, the registers and the size classes of the immediate and offset, which are then copied and patched at once
+/// instead of being built form by form. The first instruction of each key is
 /// emitted the ordinary way into a recording emitter, and the template made from what it wrote; with
 /// <see cref="CrossCheckEncodings"/> (the tests) every copy is compared with a fresh ordinary emission.
 /// </summary>
@@ -19,13 +20,13 @@ internal sealed partial class X64Compiler
     /// it the ordinary way.</summary>
     private bool TryEmitFromTemplate(Instruction ins)
     {
-        var key = TemplateKey(ins, out var patchImmediate);
+        var key = TemplateKey(ins, out var patchImmediate, out var frameAccess);
         if (key == 0)
         {
             return false;
         }
 
-        var template = InstructionTemplates.Find(key) ?? InstructionTemplates.Add(Record(key, ins, patchImmediate));
+        var template = InstructionTemplates.Find(key) ?? InstructionTemplates.Add(Record(key, ins, patchImmediate, frameAccess));
         if (!template.Usable)
         {
             return false;
@@ -36,7 +37,7 @@ internal sealed partial class X64Compiler
             VerifyTemplate(template, ins);
         }
 
-        _a.Emit(template, ins.Imm);
+        _a.Emit(template, ins.Imm, ins.Offset);
         return true;
     }
 
@@ -45,18 +46,50 @@ internal sealed partial class X64Compiler
     /// emission of these instructions branches on is in the key: the opcode (kind, operation, width, imm or register),
     /// both registers, the profile's sign extension of 32-bit results, and of the immediate its size class (which picks
     /// the x86 forms) or, for a shift, the count itself (masked, so not the program's value: it is never patched).
-    /// Immediates that need blinding take random keys per use, so those instructions never have a template.
+    /// Immediates that need blinding take random keys per use, so those instructions never have a template. A load or
+    /// store has one only as an unchecked access to the current frame (see <see cref="IsFrameAccess"/>), which is one
+    /// fixed sequence, keyed also by the size class of its offset (patched as the access's displacement).
     /// </summary>
-    private ulong TemplateKey(Instruction ins, out bool patchImmediate) =>
-        TemplateKey(ins, _profile.SignExtend32Results, _options.BlindConstants, out patchImmediate);
+    private ulong TemplateKey(Instruction ins, out bool patchImmediate, out bool frameAccess)
+    {
+        frameAccess = ShapeOf[(int)ins.Op] >= TemplateShape.FrameLoad && _frameAccessesUnchecked && IsFrameAccess(ins);
+        return TemplateKey(ins, frameAccess, _profile.SignExtend32Results, _options.BlindConstants, out patchImmediate);
+    }
 
-    /// <summary>The template key of <paramref name="ins"/> under a profile's sign extension and a blinding choice (see
-    /// above); internal for the tests.</summary>
-    internal static ulong TemplateKey(Instruction ins, bool signExtend32Results, bool blindConstants, out bool patchImmediate)
+    /// <summary>The template key of <paramref name="ins"/> when it is (<paramref name="frameAccess"/>) or is not an
+    /// unchecked frame access, under a profile's sign extension and a blinding choice (see above); internal for the
+    /// tests.</summary>
+    internal static ulong TemplateKey(Instruction ins, bool frameAccess, bool signExtend32Results, bool blindConstants,
+        out bool patchImmediate)
     {
         patchImmediate = false;
         ulong detail;
-        switch (ShapeOf[(int)ins.Op])
+        var shape = ShapeOf[(int)ins.Op];
+        if (shape >= TemplateShape.FrameLoad)
+        {
+            // The offset is split by blinding as a constant is.
+            if (!frameAccess || (blindConstants && !CarriesAtMostOneByte(ins.Offset)))
+            {
+                return 0;
+            }
+
+            var offsetClass = ins.Offset == 0 ? 0UL : ins.Offset == (sbyte)ins.Offset ? 1UL : 2UL;
+            detail = 32 + offsetClass;
+            if (shape == TemplateShape.FrameStoreImmediate)
+            {
+                if (ins.Imm != ins.Imm32 || (blindConstants && !CarriesAtMostOneByte(ins.Imm32)))
+                {
+                    return 0;
+                }
+
+                patchImmediate = true;
+                detail |= (FormKey.Immediate(ins.Imm) >> 49) << 2;
+            }
+
+            return Compose(ins, detail, signExtend32Results);
+        }
+
+        switch (shape)
         {
             case TemplateShape.Registers:
                 detail = 0;
@@ -83,13 +116,16 @@ internal sealed partial class X64Compiler
                 return 0;
         }
 
-        return 1UL << 63
-            | (ulong)ins.Op
-            | (ulong)(ins.Dst & 15) << 8
-            | (ulong)(ins.Src & 15) << 12
-            | detail << 16
-            | (signExtend32Results ? 1UL << 32 : 0);
+        return Compose(ins, detail, signExtend32Results);
     }
+
+    private static ulong Compose(Instruction ins, ulong detail, bool signExtend32Results) =>
+        1UL << 63
+        | (ulong)ins.Op
+        | (ulong)(ins.Dst & 15) << 8
+        | (ulong)(ins.Src & 15) << 12
+        | detail << 16
+        | (signExtend32Results ? 1UL << 32 : 0);
 
     /// <summary>Which opcodes have templates, and what of the immediate goes into the key: read once from
     /// <see cref="OpcodeInfo"/>, as the key is computed for every instruction compiled.</summary>
@@ -103,6 +139,11 @@ internal sealed partial class X64Compiler
         /// <summary>A shift by a constant: the count, masked to the width, is in the key and never patched.</summary>
         ShiftCount64,
         ShiftCount32,
+        // Loads and stores: templated only as unchecked frame accesses (these three come last: see TemplateKey).
+        FrameLoad,
+        FrameStore,
+        /// <summary>A store of the immediate: both it and the offset are patched.</summary>
+        FrameStoreImmediate,
     }
 
     private static readonly TemplateShape[] ShapeOf = BuildShapes();
@@ -128,6 +169,8 @@ internal sealed partial class X64Compiler
                 InstructionKind.BinaryAlu when row.Alu is AluOperation.Lsh or AluOperation.Rsh or AluOperation.Arsh =>
                     row.Is64 ? TemplateShape.ShiftCount64 : TemplateShape.ShiftCount32,
                 InstructionKind.BinaryAlu => TemplateShape.Immediate,
+                InstructionKind.Load => TemplateShape.FrameLoad,
+                InstructionKind.Store => row.UsesImmediate ? TemplateShape.FrameStoreImmediate : TemplateShape.FrameStore,
                 _ => TemplateShape.None,
             };
         }
@@ -136,17 +179,17 @@ internal sealed partial class X64Compiler
     }
 
     /// <summary>Emits <paramref name="ins"/> the ordinary way into the recording emitter and makes the template.</summary>
-    private InstructionTemplate Record(ulong key, Instruction ins, bool patchImmediate)
+    private InstructionTemplate Record(ulong key, Instruction ins, bool patchImmediate, bool frameAccess)
     {
         EmitOrdinarilyInto(Recorder(), ins);
-        return _recorder!.ToTemplate(key, ins.Imm, patchImmediate);
+        return _recorder!.ToTemplate(key, ins.Imm, patchImmediate, frameAccess ? ins.Offset : null);
     }
 
     private void VerifyTemplate(InstructionTemplate template, Instruction ins)
     {
         EmitOrdinarilyInto(Recorder(), ins);
         using var copy = new X64Emitter(64);
-        copy.Emit(template, ins.Imm);
+        copy.Emit(template, ins.Imm, ins.Offset);
         if (!copy.Emitted.SequenceEqual(_recorder!.Emitted))
         {
             throw new JitException($"the template of {ins.Op} gives {Convert.ToHexString(copy.Emitted)} where the compiler emits {Convert.ToHexString(_recorder.Emitted)}");
@@ -160,8 +203,8 @@ internal sealed partial class X64Compiler
         return _recorder;
     }
 
-    /// <summary>Runs the ordinary emission of an arithmetic instruction with <paramref name="target"/> as the emitter.
-    /// Such an emission defers no slow path (it cannot fail), which is checked: a slow path recorded against a label of
+    /// <summary>Runs the ordinary emission of an instruction with <paramref name="target"/> as the emitter. An
+    /// instruction with a template defers no slow path (it cannot fail), which is checked: a slow path recorded against a label of
     /// another emitter would be a miscompilation.</summary>
     private void EmitOrdinarilyInto(X64Emitter target, Instruction ins)
     {

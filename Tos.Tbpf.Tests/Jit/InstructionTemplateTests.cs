@@ -29,17 +29,17 @@ public sealed class InstructionTemplateTests
         return stream.ToArray();
     }
 
-    private static InstructionTemplate Record(long immediate, bool patchImmediate, Action<X64Emitter> emit)
+    private static InstructionTemplate Record(long immediate, bool patchImmediate, Action<X64Emitter> emit, long? offset = null)
     {
         using var recorder = X64Emitter.ForRecording(crossCheck: true);
         emit(recorder);
-        return recorder.ToTemplate(Key, immediate, patchImmediate);
+        return recorder.ToTemplate(Key, immediate, patchImmediate, offset);
     }
 
-    private static byte[] Copy(InstructionTemplate template, long immediate)
+    private static byte[] Copy(InstructionTemplate template, long immediate, long offset = 0)
     {
         using var emitter = new X64Emitter(64);
-        emitter.Emit(template, immediate);
+        emitter.Emit(template, immediate, offset);
         return emitter.Finish().ToArray();
     }
 
@@ -66,6 +66,30 @@ public sealed class InstructionTemplateTests
         })));
     }
 
+    [TestCase(-8, -16)]
+    [TestCase(-8, -128)]
+    [TestCase(-512, -4096)]
+    public void A_frame_access_copy_takes_its_offset_and_keeps_the_context_field(int recorded, int copied)
+    {
+        // The shape of an unchecked frame access: the stack bias from the context (a constant displacement), plus r10,
+        // then the access at the instruction's offset.
+        var qword = new MemoryPointer(OperandSize.Qword);
+        var template = Record(0x5a, true, e =>
+        {
+            e.mov(rax, qword[r15 + 0x40]);
+            e.add(rax, rbp);
+            e.mov(qword[rax + recorded], 0x5a);
+        }, offset: recorded);
+
+        Assert.That(template.Usable, Is.True);
+        Assert.That(Copy(template, 0x77, copied), Is.EqualTo(Iced(a =>
+        {
+            a.mov(rax, __qword_ptr[r15 + 0x40]);
+            a.add(rax, rbp);
+            a.mov(__qword_ptr[rax + copied], 0x77);
+        })));
+    }
+
     [Test]
     public void A_template_whose_key_fixes_its_bytes_is_copied_unpatched()
     {
@@ -82,7 +106,7 @@ public sealed class InstructionTemplateTests
         {
             Assert.That(Record(5, true, e => e.add(rcx, 6)).Usable, Is.False, "an immediate that is not the instruction's");
             Assert.That(Record(8, true, e => e.mov(rax, new MemoryPointer(OperandSize.Qword)[r15 + 8])).Usable, Is.False,
-                "a displacement");
+                "a displacement where no offset is patched");
             Assert.That(Record(0, true, e =>
             {
                 var label = e.CreateLabel();
@@ -106,7 +130,7 @@ public sealed class InstructionTemplateTests
     }
 
     [Test]
-    public void Compiling_arithmetic_makes_a_usable_template_per_key_and_none_for_what_must_not_be_copied()
+    public void Compiling_makes_a_usable_template_per_key_and_none_for_what_must_not_be_copied()
     {
         const string asm = """
             mov r1, 7
@@ -116,14 +140,16 @@ public sealed class InstructionTemplateTests
             mul32 r1, 0x3000
             add r1, 0x12345
             div r1, 3
-            mov r0, r1
+            stxdw [r10-8], r1
+            ldxdw r0, [r10-8]
             exit
             """;
         var program = Vm.Load(Executable.FromAssembly(asm, Profile.Tbpf));
         using var compiled = JitProgram.Compile(program);
 
         var keys = program.Executable.Code.Take(program.Executable.Code.Length - 1)
-            .Select(ins => (ins.Op, Key: X64Compiler.TemplateKey(ins, signExtend32Results: false, blindConstants: true, out _)))
+            .Select(ins => (ins.Op, Key: X64Compiler.TemplateKey(ins, frameAccess: ins.Op is Op.StxDw or Op.LdxDw,
+                signExtend32Results: false, blindConstants: true, out _)))
             .ToList();
         Assert.Multiple(() =>
         {
@@ -143,8 +169,8 @@ public sealed class InstructionTemplateTests
     [Test]
     public void Keys_separate_what_changes_the_code()
     {
-        static ulong KeyOf(Instruction ins, bool signExtend = false, bool blind = true) =>
-            X64Compiler.TemplateKey(ins, signExtend, blind, out _);
+        static ulong KeyOf(Instruction ins, bool signExtend = false, bool blind = true, bool frame = false) =>
+            X64Compiler.TemplateKey(ins, frame, signExtend, blind, out _);
 
         var add = Encoder.Make(Op.Add64Imm, 1, imm: 5);
         Assert.Multiple(() =>
@@ -156,6 +182,12 @@ public sealed class InstructionTemplateTests
             Assert.That(KeyOf(Encoder.Make(Op.Lsh64Imm, 1, imm: 2)), Is.Not.EqualTo(KeyOf(Encoder.Make(Op.Lsh64Imm, 1, imm: 3))),
                 "each shift count");
             Assert.That(KeyOf(Encoder.Make(Op.Add64Imm, 1, imm: 0x12345), blind: false), Is.Not.Zero, "unblinded, a large constant is patched");
+            var load = Encoder.Make(Op.LdxDw, 1, 10, offset: -8);
+            Assert.That(KeyOf(load), Is.Zero, "a load that is not an unchecked frame access");
+            Assert.That(KeyOf(load, frame: true), Is.EqualTo(KeyOf(Encoder.Make(Op.LdxDw, 1, 10, offset: -16), frame: true)), "disp8 offsets");
+            Assert.That(KeyOf(load, frame: true), Is.Not.EqualTo(KeyOf(Encoder.Make(Op.LdxDw, 1, 10, offset: -512), frame: true)), "disp8 against disp32");
+            Assert.That(KeyOf(Encoder.Make(Op.StW, 10, offset: -8, imm: 0x12345), frame: true), Is.Zero, "a store of a blinded immediate");
+            Assert.That(KeyOf(Encoder.Make(Op.StW, 10, offset: -8, imm: 0x33), frame: true), Is.Not.Zero, "a store of a one-byte immediate");
         });
     }
 }

@@ -5,8 +5,8 @@ namespace Tos.Tbpf.Jit.Compiler.Emission;
 /// <summary>
 /// The whole x86 sequence of one eBPF instruction, copy-and-patch one level above <see cref="EncodedForm"/>: recorded
 /// the first time the process compiles an instruction of its key (see <c>X64Compiler.TemplateKey</c>) and then copied,
-/// with the instruction's immediate written into its fields. An instruction whose recording showed anything a copy
-/// cannot reproduce (a label, a branch, a displacement, a constant that is not the immediate, more than
+/// with the instruction's immediate (or offset) written into its fields. An instruction whose recording showed anything a
+/// copy cannot reproduce (a label, a branch, an immediate that is not the instruction's, more than
 /// <see cref="MaxLength"/> bytes or <see cref="MaxFields"/> fields) gets an unusable template, and the compiler emits
 /// it form by form as before.
 /// </summary>
@@ -18,7 +18,7 @@ internal sealed class InstructionTemplate
     /// <summary>The most immediate fields a template patches (arithmetic needs one).</summary>
     public const int MaxFields = 2;
 
-    private InstructionTemplate(ulong key, ReadOnlySpan<byte> bytes, ReadOnlySpan<(byte Offset, byte Size)> fields, bool usable)
+    private InstructionTemplate(ulong key, ReadOnlySpan<byte> bytes, ReadOnlySpan<TemplateField> fields, bool usable)
     {
         Key = key;
         Span<byte> padded = stackalloc byte[MaxLength];
@@ -29,8 +29,8 @@ internal sealed class InstructionTemplate
         Word2 = Unsafe.ReadUnaligned<ulong>(ref padded[16]);
         Length = (byte)Math.Min(bytes.Length, MaxLength);
         FieldCount = (byte)fields.Length;
-        (Offset0, Size0) = fields.Length > 0 ? fields[0] : default;
-        (Offset1, Size1) = fields.Length > 1 ? fields[1] : default;
+        Field0 = fields.Length > 0 ? fields[0] : default;
+        Field1 = fields.Length > 1 ? fields[1] : default;
         Usable = usable;
     }
 
@@ -40,22 +40,24 @@ internal sealed class InstructionTemplate
     public ulong Word2 { get; }
     public byte Length { get; }
 
-    /// <summary>How many x86 immediate fields take the instruction's immediate: their offsets and sizes follow, held in
-    /// the template itself so that a copy reads one object.</summary>
+    /// <summary>How many fields take a value of the instruction; the fields follow, held in the template itself so that
+    /// a copy reads one object.</summary>
     public byte FieldCount { get; }
-    public byte Offset0 { get; }
-    public byte Size0 { get; }
-    public byte Offset1 { get; }
-    public byte Size1 { get; }
+    public TemplateField Field0 { get; }
+    public TemplateField Field1 { get; }
 
     /// <summary>False when the sequence cannot be copied: the compiler then emits the instruction form by form.</summary>
     public bool Usable { get; }
 
-    public static InstructionTemplate Copyable(ulong key, ReadOnlySpan<byte> bytes, ReadOnlySpan<(byte Offset, byte Size)> fields) =>
+    public static InstructionTemplate Copyable(ulong key, ReadOnlySpan<byte> bytes, ReadOnlySpan<TemplateField> fields) =>
         new(key, bytes, fields, usable: true);
 
     public static InstructionTemplate Unusable(ulong key) => new(key, [], [], usable: false);
 }
+
+/// <summary>Where a copy writes a value of its instruction: at <paramref name="Offset"/>, <paramref name="Size"/> bytes of the
+/// immediate or, with <paramref name="FromOffset"/>, of the instruction's 16-bit offset (a displacement).</summary>
+internal readonly record struct TemplateField(byte Offset, byte Size, bool FromOffset);
 
 /// <summary>
 /// The templates of the process, shared by all compilations like <see cref="FormCache"/>: a fixed open-addressing table

@@ -36,27 +36,36 @@ internal sealed partial class X64Emitter
     }
 
     /// <summary>
-    /// What was recorded, as a template of <paramref name="key"/>: usable when it made no label or branch, holds no
-    /// displacement, fits in <see cref="InstructionTemplate.MaxLength"/> bytes and <see cref="InstructionTemplate.MaxFields"/>
-    /// fields, and every immediate in it is
-    /// <paramref name="immediate"/> (then each becomes a field to patch) or, when <paramref name="patchImmediate"/> is
-    /// false, the key itself fixes every byte (the immediates stay as recorded).
+    /// What was recorded, as a template of <paramref name="key"/>: usable when it made no label or branch, fits in
+    /// <see cref="InstructionTemplate.MaxLength"/> bytes and <see cref="InstructionTemplate.MaxFields"/> fields, and every
+    /// immediate in it is <paramref name="immediate"/> (then each becomes a field to patch) or, when
+    /// <paramref name="patchImmediate"/> is false, the key itself fixes every byte (the immediates stay as recorded).
+    /// Displacements are allowed only with <paramref name="offset"/> (a frame access): one equal to it becomes a field
+    /// patched with the offset, any other is the compiler's own constant (a context field) and stays.
     /// </summary>
-    public InstructionTemplate ToTemplate(ulong key, long immediate, bool patchImmediate)
+    public InstructionTemplate ToTemplate(ulong key, long immediate, bool patchImmediate, long? offset = null)
     {
         var log = _fieldLog ?? throw new InvalidOperationException("this emitter does not record");
-        var copyable = _labels.Count == 0 && _fixups.Count == 0 && _position <= InstructionTemplate.MaxLength
-            && (!patchImmediate || log.Count <= InstructionTemplate.MaxFields);
-        var fields = new List<(byte, byte)>();
-        foreach (var (offset, size, value, isDisplacement) in log)
+        var copyable = _labels.Count == 0 && _fixups.Count == 0 && _position <= InstructionTemplate.MaxLength;
+        var fields = new List<TemplateField>();
+        foreach (var (at, size, value, isDisplacement) in log)
         {
-            copyable &= !isDisplacement && (!patchImmediate || value == immediate);
-            if (patchImmediate)
+            if (isDisplacement)
             {
-                fields.Add(((byte)offset, (byte)size));
+                copyable &= offset is not null;
+                if (value == offset)
+                {
+                    fields.Add(new TemplateField((byte)at, (byte)size, FromOffset: true));
+                }
+            }
+            else if (patchImmediate)
+            {
+                copyable &= value == immediate;
+                fields.Add(new TemplateField((byte)at, (byte)size, FromOffset: false));
             }
         }
 
+        copyable &= fields.Count <= InstructionTemplate.MaxFields;
         return copyable ? InstructionTemplate.Copyable(key, _buffer.AsSpan(0, _position), fields.ToArray()) : InstructionTemplate.Unusable(key);
     }
 
@@ -65,20 +74,23 @@ internal sealed partial class X64Emitter
 
     // Exact sizes: a field may be followed by more of the sequence.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PatchField(ref byte field, byte size, long immediate)
+    private static void PatchField(ref byte start, TemplateField field, long immediate, long offset)
     {
-        switch (size)
+        ref var at = ref Unsafe.Add(ref start, field.Offset);
+        var value = field.FromOffset ? offset : immediate;
+        switch (field.Size)
         {
-            case 1: field = (byte)immediate; break;
-            case 2: Unsafe.WriteUnaligned(ref field, (short)immediate); break;
-            case 4: Unsafe.WriteUnaligned(ref field, (int)immediate); break;
-            default: Unsafe.WriteUnaligned(ref field, immediate); break;
+            case 1: at = (byte)value; break;
+            case 2: Unsafe.WriteUnaligned(ref at, (short)value); break;
+            case 4: Unsafe.WriteUnaligned(ref at, (int)value); break;
+            default: Unsafe.WriteUnaligned(ref at, value); break;
         }
     }
 
-    /// <summary>Copies <paramref name="template"/> here with <paramref name="immediate"/> in its fields.</summary>
+    /// <summary>Copies <paramref name="template"/> here with <paramref name="immediate"/> and <paramref name="offset"/> in
+    /// its fields.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Emit(InstructionTemplate template, long immediate)
+    public void Emit(InstructionTemplate template, long immediate, long offset = 0)
     {
         // Reserve leaves at least Slack (32) bytes: the three words are 24.
         ref var at = ref Reserve();
@@ -87,10 +99,10 @@ internal sealed partial class X64Emitter
         Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, 16), template.Word2);
         if (template.FieldCount > 0)
         {
-            PatchField(ref Unsafe.Add(ref at, template.Offset0), template.Size0, immediate);
+            PatchField(ref at, template.Field0, immediate, offset);
             if (template.FieldCount > 1)
             {
-                PatchField(ref Unsafe.Add(ref at, template.Offset1), template.Size1, immediate);
+                PatchField(ref at, template.Field1, immediate, offset);
             }
         }
 
