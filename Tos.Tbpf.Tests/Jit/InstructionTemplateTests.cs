@@ -20,14 +20,7 @@ public sealed class InstructionTemplateTests
 {
     private const ulong Key = 1UL << 63 | 0x1234;
 
-    private static byte[] Iced(Action<Assembler> emit)
-    {
-        var assembler = new Assembler(64);
-        emit(assembler);
-        using var stream = new MemoryStream();
-        assembler.Assemble(new StreamCodeWriter(stream), 0);
-        return stream.ToArray();
-    }
+    private static byte[] Iced(Action<Assembler> emit) => Support.IcedBytes.Assemble(emit);
 
     private static InstructionTemplate Record(long immediate, bool patchImmediate, Action<X64Emitter> emit, long? offset = null)
     {

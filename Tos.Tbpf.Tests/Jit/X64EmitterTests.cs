@@ -22,14 +22,7 @@ public sealed class X64EmitterTests
     private static readonly MemoryPointer Qword = new(OperandSize.Qword);
     private static readonly MemoryPointer Byte = new(OperandSize.Byte);
 
-    private static byte[] Iced(Action<Assembler> emit)
-    {
-        var assembler = new Assembler(64);
-        emit(assembler);
-        using var stream = new MemoryStream();
-        assembler.Assemble(new StreamCodeWriter(stream), 0);
-        return stream.ToArray();
-    }
+    private static byte[] Iced(Action<Assembler> emit) => Support.IcedBytes.Assemble(emit);
 
     /// <summary>The jumps in <paramref name="code"/>, decoded by Iced.</summary>
     private static List<Instruction> Branches(byte[] code)

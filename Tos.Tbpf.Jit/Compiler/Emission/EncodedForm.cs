@@ -80,7 +80,7 @@ internal delegate void FormBuilder(Assembler assembler, in Operands operands);
 /// One x86 instruction as Iced encodes it, with where its immediate and displacement sit so that another value of
 /// the same size class can be patched in. At most 15 bytes, held in two words so that emitting is two stores.
 /// </summary>
-internal sealed class EncodedForm
+internal sealed class EncodedForm : IKeyed
 {
     public EncodedForm(ulong key, ReadOnlySpan<byte> bytes, ConstantOffsets offsets)
     {
@@ -105,5 +105,4 @@ internal sealed class EncodedForm
     public byte DisplacementOffset { get; }
     public byte DisplacementSize { get; }
 
-    public static int Hash(ulong key) => (int)((key * 0x9E3779B97F4A7C15UL) >> 40);
 }

@@ -4,18 +4,13 @@ using Iced.Intel;
 namespace Tos.Tbpf.Jit.Compiler.Emission;
 
 /// <summary>
-/// Every x86 form the compiler has needed, encoded once per process by Iced and shared by all compilations: a fixed
-/// open-addressing table, read without locks (an entry is published whole, and never changes), filled under a lock.
-/// The forms are bounded by the compiler's own code (its registers and instruction kinds), so the table cannot be
-/// grown by an input; should it ever fill, a form is encoded without being kept, which is slower but still correct.
+/// Every x86 form the compiler has needed, encoded once per process by Iced and shared by all compilations (see
+/// <see cref="PublishedTable{T}"/>). The forms are bounded by the compiler's own code (its registers and instruction
+/// kinds), not by any input.
 /// </summary>
 internal static class FormCache
 {
-    private const int Capacity = 1 << 14;
-    private const int MaxEntries = Capacity / 4 * 3;
-    private static readonly EncodedForm?[] Table = new EncodedForm?[Capacity];
-    private static readonly Lock Gate = new();
-    private static int _count;
+    private static readonly PublishedTable<EncodedForm> Table = new(1 << 14);
 
     [ThreadStatic] private static Assembler? _assembler;
     [ThreadStatic] private static ByteCollector? _collector;
@@ -24,21 +19,7 @@ internal static class FormCache
     /// <summary>The encoded form of <paramref name="key"/> (see <see cref="FormKey"/>), or null when no compilation has
     /// needed it yet.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static EncodedForm? Find(ulong key)
-    {
-        var index = EncodedForm.Hash(key) & (Capacity - 1);
-        while (Volatile.Read(ref Table[index]) is { } form)
-        {
-            if (form.Key == key)
-            {
-                return form;
-            }
-
-            index = (index + 1) & (Capacity - 1);
-        }
-
-        return null;
-    }
+    public static EncodedForm? Find(ulong key) => Table.Find(key);
 
     /// <summary>Encodes with Iced, without the cache: the reference the cached path is checked against.</summary>
     public static EncodedForm Encode(ulong key, FormBuilder builder, in Operands operands)
@@ -63,32 +44,7 @@ internal static class FormCache
     }
 
     /// <summary>Encodes <paramref name="key"/>'s form with <paramref name="builder"/> and keeps it.</summary>
-    public static EncodedForm Add(ulong key, FormBuilder builder, in Operands operands)
-    {
-        var form = Encode(key, builder, operands);
-        lock (Gate)
-        {
-            if (_count >= MaxEntries)
-            {
-                return form;
-            }
-
-            var index = EncodedForm.Hash(key) & (Capacity - 1);
-            while (Table[index] is { } existing)
-            {
-                if (existing.Key == key)
-                {
-                    return existing;
-                }
-
-                index = (index + 1) & (Capacity - 1);
-            }
-
-            Volatile.Write(ref Table[index], form);
-            _count++;
-            return form;
-        }
-    }
+    public static EncodedForm Add(ulong key, FormBuilder builder, in Operands operands) => Table.Add(Encode(key, builder, operands));
 
     private sealed class ByteCollector : CodeWriter
     {

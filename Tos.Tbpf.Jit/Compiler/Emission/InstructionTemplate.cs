@@ -10,7 +10,7 @@ namespace Tos.Tbpf.Jit.Compiler.Emission;
 /// <see cref="MaxLength"/> bytes or <see cref="MaxFields"/> fields) gets an unusable template, and the compiler emits
 /// it form by form as before.
 /// </summary>
-internal sealed class InstructionTemplate
+internal sealed class InstructionTemplate : IKeyed
 {
     /// <summary>The longest sequence a template holds: three words, written whole (Reserve leaves 32 bytes).</summary>
     public const int MaxLength = 24;
@@ -60,61 +60,18 @@ internal sealed class InstructionTemplate
 internal readonly record struct TemplateField(byte Offset, byte Size, bool FromOffset);
 
 /// <summary>
-/// The templates of the process, shared by all compilations like <see cref="FormCache"/>: a fixed open-addressing table
-/// read without locks and filled under one. Keys come from the instruction set (opcode, registers, a size class of the
-/// immediate or a shift count), not from any input's values, so the table is bounded; should it fill, an instruction is
-/// emitted form by form.
+/// The templates of the process, shared by all compilations (see <see cref="PublishedTable{T}"/>). Keys come from the
+/// instruction set (opcode, registers, a size class of the immediate and offset or a shift count), not from any input's
+/// values, so the table is bounded.
 /// </summary>
 internal static class InstructionTemplates
 {
-    private const int Capacity = 1 << 15;
-    private const int MaxEntries = Capacity / 4 * 3;
-    private static readonly InstructionTemplate?[] Table = new InstructionTemplate?[Capacity];
-    private static readonly Lock Gate = new();
-    private static int _count;
+    private static readonly PublishedTable<InstructionTemplate> Table = new(1 << 15);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static InstructionTemplate? Find(ulong key)
-    {
-        var index = EncodedForm.Hash(key) & (Capacity - 1);
-        while (Volatile.Read(ref Table[index]) is { } template)
-        {
-            if (template.Key == key)
-            {
-                return template;
-            }
-
-            index = (index + 1) & (Capacity - 1);
-        }
-
-        return null;
-    }
+    public static InstructionTemplate? Find(ulong key) => Table.Find(key);
 
     /// <summary>Keeps <paramref name="template"/> unless another compilation kept one of its key first (either is right:
     /// both were recorded from the same key).</summary>
-    public static InstructionTemplate Add(InstructionTemplate template)
-    {
-        lock (Gate)
-        {
-            if (_count >= MaxEntries)
-            {
-                return template;
-            }
-
-            var index = EncodedForm.Hash(template.Key) & (Capacity - 1);
-            while (Table[index] is { } existing)
-            {
-                if (existing.Key == template.Key)
-                {
-                    return existing;
-                }
-
-                index = (index + 1) & (Capacity - 1);
-            }
-
-            Volatile.Write(ref Table[index], template);
-            _count++;
-            return template;
-        }
-    }
+    public static InstructionTemplate Add(InstructionTemplate template) => Table.Add(template);
 }
