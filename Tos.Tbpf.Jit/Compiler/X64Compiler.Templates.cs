@@ -8,9 +8,9 @@ namespace Tos.Tbpf.Jit.Compiler;
 /// Arithmetic instructions and accesses to the current stack frame from whole-instruction templates
 /// (<see cref="InstructionTemplate"/>): most of a program, and instructions whose x86 sequence depends only on the
 /// opcode, the registers and the size classes of the immediate and offset, which are then copied and patched at once
-/// instead of being built form by form. The first instruction of each key is
-/// emitted the ordinary way into a recording emitter, and the template made from what it wrote; with
-/// <see cref="CrossCheckEncodings"/> (the tests) every copy is compared with a fresh ordinary emission.
+/// instead of being built form by form. The first instruction of each key is emitted the ordinary way into a recording
+/// emitter, and the template made from what it wrote; with <see cref="CrossCheckEncodings"/> (the tests) every copy is
+/// compared with a fresh ordinary emission.
 /// </summary>
 internal sealed partial class X64Compiler
 {
@@ -101,14 +101,14 @@ internal sealed partial class X64Compiler
                     return 0;
                 }
 
-                if (ShapeOf[(int)ins.Op] == TemplateShape.Immediate)
+                if (shape == TemplateShape.Immediate)
                 {
                     patchImmediate = true;
                     detail = 1 + (FormKey.Immediate(ins.Imm) >> 49);
                 }
                 else
                 {
-                    detail = 16 + (ulong)(ins.Imm32 & (ShapeOf[(int)ins.Op] == TemplateShape.ShiftCount64 ? 63 : 31));
+                    detail = 16 + (ulong)(ins.Imm32 & (shape == TemplateShape.ShiftCount64 ? 63 : 31));
                 }
 
                 break;
@@ -204,8 +204,8 @@ internal sealed partial class X64Compiler
     }
 
     /// <summary>Runs the ordinary emission of an instruction with <paramref name="target"/> as the emitter. An
-    /// instruction with a template defers no slow path (it cannot fail), which is checked: a slow path recorded against a label of
-    /// another emitter would be a miscompilation.</summary>
+    /// instruction with a template defers no slow path (it cannot fail) and asks for no label, which is checked: a slow
+    /// path or a shared label (a window routine, an anchor) made against another emitter would be a miscompilation.</summary>
     private void EmitOrdinarilyInto(X64Emitter target, Instruction ins)
     {
         var main = _a;
@@ -220,9 +220,9 @@ internal sealed partial class X64Compiler
             _a = main;
         }
 
-        if (_slowPaths.Count != slowPaths)
+        if (_slowPaths.Count != slowPaths || target.LabelCount > 0)
         {
-            throw new JitException($"{ins.Op} deferred a slow path while recorded as a template");
+            throw new JitException($"{ins.Op} deferred a slow path or made a label while recorded as a template");
         }
     }
 }

@@ -69,6 +69,9 @@ internal sealed partial class X64Emitter
         return copyable ? InstructionTemplate.Copyable(key, _buffer.AsSpan(0, _position), fields.ToArray()) : InstructionTemplate.Unusable(key);
     }
 
+    /// <summary>How many labels this emitter has made.</summary>
+    public int LabelCount => Math.Max(0, _labels.Count - 1);
+
     /// <summary>The code emitted so far (for comparing a template's copy with a fresh emission).</summary>
     public ReadOnlySpan<byte> Emitted => _buffer.AsSpan(0, _position);
 
