@@ -94,7 +94,9 @@ internal sealed partial class X64Compiler
         int key;
         do
         {
-            key = _random.Next(1 << 20, 1 << 29) * ((_random.NextBits() & 1) == 0 ? 1 : -1);
+            // One draw, no division: a magnitude in [2^20, 2^20 + 2^28) from the low bits, the sign from the top one.
+            var bits = _random.NextBits();
+            key = ((1 << 20) + (int)(bits & ((1 << 28) - 1))) * ((long)bits < 0 ? -1 : 1);
         }
         while (key == offset || offset - key == offset);
 
