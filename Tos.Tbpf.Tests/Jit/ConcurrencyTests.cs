@@ -45,6 +45,42 @@ public sealed class ConcurrencyTests
     }
 }
 
+/// <summary>Many compilations at once: they share the process's x86 form cache and instruction templates, which the
+/// first compilation of each key fills (threads race to record the same template).</summary>
+public sealed class ConcurrentCompileTests
+{
+    [Test]
+    public void Programs_compiled_on_many_threads_at_once_agree_with_the_interpreter([Values("tbpf", "rfc9669")] string profileName)
+    {
+        Assume.That(Engines.Jit, Is.Not.Null, "this host cannot run the JIT");
+        var profile = Profile.ByName(profileName)!;
+        var syscalls = new Syscalls.SyscallRegistry();
+        // Arithmetic-heavy random programs over all registers and immediates (many template keys), each compiled and
+        // run on its own thread while seven others do the same; every run is checked against the interpreter.
+        var programs = Enumerable.Range(1, 64)
+            .Select(seed => Executable.FromBytecode(Isa.Encoder.Encode(new Support.RandomPrograms(seed * 7919, profile, syscalls).Next(150)),
+                profile, syscalls))
+            .ToArray();
+        var disagreements = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var compiledCount = 0;
+        Parallel.ForEach(programs, new ParallelOptions { MaxDegreeOfParallelism = 8 }, executable =>
+        {
+            var program = Vm.Load(executable);
+            Interlocked.Increment(ref compiledCount);
+            using var compiled = Tos.Tbpf.Jit.JitProgram.Compile(program);
+            var interpreted = Engines.Interpreter.Run(program, MemoryMap.Standard(executable, [1, 2, 3, 4]), 5_000);
+            var jitted = compiled.Run(MemoryMap.Standard(executable, [1, 2, 3, 4]), 5_000);
+            if (jitted.Describe() != interpreted.Describe() || jitted.R0 != interpreted.R0)
+            {
+                disagreements.Add($"{interpreted.Describe()} / {jitted.Describe()}");
+            }
+        });
+
+        Assert.That(disagreements, Is.Empty);
+        Assert.That(compiledCount, Is.EqualTo(programs.Length));
+    }
+}
+
 /// <summary>Disposing compiled code while runs are inside it: the code stays mapped until the last run leaves, and a
 /// run that starts after disposal is refused. (Unmapping live code would crash the process.)</summary>
 public sealed class CodeLifetimeTests
