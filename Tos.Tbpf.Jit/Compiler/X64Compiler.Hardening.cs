@@ -14,7 +14,10 @@ namespace Tos.Tbpf.Jit.Compiler;
 internal sealed partial class X64Compiler
 {
     /// <summary>True when <paramref name="value"/> must not appear in the code as it is.</summary>
-    private bool NeedsBlinding(long value) => _options.BlindConstants && !CarriesAtMostOneByte(value);
+    private bool NeedsBlinding(long value) => NeedsBlinding(value, _options.BlindConstants);
+
+    /// <summary>The same under a blinding choice (for template keys, which are computed without a compiler).</summary>
+    private static bool NeedsBlinding(long value, bool blindConstants) => blindConstants && !CarriesAtMostOneByte(value);
 
     private static bool CarriesAtMostOneByte(long value) =>
         NonZeroBytes((ulong)value) <= 1 || NonZeroBytes(~(ulong)value) <= 1

@@ -68,22 +68,21 @@ internal sealed partial class X64Compiler
         if (shape >= TemplateShape.FrameLoad)
         {
             // The offset is split by blinding as a constant is.
-            if (!frameAccess || (blindConstants && !CarriesAtMostOneByte(ins.Offset)))
+            if (!frameAccess || NeedsBlinding(ins.Offset, blindConstants))
             {
                 return 0;
             }
 
-            var offsetClass = ins.Offset == 0 ? 0UL : ins.Offset == (sbyte)ins.Offset ? 1UL : 2UL;
-            detail = 32 + offsetClass;
+            detail = 32 + FormKey.DisplacementClass(ins.Offset);
             if (shape == TemplateShape.FrameStoreImmediate)
             {
-                if (ins.Imm != ins.Imm32 || (blindConstants && !CarriesAtMostOneByte(ins.Imm32)))
+                if (!PatchableImmediate(ins, blindConstants))
                 {
                     return 0;
                 }
 
                 patchImmediate = true;
-                detail |= (FormKey.Immediate(ins.Imm) >> 49) << 2;
+                detail |= FormKey.ImmediateClass(ins.Imm) << 2;
             }
 
             return Compose(ins, detail, signExtend32Results);
@@ -95,8 +94,7 @@ internal sealed partial class X64Compiler
                 detail = 0;
                 break;
             case TemplateShape.Immediate or TemplateShape.ShiftCount64 or TemplateShape.ShiftCount32:
-                // Only an immediate that is its 32-bit encoding sign-extended (what decoding gives) is patched as one.
-                if (ins.Imm != ins.Imm32 || (blindConstants && !CarriesAtMostOneByte(ins.Imm32)))
+                if (!PatchableImmediate(ins, blindConstants))
                 {
                     return 0;
                 }
@@ -104,7 +102,7 @@ internal sealed partial class X64Compiler
                 if (shape == TemplateShape.Immediate)
                 {
                     patchImmediate = true;
-                    detail = 1 + (FormKey.Immediate(ins.Imm) >> 49);
+                    detail = 1 + FormKey.ImmediateClass(ins.Imm);
                 }
                 else
                 {
@@ -118,6 +116,11 @@ internal sealed partial class X64Compiler
 
         return Compose(ins, detail, signExtend32Results);
     }
+
+    // Only an immediate that is its 32-bit encoding sign-extended (what decoding gives), and that needs no blinding, is
+    // patched into a copy.
+    private static bool PatchableImmediate(Instruction ins, bool blindConstants) =>
+        ins.Imm == ins.Imm32 && !NeedsBlinding(ins.Imm32, blindConstants);
 
     private static ulong Compose(Instruction ins, ulong detail, bool signExtend32Results) =>
         1UL << 63

@@ -54,10 +54,10 @@ internal static class FormKey
     public static ulong Immediate(long value) => ImmediateClass(value) << 49;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong DisplacementClass(long value) => value == 0 ? 0UL : value == (sbyte)value ? 1UL : 2UL;
+    internal static ulong DisplacementClass(long value) => value == 0 ? 0UL : value == (sbyte)value ? 1UL : 2UL;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong ImmediateClass(long value)
+    internal static ulong ImmediateClass(long value)
     {
         if (value == (sbyte)value)
         {
