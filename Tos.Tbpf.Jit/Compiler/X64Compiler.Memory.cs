@@ -26,19 +26,20 @@ internal sealed partial class X64Compiler
     /// </summary>
     private int EmitTranslate(int pc, byte baseRegister, short offset, int size, bool store)
     {
-        var fault = Defer(new(default, SlowPath.ExitAtAddress, JitStatus.AccessViolation, pc, baseRegister, offset));
         EmitAddress(R64[baseRegister], offset);
         if (_windowed)
         {
             var window = JitContext.WindowOffset(baseRegister, store);
             _windowPairs |= 1u << (baseRegister * 2 + (store ? 1 : 0));
             var resume = _a.CreateLabel();
-            var miss = Defer(new(default, SlowPath.WindowMiss, Offset: (short)window, Resume: resume, Fault: fault,
-                Routine: WindowMiss(size, store)));
+            // One slow path for both the miss and the fault it may find: the fault's exit follows the routine's call.
+            var miss = Defer(new(default, SlowPath.WindowMissOrFault, JitStatus.AccessViolation, pc, baseRegister, offset,
+                Resume: resume, Routine: WindowMiss(size, store), Window: (short)window));
             _a.Emit(WindowCheck(baseRegister, store, size), [miss, resume]);
             return 0;
         }
 
+        var fault = Defer(new(default, SlowPath.ExitAtAddress, JitStatus.AccessViolation, pc, baseRegister, offset));
         var shape = new TailShape(size, store, _profile.StackGapShift, _programStartChecked);
         var labels = new CodeLabel[shape.LabelCount];
         labels[0] = fault;
@@ -63,6 +64,8 @@ internal sealed partial class X64Compiler
     private static readonly Macro?[] WindowChecks = new Macro?[11 * 8];
 
     private static readonly Macro?[] WindowMissCalls = new Macro?[JitContext.WindowCount / 2];
+
+    private static readonly Macro?[] WindowMissCallsOrFall = new Macro?[JitContext.WindowCount / 2];
 
     private static Macro WindowCheck(int register, bool store, int size)
     {
@@ -89,6 +92,19 @@ internal sealed partial class X64Compiler
             a.call(labels[0]);
             a.jc(labels[1]);
             a.jmp(labels[2]);
+        });
+    }
+
+    /// <summary>As <see cref="WindowMissCall"/>, but a failed check falls through (to the access's fault exit, which
+    /// follows) instead of branching to it (labels: 0 = routine, 1 = resume).</summary>
+    private static Macro WindowMissCallOrFall(int window)
+    {
+        var pair = (window - JitContext.WindowsOffset) / (2 * JitContext.WindowEntrySize);
+        return WindowMissCallsOrFall[pair] ??= X64Emitter.Capture(2, (a, labels) =>
+        {
+            a.mov(edx, window);
+            a.call(labels[0]);
+            a.jae(labels[1]); // jnc: the routine clears CF on success
         });
     }
 

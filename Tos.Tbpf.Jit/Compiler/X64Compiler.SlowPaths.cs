@@ -25,6 +25,9 @@ internal sealed partial class X64Compiler
         /// <summary>An access outside its base register's first window: the window routine tries the second, else checks it
         /// in full and refills the windows; resumes with the host address, or faults.</summary>
         WindowMiss,
+        /// <summary>A <see cref="WindowMiss"/> of an ordinary access, whose fault is <see cref="ExitAtAddress"/>: the exit
+        /// follows the routine's call, so one stub (and one label, one branch) serves both.</summary>
+        WindowMissOrFault,
         /// <summary>A conditional jump taken out of the middle of a metering chain: give back the units of the chain's rest
         /// (carried in <c>Pc</c>), then enter the target's block.</summary>
         Refund,
@@ -34,7 +37,8 @@ internal sealed partial class X64Compiler
     }
 
     private readonly record struct PendingSlowPath(CodeLabel Label, SlowPath Kind, JitStatus Status = default, int Pc = 0,
-        byte Register = 0, short Offset = 0, CodeLabel Resume = default, CodeLabel Fault = default, CodeLabel Routine = default);
+        byte Register = 0, short Offset = 0, CodeLabel Resume = default, CodeLabel Fault = default, CodeLabel Routine = default,
+        short Window = 0);
 
     private readonly PooledList<PendingSlowPath> _slowPaths;
 
@@ -58,6 +62,9 @@ internal sealed partial class X64Compiler
             _a.Bind(path.Label);
             switch (path.Kind)
             {
+                case SlowPath.WindowMissOrFault:
+                    _a.Emit(WindowMissCallOrFall(path.Window), [path.Routine, path.Resume]);
+                    goto case SlowPath.ExitAtAddress;
                 case SlowPath.ExitAtAddress:
                     EmitAddress(R64[path.Register], path.Offset);
                     _a.mov(Field(JitContext.FaultAddressOffset), rax);
