@@ -10,8 +10,8 @@ namespace Tos.Tbpf.Tests.Host;
 /// <summary>
 /// <see cref="ContractHost.ExecuteBlock"/> returns exactly what invoking the block's transactions one after another in
 /// block order returns, and leaves the same state (digest), for 1, 2 and 8 threads: over random blocks mixing token
-/// transfers, counters, deposits and failing transactions; with the serial fallback off (pure Block-STM, every conflict
-/// re-executed) and forced (after ten executions); and over blocks where every transaction hits one counter.
+/// transfers, counters, deposits and failing transactions; on both parallel executors; with the serial fallback off (every
+/// conflict re-executed) and forced (after ten executions); and over blocks where every transaction hits one counter.
 /// </summary>
 [Parallelizable(ParallelScope.All)]
 public sealed class BlockExecutionTests
@@ -23,15 +23,20 @@ public sealed class BlockExecutionTests
     public static IEnumerable<TestCaseData> Cases()
     {
         foreach (var engine in ContractHostTests.EngineKinds)
+        foreach (var executor in Executors)
         foreach (var seed in new[] { 1, 2, 3, 4 })
         foreach (var fallback in new[] { "default", "off", "forced" })
         {
-            yield return new TestCaseData(engine, seed, fallback).SetArgDisplayNames(engine.ToString(), $"seed {seed}", $"fallback {fallback}");
+            yield return new TestCaseData(engine, executor, seed, fallback)
+                .SetArgDisplayNames(engine.ToString(), executor, $"seed {seed}", $"fallback {fallback}");
         }
     }
 
+    /// <summary>The two parallel executors: <see cref="OrderedCommitBlock"/> (the default) and <see cref="BlockStm"/>.</summary>
+    private static readonly string[] Executors = ["ordered-commit", "block-stm"];
+
     [TestCaseSource(nameof(Cases))]
-    public void A_random_block_gives_the_serial_results_and_state_for_every_thread_count(EngineKind engine, int seed, string fallback)
+    public void A_random_block_gives_the_serial_results_and_state_for_every_thread_count(EngineKind engine, string executor, int seed, string fallback)
     {
         var (initial, contracts) = Genesis(engine);
         var block = RandomBlock(new Random(seed), contracts, 120);
@@ -40,7 +45,7 @@ public sealed class BlockExecutionTests
         foreach (var threads in new[] { 1, 2, 8 })
         {
             var state = initial.Clone();
-            var host = new ContractHost(state, engine) { BlockOptions = Options(fallback) };
+            var host = new ContractHost(state, engine) { BlockOptions = Options(fallback, executor) };
             var results = host.ExecuteBlock(Block, block, threads);
             Assert.That(results.Select(r => r.Describe()), Is.EqualTo(expected), $"{threads} thread(s): results");
             Assert.That(state.Digest(), Is.EqualTo(expectedDigest), $"{threads} thread(s): state digest");
@@ -52,7 +57,7 @@ public sealed class BlockExecutionTests
     }
 
     [TestCaseSource(nameof(HotCases))]
-    public void A_block_where_every_transaction_hits_one_counter_counts_in_block_order(EngineKind engine, string fallback)
+    public void A_block_where_every_transaction_hits_one_counter_counts_in_block_order(EngineKind engine, string executor, string fallback)
     {
         var (initial, contracts) = Genesis(engine);
         var block = Enumerable.Range(0, 150)
@@ -63,7 +68,7 @@ public sealed class BlockExecutionTests
         foreach (var threads in new[] { 2, 8 })
         {
             var state = initial.Clone();
-            var host = new ContractHost(state, engine) { BlockOptions = Options(fallback) };
+            var host = new ContractHost(state, engine) { BlockOptions = Options(fallback, executor) };
             Assert.That(host.ExecuteBlock(Block, block, threads).Select(r => r.Describe()), Is.EqualTo(expected));
             Assert.That(state.Digest(), Is.EqualTo(expectedDigest));
             if (fallback == "off")
@@ -75,17 +80,18 @@ public sealed class BlockExecutionTests
 
     public static IEnumerable<TestCaseData> HotCases() =>
         from engine in ContractHostTests.EngineKinds
+        from executor in Executors
         from fallback in new[] { "default", "off" }
-        select new TestCaseData(engine, fallback).SetArgDisplayNames(engine.ToString(), $"fallback {fallback}");
+        select new TestCaseData(engine, executor, fallback).SetArgDisplayNames(engine.ToString(), executor, $"fallback {fallback}");
 
-    [Test]
-    public void Transactions_that_only_read_never_abort()
+    [TestCaseSource(nameof(Executors))]
+    public void Transactions_that_only_read_never_abort(string executor)
     {
         var (initial, contracts) = Genesis(EngineKind.Interpreter);
         var reads = Enumerable.Range(0, 200)
             .Select(i => Transaction(Users[i % 6], new InvokeContractPayload(contracts.Token, Token.Balance(Users[i % 6]), [], 100_000), i))
             .ToList();
-        var host = new ContractHost(initial.Clone(), EngineKind.Interpreter) { BlockOptions = new BlockStmOptions(MinAborts: 1) };
+        var host = new ContractHost(initial.Clone(), EngineKind.Interpreter) { BlockOptions = Options("default", executor) with { MinAborts = 1 } };
         host.ExecuteBlock(Block, reads, 2);
         Assert.That((host.LastBlock!.Executions, host.LastBlock.Aborts, host.LastBlock.FellBackToSerial), Is.EqualTo((200, 0, false)));
     }
@@ -153,12 +159,12 @@ public sealed class BlockExecutionTests
         Assert.That(initial.Digest(), Is.EqualTo(before));
     }
 
-    private static BlockStmOptions Options(string fallback) => fallback switch
+    private static BlockStmOptions Options(string fallback, string executor) => (fallback switch
     {
         "off" => new BlockStmOptions(SerialFallback: false),
         "forced" => new BlockStmOptions(FallBackAfter: 10),
         _ => BlockStmOptions.Default,
-    };
+    }) with { OrderedCommit = executor == "ordered-commit" };
 
     private sealed record Deployed(Hash32 Token, Hash32 Counter, Hash32 OtherCounter);
 

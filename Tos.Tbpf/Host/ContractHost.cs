@@ -194,8 +194,9 @@ public sealed class ContractHost
     /// <summary>
     /// Runs a block's transactions on up to <paramref name="threads"/> threads and commits their changes in one batch.
     /// Returns, for each transaction in block order, exactly what running them one after another in that order returns,
-    /// and leaves exactly that state, whatever the thread count: optimistic parallel execution over multi-version state,
-    /// validated in block order, with conflicting transactions executed again (Block-STM; see <see cref="Blocks.BlockStm"/>).
+    /// and leaves exactly that state, whatever the thread count: transactions run optimistically in parallel and are
+    /// validated and committed in block order, conflicting ones executed again (<see cref="Blocks.OrderedCommitBlock"/>;
+    /// Block-STM, <see cref="Blocks.BlockStm"/>, behind <see cref="Blocks.BlockStmOptions.OrderedCommit"/>).
     /// </summary>
     public IReadOnlyList<InvocationResult> ExecuteBlock(BlockContext block, IReadOnlyList<BlockTransaction> transactions, int threads = 1)
     {
@@ -217,9 +218,9 @@ public sealed class ContractHost
         lock (_commit)
         {
             var parallel = threads > 1 && calls.Length >= 2 && (!BlockOptions.BackOff || _contention.NextBlockParallel());
-            var outcome = parallel
-                ? Blocks.BlockStm.Execute(_runner, _state, calls, threads, BlockOptions)
-                : Blocks.SequentialBlock.Execute(_runner, _state, calls);
+            var outcome = !parallel ? Blocks.SequentialBlock.Execute(_runner, _state, calls)
+                : BlockOptions.OrderedCommit ? Blocks.OrderedCommitBlock.Execute(_runner, _state, calls, threads, BlockOptions)
+                : Blocks.BlockStm.Execute(_runner, _state, calls, threads, BlockOptions);
             if (parallel)
             {
                 _contention.Record(outcome.FellBackToSerial);

@@ -8,7 +8,9 @@ namespace Tos.Tbpf.Host.Blocks;
 /// <param name="FallBackAfter">Fall back once this many incarnations have executed, contention or not (tests use it to
 /// take the fallback path whatever the timing).</param>
 /// <param name="BackOff">After a block fell back, run the next ones serially for a while (<see cref="ContentionHistory"/>).</param>
-internal sealed record BlockStmOptions(bool SerialFallback = true, int MinAborts = 4, int? FallBackAfter = null, bool BackOff = true)
+/// <param name="OrderedCommit">Execute with <see cref="OrderedCommitBlock"/> rather than <see cref="BlockStm"/>.</param>
+internal sealed record BlockStmOptions(bool SerialFallback = true, int MinAborts = 4, int? FallBackAfter = null, bool BackOff = true,
+    bool OrderedCommit = true)
 {
     public static BlockStmOptions Default { get; } = new();
 }

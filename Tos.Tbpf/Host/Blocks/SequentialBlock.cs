@@ -33,11 +33,11 @@ internal static class SequentialBlock
 
         return new BlockOutcome(results, block.ToArray(), results.Length, 0, false, Parallel: false);
     }
+}
 
-    /// <summary>Committed state with the writes of the block's earlier transactions on top.</summary>
-    private sealed class BlockPrefixSource(IContractState state, Dictionary<byte[], byte[]?> block) : IStateSource
-    {
-        public VersionedValue Read(byte[] key) =>
-            new(block.TryGetValue(key, out var value) ? value : StateAccess.GetShared(state, key), 0);
-    }
+/// <summary>Committed state with the writes of the block's earlier transactions on top.</summary>
+internal sealed class BlockPrefixSource(IContractState state, Dictionary<byte[], byte[]?> block) : IStateSource
+{
+    public VersionedValue Read(byte[] key) =>
+        new(block.TryGetValue(key, out var value) ? value : StateAccess.GetShared(state, key), 0);
 }
