@@ -206,21 +206,23 @@ public sealed class ContractHost
             CheckBudget(transaction.Payload.MaxGas);
         }
 
-        var calls = new Blocks.BlockCall[transactions.Count];
-        for (var i = 0; i < calls.Length; i++)
-        {
-            var transaction = transactions[i];
-            calls[i] = new Blocks.BlockCall(transaction.Payload, Program(transaction.Payload.Contract),
-                new ChainContext(transaction.TxHash, transaction.Sender, block.Hash, block.Height));
-        }
-
         // The block reads committed state throughout, so nothing else commits until it has.
         lock (_commit)
         {
-            var parallel = threads > 1 && calls.Length >= 2 && (!BlockOptions.BackOff || _contention.NextBlockParallel());
-            var outcome = !parallel ? Blocks.SequentialBlock.Execute(_runner, _state, calls)
-                : BlockOptions.OrderedCommit ? Blocks.OrderedCommitBlock.Execute(_runner, _state, calls, threads, BlockOptions)
-                : Blocks.BlockStm.Execute(_runner, _state, calls, threads, BlockOptions);
+            var parallel = threads > 1 && transactions.Count >= 2 && (!BlockOptions.BackOff || _contention.NextBlockParallel());
+            // Helpers wake while the transactions are resolved.
+            using var helpers = parallel ? Blocks.HelperCrew.Wake(Math.Min(threads, transactions.Count) - 1) : null;
+            var calls = new Blocks.BlockCall[transactions.Count];
+            for (var i = 0; i < calls.Length; i++)
+            {
+                var transaction = transactions[i];
+                calls[i] = new Blocks.BlockCall(transaction.Payload, Program(transaction.Payload.Contract),
+                    new ChainContext(transaction.TxHash, transaction.Sender, block.Hash, block.Height));
+            }
+
+            var outcome = helpers is null ? Blocks.SequentialBlock.Execute(_runner, _state, calls)
+                : BlockOptions.OrderedCommit ? Blocks.OrderedCommitBlock.Execute(_runner, _state, calls, helpers, BlockOptions)
+                : Blocks.BlockStm.Execute(_runner, _state, calls, helpers, BlockOptions);
             if (parallel)
             {
                 _contention.Record(outcome.FellBackToSerial);

@@ -77,6 +77,52 @@ internal static class BlockHelpers
     }
 }
 
+/// <summary>
+/// Helpers woken before their work exists: a block wakes them as it starts to resolve its transactions, so a helper's
+/// wake-up (a futex wake of an idle core: tens to hundreds of microseconds on a virtual machine, a tenth of a block of
+/// a thousand transfers) overlaps that work instead of following it. Each waits, spinning, until the work is assigned
+/// or the crew is disposed without it.
+/// </summary>
+internal sealed class HelperCrew : IDisposable
+{
+    private Action? _work;
+    private volatile bool _disbanded;
+
+    private HelperCrew()
+    {
+    }
+
+    /// <summary>Wakes up to <paramref name="count"/> helpers (none for a count below 1).</summary>
+    public static HelperCrew Wake(int count)
+    {
+        var crew = new HelperCrew();
+        BlockHelpers.Start(crew.Await, count);
+        return crew;
+    }
+
+    /// <summary>Gives every helper of the crew (those woken already and those still waking) <paramref name="work"/>.</summary>
+    public void Assign(Action work) => Volatile.Write(ref _work, work);
+
+    /// <summary>The work is over, or there will be none: helpers that have not started it go back to sleep.</summary>
+    public void Dispose() => _disbanded = true;
+
+    private void Await()
+    {
+        var wait = new SpinWait();
+        // A helper that wakes after the crew disbanded has nothing to do: the work, if any, is over.
+        while (!_disbanded)
+        {
+            if (Volatile.Read(ref _work) is { } work)
+            {
+                work();
+                return;
+            }
+
+            wait.SpinOnce(sleep1Threshold: -1);
+        }
+    }
+}
+
 /// <summary>A thread's scheduling priority (its nice value) on Linux; elsewhere nothing is known and nothing is set.</summary>
 internal static partial class SchedulingPriority
 {

@@ -58,19 +58,19 @@ internal sealed class BlockStm
     }
 
     public static BlockOutcome Execute(InvocationRunner runner, IContractState storage, IReadOnlyList<BlockCall> calls,
-        int threads, BlockStmOptions? options = null)
+        HelperCrew helpers, BlockStmOptions? options = null)
     {
         var block = new BlockStm(runner, storage, calls, options ?? BlockStmOptions.Default);
-        block.Run(threads);
+        block.Run(helpers);
         return new BlockOutcome(block._results.Select(r => r!).ToArray(), block.FinalWrites(), (int)block._executions.Value,
             (int)block._aborts.Value, block._fallback);
     }
 
-    private void Run(int threads)
+    private void Run(HelperCrew helpers)
     {
         // A helper that starts late, or never, costs nothing: this thread alone can finish the block, and it waits only
         // for helpers that did start.
-        BlockHelpers.Start(Help, Math.Min(threads, _calls.Count) - 1);
+        helpers.Assign(Help);
 
         Work();
         var wait = new SpinWait();

@@ -52,11 +52,11 @@ internal sealed class OrderedCommitBlock
     }
 
     public static BlockOutcome Execute(InvocationRunner runner, IContractState storage, IReadOnlyList<BlockCall> calls,
-        int threads, BlockStmOptions? options = null)
+        HelperCrew helpers, BlockStmOptions? options = null)
     {
         var block = new OrderedCommitBlock(runner, storage, calls, options ?? BlockStmOptions.Default);
         // A helper that starts late, or never, costs nothing: the committing thread alone can finish the block.
-        BlockHelpers.Start(block.Help, Math.Min(threads, calls.Count) - 1);
+        helpers.Assign(block.Help);
         try
         {
             return block.Commit();
