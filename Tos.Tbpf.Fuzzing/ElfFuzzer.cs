@@ -26,6 +26,9 @@ public sealed class ElfFuzzer(IReadOnlyList<byte[]> seeds, Profile? profile = nu
     private readonly DifferentialRunner _runner = new(profile ?? Profile.Tbpf);
     private readonly Syscalls.SyscallRegistry _syscalls = FuzzSyscalls.For(profile ?? Profile.Tbpf);
 
+    /// <summary>The objects this fuzzer mutates.</summary>
+    public IReadOnlyList<byte[]> Seeds => seeds;
+
     /// <summary>The profile the inputs are loaded and run under (the clang objects under tbpf, Solana .so files under sbpf*).</summary>
     public Profile Profile => _profile;
 

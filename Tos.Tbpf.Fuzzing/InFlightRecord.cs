@@ -45,10 +45,16 @@ public sealed class InFlightRecord : IDisposable
     public void Dispose()
     {
         _file.Dispose();
-        File.Delete(Path);
+        Remove(Path);
+    }
+
+    /// <summary>Deletes a record file, and its folder when that is left empty.</summary>
+    internal static void Remove(string path)
+    {
+        File.Delete(path);
         try
         {
-            var folder = System.IO.Path.GetDirectoryName(Path)!;
+            var folder = System.IO.Path.GetDirectoryName(path)!;
             if (!Directory.EnumerateFileSystemEntries(folder).Any())
             {
                 Directory.Delete(folder);

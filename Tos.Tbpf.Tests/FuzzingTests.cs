@@ -71,6 +71,46 @@ public sealed class FuzzingTests
     }
 
     [Test]
+    public void The_elf_fuzzers_in_flight_record_holds_the_whole_input_being_checked()
+    {
+        using var folder = new TempFolder();
+        var record = InFlightInput.Open(folder.Path, 1, capacity: 64);
+        record.Record([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        var last = Enumerable.Range(0, 40).Select(i => (byte)(200 + i)).ToArray();
+        record.Record(last);
+        // Read while the worker still holds it, as after a crash: the last input exactly, not the longer one before it
+        // nor anything after.
+        Assert.That(InFlightInput.ReadLeftOver(record.Path), Is.EqualTo((last, true)));
+
+        var tooLong = Enumerable.Range(0, 100).Select(i => (byte)i).ToArray();
+        record.Record(tooLong);
+        var cut = InFlightInput.ReadLeftOver(record.Path)!.Value;
+        Assert.That((cut.Input, cut.Whole), Is.EqualTo((tooLong[..64], false)), "an input over the capacity is kept cut, and said to be");
+
+        record.Dispose();
+        Assert.That(File.Exists(record.Path), Is.False, "a worker that ends normally leaves no record");
+        Assert.That(Directory.Exists(folder.Path), Is.False, "nor an empty findings folder");
+
+        Directory.CreateDirectory(folder.Path);
+        var stray = Path.Combine(folder.Path, ".inflight-elf-9");
+        File.WriteAllBytes(stray, [1, 2, 3]);
+        Assert.That(InFlightInput.ReadLeftOver(stray), Is.Null, "a file too short for the header is no record");
+        File.WriteAllBytes(stray, [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1]);
+        Assert.That(InFlightInput.ReadLeftOver(stray), Is.Null, "nor one with a negative length");
+    }
+
+    [Test]
+    public void The_elf_fuzz_command_leaves_no_in_flight_record_when_it_ends_normally()
+    {
+        using var folder = new TempFolder();
+        var run = CliRunner.Run(null, "fuzz", "--elf", "--seconds", "1", "--jobs", "2", "--seed", "5", "--out", folder.Path,
+            "--corpus", Tos.Tbpf.Tests.Elf.Contracts.OutFolder, "--json");
+        Assert.That(run.ExitCode, Is.Zero, run.StdErr);
+        Assert.That(run.StdOut, Does.Contain("\"findings\":0"));
+        Assert.That(Directory.Exists(folder.Path), Is.False, "no findings, no in-flight inputs left: no folder");
+    }
+
+    [Test]
     public void The_fuzz_command_runs_clean_and_refuses_an_out_folder_it_cannot_write()
     {
         Assume.That(DifferentialRunner.JitAvailable, "this host cannot run the JIT");

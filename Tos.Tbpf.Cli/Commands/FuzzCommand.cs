@@ -206,12 +206,32 @@ internal static class FuzzSession
             }
         }
 
+        // As for programs: opened here, so that an --out that cannot be written is a usage error.
+        InFlightInput[] records;
+        try
+        {
+            // Mutations never lengthen an object, and random inputs stay under 600 bytes.
+            var capacity = Math.Max(600, seeds.Concat(fuzzers.SelectMany(f => f.Seeds)).Select(s => s.Length).DefaultIfEmpty(0).Max());
+            records = Enumerable.Range(0, settings.Jobs).Select(job => InFlightInput.Open(settings.Out, job, capacity)).ToArray();
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new CliFailure("UsageError", $"--out {settings.Out}: cannot write there ({exception.Message})");
+        }
+
         void Worker(int job)
         {
+            using var inFlight = records[job];
             var random = new Random(SeedMix.Derive(settings.Seed, job, -1));
             // One unmeasured input first per fuzzer: the first load on a thread pays one-time initialization (tables,
             // pools) that the allocation bound must not blame on an input.
-            fuzzers.ForEach(f => f.Check(f.Mutate(new Random(job))));
+            foreach (var warmUp in fuzzers)
+            {
+                var input = warmUp.Mutate(new Random(job));
+                inFlight.Record(input);
+                warmUp.Check(input);
+            }
+
             for (var turn = 0L; clock.Elapsed < deadline; turn++)
             {
                 var fuzzer = fuzzers[(int)(turn % fuzzers.Count)];
@@ -220,6 +240,7 @@ internal static class FuzzSession
                 try
                 {
                     file = fuzzer.Mutate(random);
+                    inFlight.Record(file);
                     outcome = fuzzer.Check(file);
                 }
                 catch (Exception exception)
