@@ -105,7 +105,7 @@ public sealed class BlockExecutionTests
         var reference = new ContractHost(initial.Clone(), EngineKind.Interpreter);
         var state = initial.Clone();
         // Every parallel block falls back after its first execution: the back-off's path, whatever the timing.
-        var host = new ContractHost(state, EngineKind.Interpreter) { BlockOptions = new BlockStmOptions(FallBackAfter: 1) };
+        var host = new ContractHost(state, EngineKind.Interpreter) { BlockOptions = new ParallelBlockOptions(FallBackAfter: 1) };
         var modes = "";
         for (var b = 0; b < 12; b++)
         {
@@ -159,11 +159,11 @@ public sealed class BlockExecutionTests
         Assert.That(initial.Digest(), Is.EqualTo(before));
     }
 
-    private static BlockStmOptions Options(string fallback, string executor) => (fallback switch
+    private static ParallelBlockOptions Options(string fallback, string executor) => (fallback switch
     {
-        "off" => new BlockStmOptions(SerialFallback: false),
-        "forced" => new BlockStmOptions(FallBackAfter: 10),
-        _ => BlockStmOptions.Default,
+        "off" => new ParallelBlockOptions(SerialFallback: false),
+        "forced" => new ParallelBlockOptions(FallBackAfter: 10),
+        _ => ParallelBlockOptions.Default,
     }) with { OrderedCommit = executor == "ordered-commit" };
 
     private sealed record Deployed(Hash32 Token, Hash32 Counter, Hash32 OtherCounter);

@@ -59,7 +59,7 @@ public sealed class ContractHost
     public GasPolicy GasPolicy { get; }
 
     /// <summary>How parallel blocks handle contention; tests switch the serial fallback off and on.</summary>
-    internal Blocks.BlockStmOptions BlockOptions { get; set; } = Blocks.BlockStmOptions.Default;
+    internal Blocks.ParallelBlockOptions BlockOptions { get; set; } = Blocks.ParallelBlockOptions.Default;
 
     /// <summary>How the last block went (re-executions, fallback), for tests and benchmarks.</summary>
     internal Blocks.BlockOutcome? LastBlock { get; private set; }
@@ -196,7 +196,7 @@ public sealed class ContractHost
     /// Returns, for each transaction in block order, exactly what running them one after another in that order returns,
     /// and leaves exactly that state, whatever the thread count: transactions run optimistically in parallel and are
     /// validated and committed in block order, conflicting ones executed again (<see cref="Blocks.OrderedCommitBlock"/>;
-    /// Block-STM, <see cref="Blocks.BlockStm"/>, behind <see cref="Blocks.BlockStmOptions.OrderedCommit"/>).
+    /// Block-STM, <see cref="Blocks.BlockStm"/>, behind <see cref="Blocks.ParallelBlockOptions.OrderedCommit"/>).
     /// </summary>
     public IReadOnlyList<InvocationResult> ExecuteBlock(BlockContext block, IReadOnlyList<BlockTransaction> transactions, int threads = 1)
     {

@@ -2,19 +2,6 @@ using Tos.Tbpf.State;
 
 namespace Tos.Tbpf.Host.Blocks;
 
-/// <summary>How a parallel block behaves under contention (tests force each path).</summary>
-/// <param name="SerialFallback">Whether a block whose transactions mostly conflict finishes serially.</param>
-/// <param name="MinAborts">Aborted incarnations before the fallback may start.</param>
-/// <param name="FallBackAfter">Fall back once this many incarnations have executed, contention or not (tests use it to
-/// take the fallback path whatever the timing).</param>
-/// <param name="BackOff">After a block fell back, run the next ones serially for a while (<see cref="ContentionHistory"/>).</param>
-/// <param name="OrderedCommit">Execute with <see cref="OrderedCommitBlock"/> rather than <see cref="BlockStm"/>.</param>
-internal sealed record BlockStmOptions(bool SerialFallback = true, int MinAborts = 4, int? FallBackAfter = null, bool BackOff = true,
-    bool OrderedCommit = true)
-{
-    public static BlockStmOptions Default { get; } = new();
-}
-
 /// <summary>
 /// A block executed in parallel with Block-STM: workers take tasks from <see cref="BlockScheduler"/>, run transactions
 /// over <see cref="MultiVersionState"/> (each reads the latest write of a lower transaction), record their read and
@@ -30,7 +17,7 @@ internal sealed class BlockStm
 {
     private readonly InvocationRunner _runner;
     private readonly IReadOnlyList<BlockCall> _calls;
-    private readonly BlockStmOptions _options;
+    private readonly ParallelBlockOptions _options;
     private readonly MultiVersionState _state;
     private readonly BlockScheduler _scheduler;
     private readonly InvocationResult?[] _results;
@@ -43,7 +30,7 @@ internal sealed class BlockStm
     private Exception? _failure;
     private Dictionary<byte[], byte[]?>? _tail;
 
-    private BlockStm(InvocationRunner runner, IContractState storage, IReadOnlyList<BlockCall> calls, BlockStmOptions options)
+    private BlockStm(InvocationRunner runner, IContractState storage, IReadOnlyList<BlockCall> calls, ParallelBlockOptions options)
     {
         _runner = runner;
         _calls = calls;
@@ -58,9 +45,9 @@ internal sealed class BlockStm
     }
 
     public static BlockOutcome Execute(InvocationRunner runner, IContractState storage, IReadOnlyList<BlockCall> calls,
-        HelperCrew helpers, BlockStmOptions? options = null)
+        HelperCrew helpers, ParallelBlockOptions? options = null)
     {
-        var block = new BlockStm(runner, storage, calls, options ?? BlockStmOptions.Default);
+        var block = new BlockStm(runner, storage, calls, options ?? ParallelBlockOptions.Default);
         block.Run(helpers);
         return new BlockOutcome(block._results.Select(r => r!).ToArray(), block.FinalWrites(), (int)block._executions.Value,
             (int)block._aborts.Value, block._fallback);

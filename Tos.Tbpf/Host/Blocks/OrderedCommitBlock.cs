@@ -28,7 +28,7 @@ internal sealed class OrderedCommitBlock
     private readonly InvocationRunner _runner;
     private readonly IContractState _storage;
     private readonly IReadOnlyList<BlockCall> _calls;
-    private readonly BlockStmOptions _options;
+    private readonly ParallelBlockOptions _options;
     private readonly CommittedStateSource _committed;
     private readonly int[] _phase;
     private readonly InvocationResult?[] _results;
@@ -38,7 +38,7 @@ internal sealed class OrderedCommitBlock
     private volatile bool _stop;
     private Exception? _failure;
 
-    private OrderedCommitBlock(InvocationRunner runner, IContractState storage, IReadOnlyList<BlockCall> calls, BlockStmOptions options)
+    private OrderedCommitBlock(InvocationRunner runner, IContractState storage, IReadOnlyList<BlockCall> calls, ParallelBlockOptions options)
     {
         _runner = runner;
         _storage = storage;
@@ -52,9 +52,9 @@ internal sealed class OrderedCommitBlock
     }
 
     public static BlockOutcome Execute(InvocationRunner runner, IContractState storage, IReadOnlyList<BlockCall> calls,
-        HelperCrew helpers, BlockStmOptions? options = null)
+        HelperCrew helpers, ParallelBlockOptions? options = null)
     {
-        var block = new OrderedCommitBlock(runner, storage, calls, options ?? BlockStmOptions.Default);
+        var block = new OrderedCommitBlock(runner, storage, calls, options ?? ParallelBlockOptions.Default);
         // A helper that starts late, or never, costs nothing: the committing thread alone can finish the block.
         helpers.Assign(block.Help);
         try
