@@ -149,6 +149,53 @@ public sealed class BlockExecutionTests
         Assert.That(SerialRun(), Is.EqualTo(2), "a clean block starts the doubling again");
     }
 
+    public static IEnumerable<TestCaseData> FailureCases() =>
+        from executor in Executors
+        from threads in new[] { 1, 2, 8 }
+        select new TestCaseData(executor, threads).SetArgDisplayNames(executor, $"{threads} thread(s)");
+
+    [TestCaseSource(nameof(FailureCases))]
+    public void An_engine_that_throws_fails_the_block_commits_nothing_and_leaves_the_host_usable(string executor, int threads)
+    {
+        var (initial, contracts) = Genesis(EngineKind.Interpreter);
+        var block = Enumerable.Range(0, 60)
+            .Select(i => Transaction(Users[i % Users.Length], Call(contracts.Token, Token.Transfer(Users[(i + 1) % Users.Length], 1)), i))
+            .ToList();
+        var before = initial.Digest();
+        // A host bug, not a contract's failure: the runner does not turn it into a result, so the block must stop with it
+        // (on whichever thread it happened), commit nothing and not hang.
+        var engine = new FailingEngine(Engines.Get(EngineKind.Interpreter), failAfter: 25);
+        var host = new ContractHost(initial, engine) { BlockOptions = Options("off", executor) };
+        Assert.That(() => host.ExecuteBlock(Block, block, threads), Throws.InvalidOperationException.With.Message.Contains("engine bug"));
+        Assert.That(initial.Digest(), Is.EqualTo(before), "nothing of the block was committed");
+
+        engine.Healthy = true;
+        var (expected, expectedDigest) = Serially(initial, EngineKind.Interpreter, block);
+        Assert.That(host.ExecuteBlock(Block, block, threads).Select(r => r.Describe()), Is.EqualTo(expected));
+        Assert.That(initial.Digest(), Is.EqualTo(expectedDigest));
+    }
+
+    /// <summary>An engine that throws from its <paramref name="failAfter"/>th run on, until made healthy.</summary>
+    private sealed class FailingEngine(IEngine inner, int failAfter) : IEngine
+    {
+        private int _runs;
+
+        public volatile bool Healthy;
+
+        public string Name => inner.Name;
+
+        public Tos.Tbpf.Execution.ExecutionResult Run(Tos.Tbpf.Programs.VerifiedExecutable program, Tos.Tbpf.Memory.MemoryMap memory,
+            ulong budget, Tos.Tbpf.Syscalls.SyscallContext? syscallContext = null) => Run(program, memory, budget, syscallContext, []);
+
+        public Tos.Tbpf.Execution.ExecutionResult Run(Tos.Tbpf.Programs.VerifiedExecutable program, Tos.Tbpf.Memory.MemoryMap memory,
+            ulong budget, Tos.Tbpf.Syscalls.SyscallContext? syscallContext, Span<ulong> finalRegisters) =>
+            !Healthy && Interlocked.Increment(ref _runs) >= failAfter
+                ? throw new InvalidOperationException("engine bug")
+                : inner.Run(program, memory, budget, syscallContext, finalRegisters);
+
+        public void Prepare(Tos.Tbpf.Programs.VerifiedExecutable program) => inner.Prepare(program);
+    }
+
     [Test]
     public void An_empty_block_changes_nothing()
     {
