@@ -4,6 +4,7 @@ using Tos.Tbpf.Host.Blocks;
 using Tos.Tbpf.Payloads;
 using Tos.Tbpf.State;
 using Tos.Tbpf.Tests.Elf;
+using Tos.Tbpf.Tests.Support;
 
 namespace Tos.Tbpf.Tests.Host;
 
@@ -53,6 +54,25 @@ public sealed class BlockExecutionTests
             {
                 Assert.That(host.LastBlock!.FellBackToSerial, fallback switch { "off" => Is.False, "forced" => Is.True, _ => Is.Not.Null });
             }
+        }
+    }
+
+    [TestCaseSource(nameof(Executors))]
+    public void A_random_block_over_the_rocksdb_store_gives_the_serial_results_and_state(string executor)
+    {
+        // The node's store: committed state read by several workers at once, the block written as one batch.
+        var (initial, contracts) = Genesis(EngineKind.Interpreter);
+        var block = RandomBlock(new Random(5), contracts, 120);
+        var (expected, expectedDigest) = Serially(initial, EngineKind.Interpreter, block);
+        foreach (var threads in new[] { 2, 8 })
+        {
+            using var folder = new TempFolder();
+            using var state = new RocksDbContractState(folder.Path);
+            state.Commit([.. initial.Scan([]).Select(e => new KeyValuePair<byte[], byte[]?>(e.Key, e.Value))]);
+            Assert.That(state.Digest(), Is.EqualTo(initial.Digest()), "the store starts from the same state");
+            var host = new ContractHost(state, EngineKind.Interpreter) { BlockOptions = Options("default", executor) };
+            Assert.That(host.ExecuteBlock(Block, block, threads).Select(r => r.Describe()), Is.EqualTo(expected), $"{threads} threads: results");
+            Assert.That(state.Digest(), Is.EqualTo(expectedDigest), $"{threads} threads: state digest");
         }
     }
 
