@@ -111,6 +111,51 @@ public sealed class FuzzingTests
     }
 
     [Test]
+    public void Replay_checks_one_program_seed_record_or_object_again()
+    {
+        Assume.That(DifferentialRunner.JitAvailable, "this host cannot run the JIT");
+        using var folder = new TempFolder();
+        var seed = CliRunner.Run(null, "fuzz", "--replay", "sbpfv3:-12345", "--out", folder.Path);
+        Assert.That(seed.ExitCode, Is.Zero, seed.StdErr);
+        Assert.That(seed.StdOut.TrimEnd(), Does.StartWith("sbpfv3 program seed -12345: ").And.EndWith("(no finding)"));
+
+        // What a program worker that died leaves behind names the program: replaying the file checks that program.
+        var record = InFlightRecord.Open(folder.Path, 0);
+        record.Record("tbpf", 42);
+        var line = CliRunner.Run(null, "fuzz", "--replay", record.Path, "--out", folder.Path);
+        Assert.That(line.ExitCode, Is.Zero, line.StdErr);
+        Assert.That(line.StdOut, Does.StartWith("tbpf program seed 42: "));
+        record.Dispose();
+
+        // And what an ELF worker leaves is the input itself: checked under the profiles asked for.
+        var token = File.ReadAllBytes(Path.Combine(Tos.Tbpf.Tests.Elf.Contracts.OutFolder, "v3-O2", "token.o"));
+        using (var input = InFlightInput.Open(folder.Path, 0, token.Length))
+        {
+            input.Record(token);
+            var elf = CliRunner.Run(null, "fuzz", "--replay", input.Path, "--profile", "tbpf", "--out", folder.Path);
+            Assert.That(elf.ExitCode, Is.Zero, elf.StdErr);
+            Assert.That(elf.StdOut, Does.Contain($"({token.Length} bytes) under tbpf: loads, verifies and runs alike on both engines"));
+        }
+
+        var objectFile = CliRunner.Run(null, "fuzz", "--replay", Path.Combine(Tos.Tbpf.Tests.Elf.Contracts.OutFolder, "v3-O2", "token.o"),
+            "--profile", "sbpfv0", "--out", folder.Path);
+        Assert.That(objectFile.ExitCode, Is.Zero, objectFile.StdErr);
+        Assert.That(objectFile.StdOut, Does.Contain("under sbpfv0: refused at load"), "a clang object is not an sbpf V0 .so");
+        Assert.That(Directory.Exists(folder.Path) && Directory.EnumerateFiles(folder.Path).Any(), Is.False, "no finding was written");
+    }
+
+    [TestCase("nosuch", "neither a file nor PROFILE:SEED")]
+    [TestCase("tbpf:x", "not a program seed")]
+    [TestCase("tbpf:99999999999", "not a program seed")]
+    [TestCase("bogus:1", "no profile 'bogus'")]
+    public void Replay_of_nothing_checkable_is_a_usage_error(string what, string message)
+    {
+        var run = CliRunner.Run(null, "fuzz", "--replay", what);
+        Assert.That(run.ExitCode, Is.EqualTo(2), run.StdOut + run.StdErr);
+        Assert.That(run.StdErr, Does.Contain(message).And.Not.Contain("   at "));
+    }
+
+    [Test]
     public void The_fuzz_command_runs_clean_and_refuses_an_out_folder_it_cannot_write()
     {
         Assume.That(DifferentialRunner.JitAvailable, "this host cannot run the JIT");

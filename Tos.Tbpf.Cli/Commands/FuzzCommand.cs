@@ -27,9 +27,14 @@ internal static class FuzzCommand
         var output = new Option<DirectoryInfo?>("--out") { Description = "Where findings are written (default ./fuzz-findings)." };
         var elf = new Option<bool>("--elf") { Description = "Fuzz the loader with mutated ELF objects instead." };
         var json = new Option<bool>("--json") { Description = "No live display; print one JSON summary." };
+        var replay = new Option<string?>("--replay")
+        {
+            Description = "Check one input again instead of fuzzing: PROFILE:SEED (a program seed), a worker's in-flight record "
+                + "left in --out by a session that died, or an ELF object (checked under every --profile).",
+        };
         var command = new Command("fuzz", "Differential fuzzing: generated programs on the interpreter and the JIT, every observable compared.")
         {
-            seconds, seed, profile, jobs, corpus, output, elf, json,
+            seconds, seed, profile, jobs, corpus, output, elf, json, replay,
         };
         command.SetAction(parse =>
         {
@@ -45,6 +50,11 @@ internal static class FuzzCommand
                     parse.GetValue(corpus)?.FullName,
                     parse.GetValue(output)?.FullName ?? Path.GetFullPath("fuzz-findings"),
                     parse.GetValue(json));
+                if (parse.GetValue(replay) is { } what)
+                {
+                    return FuzzReplay.Run(settings, what);
+                }
+
                 if (!DifferentialRunner.JitAvailable && !parse.GetValue(elf))
                 {
                     throw new CliFailure("UsageError", "the differential fuzzer needs the JIT, which this host cannot run");
@@ -137,9 +147,8 @@ internal static class FuzzSession
                     var smallest = Minimizer.Minimize(fuzzer, mismatch);
                     lock (gate)
                     {
-                        var path = FindingWriter.Write(settings.Out, $"mismatch-{fuzzer.Profile.Name}-{(uint)programSeed:x8}", smallest, programSeed);
                         findings++;
-                        Console.Error.WriteLine($"MISMATCH ({smallest.Fields}) written to {path}");
+                        WriteMismatch(settings.Out, fuzzer.Profile, programSeed, smallest);
                     }
                 }
 
@@ -253,16 +262,12 @@ internal static class FuzzSession
 
                 Interlocked.Increment(ref inputs);
                 stages.AddOrUpdate(outcome.Stage, 1, (_, n) => n + 1);
-                if (outcome.Finding is { } finding)
+                if (outcome.Finding is not null)
                 {
                     lock (gate)
                     {
                         findings++;
-                        Directory.CreateDirectory(settings.Out);
-                        var name = $"elf-{fuzzer.Profile.Name}-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(file))[..16]}";
-                        File.WriteAllBytes(Path.Combine(settings.Out, name + ".o"), file);
-                        File.WriteAllText(Path.Combine(settings.Out, name + ".txt"), $"stage {outcome.Stage}: {finding}\n");
-                        Console.Error.WriteLine($"FINDING at {outcome.Stage}: {finding.Split('\n')[0]} ({name}.o)");
+                        WriteElfFinding(settings.Out, fuzzer.Profile, file, outcome);
                     }
                 }
             }
@@ -287,6 +292,23 @@ internal static class FuzzSession
         }
 
         return findings == 0 ? ExitCodes.Ok : ExitCodes.RuntimeError;
+    }
+
+    /// <summary>Writes a minimized mismatch as a table test to <paramref name="folder"/> and says so.</summary>
+    public static void WriteMismatch(string folder, Profile profile, int programSeed, Mismatch smallest)
+    {
+        var path = FindingWriter.Write(folder, $"mismatch-{profile.Name}-{(uint)programSeed:x8}", smallest, programSeed);
+        Console.Error.WriteLine($"MISMATCH ({smallest.Fields}) written to {path}");
+    }
+
+    /// <summary>Writes an ELF input that misbehaved, and what it did, to <paramref name="folder"/> and says so.</summary>
+    public static void WriteElfFinding(string folder, Profile profile, byte[] file, ElfOutcome outcome)
+    {
+        Directory.CreateDirectory(folder);
+        var name = $"elf-{profile.Name}-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(file))[..16]}";
+        File.WriteAllBytes(Path.Combine(folder, name + ".o"), file);
+        File.WriteAllText(Path.Combine(folder, name + ".txt"), $"stage {outcome.Stage}: {outcome.Finding}\n");
+        Console.Error.WriteLine($"FINDING at {outcome.Stage}: {outcome.Finding!.Split('\n')[0]} ({name}.o)");
     }
 
     /// <summary>Live progress on a terminal; a line every ten seconds when the output is redirected; nothing with --json.</summary>

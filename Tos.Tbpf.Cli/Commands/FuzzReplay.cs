@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Tos.Tbpf.Fuzzing;
+
+namespace Tos.Tbpf.Cli.Commands;
+
+/// <summary>
+/// <c>tbpf fuzz --replay</c>: checks one input again, as the session that found it did. A program is named by its profile
+/// and program seed (<c>tbpf:42</c>, or the line a program worker left in flight); an ELF object is a file (a finding's
+/// <c>.o</c>, or the record an ELF worker left in flight) and is checked under every profile asked for. Findings are
+/// written to <c>--out</c> as a session writes them; exit 0 when the input behaves, 1 when it does not, 2 when the
+/// argument names nothing to check.
+/// </summary>
+internal static partial class FuzzReplay
+{
+    public static int Run(FuzzCommand.Settings settings, string what)
+    {
+        if (File.Exists(what))
+        {
+            return Path.GetFileName(what).StartsWith(".inflight-elf-", StringComparison.Ordinal) && InFlightInput.ReadLeftOver(what) is { } left
+                ? ReplayElf(settings, left.Input, $"{what} ({left.Input.Length} bytes{(left.Whole ? "" : ", cut")})")
+                : ProgramLine().Match(ReadStart(what)) is { Success: true } line
+                    ? ReplayProgram(settings, line.Groups["profile"].Value, line.Groups["seed"].Value)
+                    : ReplayElf(settings, File.ReadAllBytes(what), what);
+        }
+
+        var parts = what.Split(':');
+        return parts.Length == 2
+            ? ReplayProgram(settings, parts[0], parts[1])
+            : throw new CliFailure("UsageError", $"--replay {what}: neither a file nor PROFILE:SEED");
+    }
+
+    private static int ReplayProgram(FuzzCommand.Settings settings, string profileName, string seedText)
+    {
+        var profile = Profile.ByName(profileName) ?? throw new CliFailure("UsageError", $"--replay: no profile '{profileName}' ({string.Join(", ", Profile.Names)})");
+        if (!int.TryParse(seedText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var programSeed))
+        {
+            throw new CliFailure("UsageError", $"--replay: '{seedText}' is not a program seed (a 32-bit whole number)");
+        }
+
+        if (!DifferentialRunner.JitAvailable)
+        {
+            throw new CliFailure("UsageError", "replaying a program needs the JIT, which this host cannot run");
+        }
+
+        var fuzzer = new DifferentialFuzzer(profile);
+        var statistics = new FuzzStatistics();
+        var mismatches = fuzzer.Check(programSeed, statistics);
+        if (mismatches.Count > 0)
+        {
+            FuzzSession.WriteMismatch(settings.Out, profile, programSeed, Minimizer.Minimize(fuzzer, mismatches[0]));
+            return ExitCodes.RuntimeError;
+        }
+
+        Console.WriteLine(statistics.Rejected > 0
+            ? $"{profile.Name} program seed {programSeed}: the verifier refuses the program it generates (no finding)"
+            : $"{profile.Name} program seed {programSeed}: both engines agree in {statistics.Runs} runs (no finding)");
+        return ExitCodes.Ok;
+    }
+
+    private static int ReplayElf(FuzzCommand.Settings settings, byte[] file, string name)
+    {
+        var findings = 0;
+        foreach (var profile in settings.Profiles)
+        {
+            var outcome = new ElfFuzzer([], profile).Check(file);
+            if (outcome.Finding is not null)
+            {
+                findings++;
+                FuzzSession.WriteElfFinding(settings.Out, profile, file, outcome);
+            }
+            else
+            {
+                Console.WriteLine(outcome.Stage == "run"
+                    ? $"{name} under {profile.Name}: loads, verifies and runs alike on both engines (no finding)"
+                    : $"{name} under {profile.Name}: refused at {outcome.Stage} with the loader's or verifier's own error (no finding)");
+            }
+        }
+
+        return findings == 0 ? ExitCodes.Ok : ExitCodes.RuntimeError;
+    }
+
+    // The first line of a text record, if the file has one (an object's bytes never start with "profile ").
+    private static string ReadStart(string path)
+    {
+        Span<byte> start = stackalloc byte[96];
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var read = stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false);
+        return System.Text.Encoding.ASCII.GetString(start[..read]);
+    }
+
+    [GeneratedRegex(@"^profile (?<profile>\w+), program seed (?<seed>-?\d+)")]
+    private static partial Regex ProgramLine();
+}
