@@ -48,6 +48,35 @@ public sealed class InFlightRecord : IDisposable
         Remove(Path);
     }
 
+    /// <summary>
+    /// Renames the in-flight records that a session which died left in <paramref name="folder"/> (<c>.inflight-*</c>) to
+    /// <c>died-inflight-…-STAMP</c>, so that a new session, whose workers create records of the same names, does not
+    /// overwrite the one clue to the crash; returns the new paths. <c>tbpf fuzz --replay</c> reads them as before.
+    /// </summary>
+    public static IReadOnlyList<string> KeepLeftOvers(string folder)
+    {
+        if (!Directory.Exists(folder))
+        {
+            return [];
+        }
+
+        var kept = new List<string>();
+        var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var path in Directory.EnumerateFiles(folder, ".inflight-*").Order(StringComparer.Ordinal).ToList())
+        {
+            var target = System.IO.Path.Combine(folder, $"died-{System.IO.Path.GetFileName(path)[1..]}-{stamp}");
+            for (var again = 2; File.Exists(target); again++)
+            {
+                target = System.IO.Path.Combine(folder, $"died-{System.IO.Path.GetFileName(path)[1..]}-{stamp}-{again}");
+            }
+
+            File.Move(path, target);
+            kept.Add(target);
+        }
+
+        return kept;
+    }
+
     /// <summary>Deletes a record file, and its folder when that is left empty.</summary>
     internal static void Remove(string path)
     {

@@ -144,6 +144,34 @@ public sealed class FuzzingTests
         Assert.That(Directory.Exists(folder.Path) && Directory.EnumerateFiles(folder.Path).Any(), Is.False, "no finding was written");
     }
 
+    [Test]
+    public void A_new_session_keeps_the_records_a_session_that_died_left_in_flight()
+    {
+        Assume.That(DifferentialRunner.JitAvailable, "this host cannot run the JIT");
+        using var folder = new TempFolder();
+        // What two dead workers left: a program worker's line and an ELF worker's input (held open here, as by a process
+        // that never closed them; their files are only deleted by a normal end, which renamed files survive).
+        using var line = InFlightRecord.Open(folder.Path, 0);
+        line.Record("tbpf", 42);
+        var token = File.ReadAllBytes(Path.Combine(Tos.Tbpf.Tests.Elf.Contracts.OutFolder, "v3-O2", "token.o"));
+        using var input = InFlightInput.Open(folder.Path, 1, token.Length);
+        input.Record(token);
+        var leftLine = File.ReadAllBytes(line.Path);
+        var leftInput = File.ReadAllBytes(input.Path);
+
+        var run = CliRunner.Run(null, "fuzz", "--seconds", "1", "--jobs", "2", "--seed", "5", "--out", folder.Path, "--json");
+        Assert.That(run.ExitCode, Is.Zero, run.StdErr);
+        Assert.That(run.StdErr, Does.Contain("warning: a session that died left died-inflight-0-").And.Contain("died-inflight-elf-1-"));
+        var kept = Directory.GetFiles(folder.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        Assert.That(kept, Has.Count.EqualTo(2).And.All.StartWith("died-inflight-"), "kept under new names; the new session's own records are gone");
+        Assert.That(File.ReadAllBytes(Path.Combine(folder.Path, kept[0]!)), Is.EqualTo(leftLine));
+        Assert.That(File.ReadAllBytes(Path.Combine(folder.Path, kept[1]!)), Is.EqualTo(leftInput));
+
+        var replay = CliRunner.Run(null, "fuzz", "--replay", Path.Combine(folder.Path, kept[1]!), "--profile", "tbpf", "--out", folder.Path);
+        Assert.That(replay.ExitCode, Is.Zero, replay.StdErr);
+        Assert.That(replay.StdOut, Does.Contain($"({token.Length} bytes) under tbpf: loads, verifies and runs alike"));
+    }
+
     [TestCase("nosuch", "neither a file nor PROFILE:SEED")]
     [TestCase("tbpf:x", "not a program seed")]
     [TestCase("tbpf:99999999999", "not a program seed")]

@@ -106,6 +106,7 @@ internal static class FuzzSession
         InFlightRecord[] records;
         try
         {
+            KeepLeftOvers(settings.Out);
             records = Enumerable.Range(0, settings.Jobs).Select(job => InFlightRecord.Open(settings.Out, job)).ToArray();
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
@@ -221,6 +222,7 @@ internal static class FuzzSession
         {
             // Mutations never lengthen an object, and random inputs stay under 600 bytes.
             var capacity = Math.Max(600, seeds.Concat(fuzzers.SelectMany(f => f.Seeds)).Select(s => s.Length).DefaultIfEmpty(0).Max());
+            KeepLeftOvers(settings.Out);
             records = Enumerable.Range(0, settings.Jobs).Select(job => InFlightInput.Open(settings.Out, job, capacity)).ToArray();
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
@@ -292,6 +294,15 @@ internal static class FuzzSession
         }
 
         return findings == 0 ? ExitCodes.Ok : ExitCodes.RuntimeError;
+    }
+
+    /// <summary>Keeps what a session that died left in flight, and says so: the new workers' records take the same names.</summary>
+    private static void KeepLeftOvers(string folder)
+    {
+        foreach (var kept in InFlightRecord.KeepLeftOvers(folder))
+        {
+            Console.Error.WriteLine($"warning: a session that died left {Path.GetFileName(kept)} in flight (kept; replay: tbpf fuzz --replay {kept})");
+        }
     }
 
     /// <summary>Writes a minimized mismatch as a table test to <paramref name="folder"/> and says so.</summary>

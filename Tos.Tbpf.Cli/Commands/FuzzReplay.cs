@@ -17,7 +17,11 @@ internal static partial class FuzzReplay
     {
         if (File.Exists(what))
         {
-            return Path.GetFileName(what).StartsWith(".inflight-elf-", StringComparison.Ordinal) && InFlightInput.ReadLeftOver(what) is { } left
+            // An ELF worker's record, as left (.inflight-elf-N) or kept by a later session (died-inflight-elf-N-STAMP).
+            var name = Path.GetFileName(what);
+            var elfRecord = (name.StartsWith(".inflight-elf-", StringComparison.Ordinal) || name.StartsWith("died-inflight-elf-", StringComparison.Ordinal))
+                && !name.EndsWith(".o", StringComparison.Ordinal);
+            return elfRecord && InFlightInput.ReadLeftOver(what) is { } left
                 ? ReplayElf(settings, left.Input, $"{what} ({left.Input.Length} bytes{(left.Whole ? "" : ", cut")})")
                 : ProgramLine().Match(ReadStart(what)) is { Success: true } line
                     ? ReplayProgram(settings, line.Groups["profile"].Value, line.Groups["seed"].Value)
