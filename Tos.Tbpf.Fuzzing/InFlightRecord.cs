@@ -62,7 +62,9 @@ public sealed class InFlightRecord : IDisposable
 
         var kept = new List<string>();
         var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture);
-        foreach (var path in Directory.EnumerateFiles(folder, ".inflight-*").Order(StringComparer.Ordinal).ToList())
+        // Not the objects .ci/run cuts out of ELF records (.inflight-elf-N.o): they are plain inputs, not records.
+        foreach (var path in Directory.EnumerateFiles(folder, ".inflight-*").Where(p => !p.EndsWith(".o", StringComparison.Ordinal))
+                     .Order(StringComparer.Ordinal).ToList())
         {
             var target = System.IO.Path.Combine(folder, $"died-{System.IO.Path.GetFileName(path)[1..]}-{stamp}");
             for (var again = 2; File.Exists(target); again++)
