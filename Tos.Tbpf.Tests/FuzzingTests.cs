@@ -138,9 +138,12 @@ public sealed class FuzzingTests
         }
 
         var objectFile = CliRunner.Run(null, "fuzz", "--replay", Path.Combine(Tos.Tbpf.Tests.Elf.Contracts.OutFolder, "v3-O2", "token.o"),
-            "--profile", "sbpfv0", "--out", folder.Path);
+            "--profile", "sbpfv0", "--out", folder.Path, "--json");
         Assert.That(objectFile.ExitCode, Is.Zero, objectFile.StdErr);
-        Assert.That(objectFile.StdOut, Does.Contain("under sbpfv0: refused at load"), "a clang object is not an sbpf V0 .so");
+        using var summary = System.Text.Json.JsonDocument.Parse(objectFile.StdOut);
+        Assert.That(summary.RootElement.GetProperty("findings").GetInt32(), Is.Zero);
+        Assert.That(summary.RootElement.GetProperty("verdicts")[0].GetString(), Does.Contain("under sbpfv0: refused at load"),
+            "a clang object is not an sbpf V0 .so");
         Assert.That(Directory.Exists(folder.Path) && Directory.EnumerateFiles(folder.Path).Any(), Is.False, "no finding was written");
     }
 

@@ -15,6 +15,30 @@ internal static partial class FuzzReplay
 {
     public static int Run(FuzzCommand.Settings settings, string what)
     {
+        var verdicts = new List<string>();
+        var findings = Replay(settings, what, verdicts);
+        if (settings.Json)
+        {
+            Console.WriteLine(JsonLine.Write(w =>
+            {
+                w.WriteString("replayed", what);
+                w.WriteNumber("findings", findings);
+                w.WriteStartArray("verdicts");
+                verdicts.ForEach(w.WriteStringValue);
+                w.WriteEndArray();
+            }));
+        }
+        else
+        {
+            verdicts.ForEach(Console.WriteLine);
+        }
+
+        return findings == 0 ? ExitCodes.Ok : ExitCodes.RuntimeError;
+    }
+
+    /// <summary>Checks <paramref name="what"/>; returns the findings (written to --out), and a verdict per check.</summary>
+    private static int Replay(FuzzCommand.Settings settings, string what, List<string> verdicts)
+    {
         if (File.Exists(what))
         {
             // An ELF worker's record, as left (.inflight-elf-N) or kept by a later session (died-inflight-elf-N-STAMP).
@@ -22,19 +46,19 @@ internal static partial class FuzzReplay
             var elfRecord = (name.StartsWith(".inflight-elf-", StringComparison.Ordinal) || name.StartsWith("died-inflight-elf-", StringComparison.Ordinal))
                 && !name.EndsWith(".o", StringComparison.Ordinal);
             return elfRecord && InFlightInput.ReadLeftOver(what) is { } left
-                ? ReplayElf(settings, left.Input, $"{what} ({left.Input.Length} bytes{(left.Whole ? "" : ", cut")})")
+                ? ReplayElf(settings, left.Input, $"{what} ({left.Input.Length} bytes{(left.Whole ? "" : ", cut")})", verdicts)
                 : ProgramLine().Match(ReadStart(what)) is { Success: true } line
-                    ? ReplayProgram(settings, line.Groups["profile"].Value, line.Groups["seed"].Value)
-                    : ReplayElf(settings, File.ReadAllBytes(what), what);
+                    ? ReplayProgram(settings, line.Groups["profile"].Value, line.Groups["seed"].Value, verdicts)
+                    : ReplayElf(settings, File.ReadAllBytes(what), what, verdicts);
         }
 
         var parts = what.Split(':');
         return parts.Length == 2
-            ? ReplayProgram(settings, parts[0], parts[1])
+            ? ReplayProgram(settings, parts[0], parts[1], verdicts)
             : throw new CliFailure("UsageError", $"--replay {what}: neither a file nor PROFILE:SEED");
     }
 
-    private static int ReplayProgram(FuzzCommand.Settings settings, string profileName, string seedText)
+    private static int ReplayProgram(FuzzCommand.Settings settings, string profileName, string seedText, List<string> verdicts)
     {
         var profile = Profile.ByName(profileName) ?? throw new CliFailure("UsageError", $"--replay: no profile '{profileName}' ({string.Join(", ", Profile.Names)})");
         if (!int.TryParse(seedText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var programSeed))
@@ -52,17 +76,19 @@ internal static partial class FuzzReplay
         var mismatches = fuzzer.Check(programSeed, statistics);
         if (mismatches.Count > 0)
         {
-            FuzzSession.WriteMismatch(settings.Out, profile, programSeed, Minimizer.Minimize(fuzzer, mismatches[0]));
-            return ExitCodes.RuntimeError;
+            var smallest = Minimizer.Minimize(fuzzer, mismatches[0]);
+            FuzzSession.WriteMismatch(settings.Out, profile, programSeed, smallest);
+            verdicts.Add($"{profile.Name} program seed {programSeed}: the engines differ ({smallest.Fields})");
+            return 1;
         }
 
-        Console.WriteLine(statistics.Rejected > 0
+        verdicts.Add(statistics.Rejected > 0
             ? $"{profile.Name} program seed {programSeed}: the verifier refuses the program it generates (no finding)"
             : $"{profile.Name} program seed {programSeed}: both engines agree in {statistics.Runs} runs (no finding)");
-        return ExitCodes.Ok;
+        return 0;
     }
 
-    private static int ReplayElf(FuzzCommand.Settings settings, byte[] file, string name)
+    private static int ReplayElf(FuzzCommand.Settings settings, byte[] file, string name, List<string> verdicts)
     {
         var findings = 0;
         foreach (var profile in settings.Profiles)
@@ -72,16 +98,17 @@ internal static partial class FuzzReplay
             {
                 findings++;
                 FuzzSession.WriteElfFinding(settings.Out, profile, file, outcome);
+                verdicts.Add($"{name} under {profile.Name}: at {outcome.Stage}, {outcome.Finding.Split('\n')[0]}");
             }
             else
             {
-                Console.WriteLine(outcome.Stage == "run"
+                verdicts.Add(outcome.Stage == "run"
                     ? $"{name} under {profile.Name}: loads, verifies and runs alike on both engines (no finding)"
                     : $"{name} under {profile.Name}: refused at {outcome.Stage} with the loader's or verifier's own error (no finding)");
             }
         }
 
-        return findings == 0 ? ExitCodes.Ok : ExitCodes.RuntimeError;
+        return findings;
     }
 
     // The first line of a text record, if the file has one (an object's bytes never start with "profile ").
