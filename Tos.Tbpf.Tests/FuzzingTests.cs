@@ -179,8 +179,19 @@ public sealed class FuzzingTests
     [TestCase("tbpf:x", "not a program seed")]
     [TestCase("tbpf:99999999999", "not a program seed")]
     [TestCase("bogus:1", "no profile 'bogus'")]
+    [TestCase("huge", "more than any fuzz input")]
     public void Replay_of_nothing_checkable_is_a_usage_error(string what, string message)
     {
+        using var folder = new TempFolder();
+        if (what == "huge")
+        {
+            // A sparse file far larger than any input: refused before it is read.
+            Directory.CreateDirectory(folder.Path);
+            what = Path.Combine(folder.Path, "huge.o");
+            using var file = File.Create(what);
+            file.SetLength(5L << 30);
+        }
+
         var run = CliRunner.Run(null, "fuzz", "--replay", what);
         Assert.That(run.ExitCode, Is.EqualTo(2), run.StdOut + run.StdErr);
         Assert.That(run.StdErr, Does.Contain(message).And.Not.Contain("   at "));

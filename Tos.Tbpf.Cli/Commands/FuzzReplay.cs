@@ -13,6 +13,8 @@ namespace Tos.Tbpf.Cli.Commands;
 /// </summary>
 internal static partial class FuzzReplay
 {
+    private const int MaxReplayBytes = 4 * Tos.Tbpf.Payloads.PayloadLimits.MaxElfLength;
+
     public static int Run(FuzzCommand.Settings settings, string what)
     {
         var verdicts = new List<string>();
@@ -41,6 +43,13 @@ internal static partial class FuzzReplay
     {
         if (File.Exists(what))
         {
+            // Reading a file whole is the check's own cost: bound it well above any input (objects stop at 1 MiB, records
+            // add a header), so a huge file is a usage error rather than an allocation the size of the disk.
+            if (new FileInfo(what).Length > MaxReplayBytes)
+            {
+                throw new CliFailure("UsageError", $"--replay {what}: {new FileInfo(what).Length} bytes is more than any fuzz input (at most {MaxReplayBytes})");
+            }
+
             // An ELF worker's record, as left (.inflight-elf-N) or kept by a later session (died-inflight-elf-N-STAMP).
             var name = Path.GetFileName(what);
             var elfRecord = (name.StartsWith(".inflight-elf-", StringComparison.Ordinal) || name.StartsWith("died-inflight-elf-", StringComparison.Ordinal))
