@@ -334,7 +334,7 @@ internal sealed partial class X64Compiler
 
         EmitLoopAddress(loop);
         var lastChecked = _a.CreateLabel();
-        var miss = Defer(new(default, SlowPath.WindowMiss, Offset: (short)window, Resume: lastChecked, Fault: restore,
+        var miss = Defer(new(default, SlowPath.WindowMiss, Window: (short)window, Resume: lastChecked, Fault: restore,
             Routine: WindowMiss(row.AccessSize, store)));
         _a.Emit(WindowCheck(baseRegister, store, row.AccessSize), [miss, lastChecked]);
 

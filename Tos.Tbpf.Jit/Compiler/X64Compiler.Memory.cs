@@ -60,12 +60,10 @@ internal sealed partial class X64Compiler
 
     // The window check of each base register, direction and size, and the call of the window routine from each pair of
     // windows: fixed sequences, captured once per process and copied (labels: the check's 0 = miss, 1 = resume; the
-    // call's 0 = routine, 1 = fault, 2 = resume).
+    // call's 0 = routine, 1 = resume, 2 = fault unless the fault's exit follows the call).
     private static readonly Macro?[] WindowChecks = new Macro?[11 * 8];
 
-    private static readonly Macro?[] WindowMissCalls = new Macro?[JitContext.WindowCount / 2];
-
-    private static readonly Macro?[] WindowMissCallsOrFall = new Macro?[JitContext.WindowCount / 2];
+    private static readonly Macro?[] WindowMissCalls = new Macro?[JitContext.WindowCount];
 
     private static Macro WindowCheck(int register, bool store, int size)
     {
@@ -82,29 +80,26 @@ internal sealed partial class X64Compiler
         a.Bind(labels[1]);
     });
 
-    private static Macro WindowMissCall(int window)
+    /// <summary>The call of the window routine for the pair of windows at <paramref name="window"/>. With
+    /// <paramref name="faultFollows"/> (an ordinary access, whose fault exit is emitted right after the call) a failed
+    /// check falls through; otherwise it branches to label 2.</summary>
+    private static Macro WindowMissCall(int window, bool faultFollows)
     {
         var pair = (window - JitContext.WindowsOffset) / (2 * JitContext.WindowEntrySize);
-        return WindowMissCalls[pair] ??= X64Emitter.Capture(3, (a, labels) =>
+        return WindowMissCalls[pair * 2 + (faultFollows ? 1 : 0)] ??= X64Emitter.Capture(faultFollows ? 2 : 3, (a, labels) =>
         {
             // rdx = the windows' context offset (not the program's: nothing to blind).
             a.mov(edx, window);
             a.call(labels[0]);
-            a.jc(labels[1]);
-            a.jmp(labels[2]);
-        });
-    }
-
-    /// <summary>As <see cref="WindowMissCall"/>, but a failed check falls through (to the access's fault exit, which
-    /// follows) instead of branching to it (labels: 0 = routine, 1 = resume).</summary>
-    private static Macro WindowMissCallOrFall(int window)
-    {
-        var pair = (window - JitContext.WindowsOffset) / (2 * JitContext.WindowEntrySize);
-        return WindowMissCallsOrFall[pair] ??= X64Emitter.Capture(2, (a, labels) =>
-        {
-            a.mov(edx, window);
-            a.call(labels[0]);
-            a.jae(labels[1]); // jnc: the routine clears CF on success
+            if (faultFollows)
+            {
+                a.jae(labels[1]); // jnc: the routine clears CF on success
+            }
+            else
+            {
+                a.jc(labels[2]);
+                a.jmp(labels[1]);
+            }
         });
     }
 

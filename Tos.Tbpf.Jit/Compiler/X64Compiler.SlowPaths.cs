@@ -63,7 +63,7 @@ internal sealed partial class X64Compiler
             switch (path.Kind)
             {
                 case SlowPath.WindowMissOrFault:
-                    _a.Emit(WindowMissCallOrFall(path.Window), [path.Routine, path.Resume]);
+                    _a.Emit(WindowMissCall(path.Window, faultFollows: true), [path.Routine, path.Resume]);
                     goto case SlowPath.ExitAtAddress;
                 case SlowPath.ExitAtAddress:
                     EmitAddress(R64[path.Register], path.Offset);
@@ -79,7 +79,7 @@ internal sealed partial class X64Compiler
                     _a.jmp(path.Resume);
                     continue;
                 case SlowPath.WindowMiss:
-                    _a.Emit(WindowMissCall(path.Offset), [path.Routine, path.Fault, path.Resume]);
+                    _a.Emit(WindowMissCall(path.Window, faultFollows: false), [path.Routine, path.Resume, path.Fault]);
                     continue;
                 case SlowPath.Refund:
                     _a.add(Meter, path.Pc);
