@@ -287,14 +287,7 @@ internal sealed class BlockStm
         var source = new SerialTailSource(_state, kept, tail);
         for (var transaction = kept; transaction < _calls.Count; transaction++)
         {
-            var overlay = new StateOverlay(source);
-            _results[transaction] = _calls[transaction].Run(_runner, overlay);
-            foreach (var (key, value) in overlay.UnorderedWrites)
-            {
-                tail[key] = value;
-            }
-
-            overlay.Recycle();
+            _results[transaction] = _calls[transaction].RunInto(_runner, source, tail);
         }
 
         return tail;

@@ -185,17 +185,8 @@ internal sealed class OrderedCommitBlock
         }
     }
 
-    private void RunOverBlock(int transaction, BlockPrefixSource prefix, Dictionary<byte[], byte[]?> block)
-    {
-        var overlay = new StateOverlay(prefix);
-        _results[transaction] = _calls[transaction].Run(_runner, overlay);
-        foreach (var (key, value) in overlay.UnorderedWrites)
-        {
-            block[key] = value;
-        }
-
-        overlay.Recycle();
-    }
+    private void RunOverBlock(int transaction, BlockPrefixSource prefix, Dictionary<byte[], byte[]?> block) =>
+        _results[transaction] = _calls[transaction].RunInto(_runner, prefix, block);
 
     private static bool ReadsUntouched(byte[][] reads, Dictionary<byte[], byte[]?> block)
     {

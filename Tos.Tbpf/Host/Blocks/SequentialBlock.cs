@@ -21,14 +21,7 @@ internal static class SequentialBlock
         var results = new InvocationResult[calls.Count];
         for (var i = 0; i < results.Length; i++)
         {
-            var overlay = new StateOverlay(source);
-            results[i] = calls[i].Run(runner, overlay);
-            foreach (var (key, value) in overlay.UnorderedWrites)
-            {
-                block[key] = value;
-            }
-
-            overlay.Recycle();
+            results[i] = calls[i].RunInto(runner, source, block);
         }
 
         return new BlockOutcome(results, block.ToArray(), results.Length, 0, false, Parallel: false);
