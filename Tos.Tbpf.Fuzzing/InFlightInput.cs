@@ -15,6 +15,7 @@ namespace Tos.Tbpf.Fuzzing;
 public sealed class InFlightInput : IDisposable
 {
     private const int Header = 8;
+    private const string Prefix = InFlightRecord.Prefix + "elf-";
     private readonly MemoryMappedFile _map;
     private readonly MemoryMappedViewAccessor _view;
 
@@ -38,7 +39,7 @@ public sealed class InFlightInput : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
         Directory.CreateDirectory(folder);
-        var path = System.IO.Path.Combine(folder, $".inflight-elf-{job}");
+        var path = System.IO.Path.Combine(folder, $"{Prefix}{job}");
         var map = MemoryMappedFile.CreateFromFile(path, FileMode.Create, null, Header + capacity, MemoryMappedFileAccess.ReadWrite);
         return new InFlightInput(path, capacity, map, map.CreateViewAccessor(0, Header + capacity));
     }
@@ -50,6 +51,15 @@ public sealed class InFlightInput : IDisposable
         var kept = Math.Min(input.Length, Capacity);
         _view.WriteArray(Header, input, 0, kept);
         _view.Write(0, (long)input.Length);
+    }
+
+    /// <summary>Whether <paramref name="path"/> names such a record: as a worker left it, or as a later session kept it
+    /// (not an object cut out of one, which is a plain input).</summary>
+    public static bool IsRecord(string path)
+    {
+        var name = System.IO.Path.GetFileName(path);
+        return (name.StartsWith(Prefix, StringComparison.Ordinal) || name.StartsWith(InFlightRecord.KeptPrefix + Prefix[1..], StringComparison.Ordinal))
+            && !name.EndsWith(".o", StringComparison.Ordinal);
     }
 
     /// <summary>The input a record left behind (by a process that died while checking it), and whether it is whole;

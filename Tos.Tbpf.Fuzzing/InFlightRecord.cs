@@ -11,6 +11,12 @@ namespace Tos.Tbpf.Fuzzing;
 /// </summary>
 public sealed class InFlightRecord : IDisposable
 {
+    /// <summary>How every in-flight file's name starts (a dot: it is no finding while its worker lives).</summary>
+    internal const string Prefix = ".inflight-";
+
+    /// <summary>How a left-over record is renamed by the next session (see <see cref="KeepLeftOvers"/>).</summary>
+    internal const string KeptPrefix = "died-";
+
     private const int Width = 96;
     private readonly SafeFileHandle _file;
     private readonly byte[] _line = new byte[Width];
@@ -28,7 +34,7 @@ public sealed class InFlightRecord : IDisposable
     public static InFlightRecord Open(string folder, int job)
     {
         Directory.CreateDirectory(folder);
-        var path = System.IO.Path.Combine(folder, $".inflight-{job}");
+        var path = System.IO.Path.Combine(folder, $"{Prefix}{job}");
         return new InFlightRecord(path, File.OpenHandle(path, FileMode.Create, FileAccess.Write));
     }
 
@@ -63,13 +69,14 @@ public sealed class InFlightRecord : IDisposable
         var kept = new List<string>();
         var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture);
         // Not the objects .ci/run cuts out of ELF records (.inflight-elf-N.o): they are plain inputs, not records.
-        foreach (var path in Directory.EnumerateFiles(folder, ".inflight-*").Where(p => !p.EndsWith(".o", StringComparison.Ordinal))
+        foreach (var path in Directory.EnumerateFiles(folder, Prefix + "*").Where(p => !p.EndsWith(".o", StringComparison.Ordinal))
                      .Order(StringComparer.Ordinal).ToList())
         {
-            var target = System.IO.Path.Combine(folder, $"died-{System.IO.Path.GetFileName(path)[1..]}-{stamp}");
+            var name = $"{KeptPrefix}{System.IO.Path.GetFileName(path)[1..]}-{stamp}";
+            var target = System.IO.Path.Combine(folder, name);
             for (var again = 2; File.Exists(target); again++)
             {
-                target = System.IO.Path.Combine(folder, $"died-{System.IO.Path.GetFileName(path)[1..]}-{stamp}-{again}");
+                target = System.IO.Path.Combine(folder, $"{name}-{again}");
             }
 
             File.Move(path, target);

@@ -50,11 +50,7 @@ internal static partial class FuzzReplay
                 throw new CliFailure("UsageError", $"--replay {what}: {new FileInfo(what).Length} bytes is more than any fuzz input (at most {MaxReplayBytes})");
             }
 
-            // An ELF worker's record, as left (.inflight-elf-N) or kept by a later session (died-inflight-elf-N-STAMP).
-            var name = Path.GetFileName(what);
-            var elfRecord = (name.StartsWith(".inflight-elf-", StringComparison.Ordinal) || name.StartsWith("died-inflight-elf-", StringComparison.Ordinal))
-                && !name.EndsWith(".o", StringComparison.Ordinal);
-            return elfRecord && InFlightInput.ReadLeftOver(what) is { } left
+            return InFlightInput.IsRecord(what) && InFlightInput.ReadLeftOver(what) is { } left
                 ? ReplayElf(settings, left.Input, $"{what} ({left.Input.Length} bytes{(left.Whole ? "" : ", cut")})", verdicts)
                 : ProgramLine().Match(ReadStart(what)) is { Success: true } line
                     ? ReplayProgram(settings, line.Groups["profile"].Value, line.Groups["seed"].Value, verdicts)
