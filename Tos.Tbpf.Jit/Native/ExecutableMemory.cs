@@ -39,16 +39,11 @@ internal sealed class ExecutableMemory : SafeHandle
     {
         var page = (nuint)Environment.SystemPageSize;
         var length = ((nuint)Math.Max(code.Length, 1) + page - 1) / page * page;
-        var address = LibC.mmap(0, length, LibC.ProtRead | LibC.ProtWrite, LibC.MapPrivate | LibC.MapAnonymous, -1, 0);
-        if (address == LibC.MapFailed)
-        {
-            throw new OutOfMemoryException($"mmap of {length} bytes for JIT code failed (errno {Marshal.GetLastPInvokeError()})");
-        }
-
+        var address = length >= HugePage && OperatingSystem.IsLinux() ? MapHugePageAligned(length) : MapPages(length);
         var memory = new ExecutableMemory(address, length, inArena: false);
         var target = new Span<byte>((void*)address, (int)length);
-        target.Fill(Int3);
         code.CopyTo(target);
+        target[code.Length..].Fill(Int3);
         if (LibC.mprotect(address, length, LibC.ProtRead | LibC.ProtExec) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
@@ -57,6 +52,38 @@ internal sealed class ExecutableMemory : SafeHandle
         }
 
         return memory;
+    }
+
+    // The size of a transparent huge page on x86-64.
+    private const nuint HugePage = 2 * 1024 * 1024;
+
+    private static nint MapPages(nuint length)
+    {
+        var address = LibC.mmap(0, length, LibC.ProtRead | LibC.ProtWrite, LibC.MapPrivate | LibC.MapAnonymous, -1, 0);
+        return address != LibC.MapFailed
+            ? address
+            : throw new OutOfMemoryException($"mmap of {length} bytes for JIT code failed (errno {Marshal.GetLastPInvokeError()})");
+    }
+
+    /// <summary>
+    /// Code of megabytes (a large program of calls) on 2 MiB-aligned memory the kernel is asked to back with
+    /// transparent huge pages: writing 27 MiB of fresh 4 KiB pages took ~6 800 page faults and 15 ms, most of a large
+    /// compile. The mapping is over-reserved by one huge page and trimmed to an aligned start; the advice is only a hint
+    /// (without huge pages the code is on ordinary pages, as before).
+    /// </summary>
+    private static nint MapHugePageAligned(nuint length)
+    {
+        var reserved = MapPages(length + HugePage);
+        var aligned = (nint)(((nuint)reserved + HugePage - 1) & ~(HugePage - 1));
+        var head = (nuint)(aligned - reserved);
+        if (head > 0)
+        {
+            LibC.munmap(reserved, head);
+        }
+
+        LibC.munmap(aligned + (nint)length, HugePage - head);
+        LibC.madvise(aligned, length, LibC.MadvHugePage);
+        return aligned;
     }
 
     /// <inheritdoc />

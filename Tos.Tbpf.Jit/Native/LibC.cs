@@ -9,6 +9,7 @@ internal static partial class LibC
     public const int ProtRead = 1, ProtWrite = 2, ProtExec = 4;
     public const int MapShared = 0x01, MapPrivate = 0x02, MapAnonymous = 0x20;
     public const uint MfdCloexec = 0x0001;
+    public const int MadvHugePage = 14;   // Linux only
     public static readonly nint MapFailed = -1;
 
     [LibraryImport("libc", SetLastError = true)]
@@ -19,6 +20,9 @@ internal static partial class LibC
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int munmap(nint address, nuint length);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int madvise(nint address, nuint length, int advice);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int memfd_create(string name, uint flags);

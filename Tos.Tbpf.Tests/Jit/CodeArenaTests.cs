@@ -110,4 +110,29 @@ public sealed class CodeArenaTests
         });
         Assert.That(wrong, Is.Empty);
     }
+
+    [Test]
+    public void Code_too_large_for_the_arena_gets_its_own_aligned_mapping_that_holds_it_runs_and_is_padded_with_int3()
+    {
+        Assume.That(OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64, "the JIT's mappings are x86-64 Linux");
+        // mov eax, 42; ret, then filler: more than the arena's largest block, and not a whole number of pages.
+        var code = new byte[(int)CodeArena.Shared.MaxBlock + 5 * 1024 * 1024 + 123];
+        new Random(7).NextBytes(code);
+        byte[] returns42 = [0xb8, 0x2a, 0x00, 0x00, 0x00, 0xc3];
+        returns42.CopyTo(code, 0);
+        using var memory = ExecutableMemory.Create(code);
+        Assert.Multiple(() =>
+        {
+            Assert.That((long)memory.Address % (2 * 1024 * 1024), Is.Zero, "aligned to a huge page");
+            Assert.That((long)memory.Length % Environment.SystemPageSize, Is.Zero);
+            Assert.That(memory.Length, Is.GreaterThanOrEqualTo((nuint)code.Length));
+            var mapped = new byte[(int)memory.Length];
+            Marshal.Copy(memory.Address, mapped, 0, mapped.Length);
+            Assert.That(mapped.AsSpan(0, code.Length).SequenceEqual(code), "holds the code");
+            Assert.That(mapped.AsSpan(code.Length).IndexOfAnyExcept((byte)0xcc), Is.EqualTo(-1), "padded with int3");
+            Assert.That(Marshal.GetDelegateForFunctionPointer<ReturnsInt>(memory.Address)(), Is.EqualTo(42), "executable");
+        });
+    }
+
+    private delegate int ReturnsInt();
 }
