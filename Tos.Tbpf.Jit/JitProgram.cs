@@ -21,7 +21,7 @@ public sealed unsafe class JitProgram : IDisposable
     private readonly CodeLease _lease;
     private readonly ulong[] _callxTable;   // pinned: native address per pc, 0 where callx may not land
     private readonly long[] _callxCharge;   // pinned: units from a pc to the end of its block
-    private readonly long[] _unitsToEnd;
+    private readonly int[] _unitsToEnd;
     private readonly bool _uncheckedFrameAccesses;
     private readonly uint _windowPairs;
 

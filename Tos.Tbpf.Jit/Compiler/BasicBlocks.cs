@@ -33,7 +33,7 @@ internal sealed class BasicBlocks : IDisposable
         var length = code.Length;
         IsLeader = Rent<bool>(length);
         Charges = Rent<bool>(length);
-        UnitsToEnd = new long[length];
+        UnitsToEnd = new int[length];
         EntryCharge = Rent<int>(length);
         _refundWhenTaken = Rent<int>(length);
         if (length == 0)
@@ -67,6 +67,11 @@ internal sealed class BasicBlocks : IDisposable
                 {
                     callTargets.Push((int)target);
                 }
+            }
+
+            if (target >= 0 && target <= pc && (flow & Flow.Conditional) != 0)
+            {
+                BackwardConditionalJumps.Add(pc);
             }
 
             var next = pc + ((flow & Flow.TwoSlots) != 0 ? 2 : 1);
@@ -109,7 +114,7 @@ internal sealed class BasicBlocks : IDisposable
     private void CountUnitsAndPlaceRefunds(Instruction[] code, byte[] entries)
     {
         var length = code.Length;
-        long following = 0;
+        var following = 0;
         for (var pc = length - 1; pc >= 0; pc--)
         {
             var op = code[pc].Op;
@@ -128,7 +133,7 @@ internal sealed class BasicBlocks : IDisposable
             if (Charges[pc])
             {
                 // A block's units are bounded by the program's length, which is far below 2^31.
-                EntryCharge[pc] += (int)units;
+                EntryCharge[pc] += units;
             }
 
             if ((flow & Flow.Conditional) == 0 || pc + 1 >= length || Charges[pc + 1])
@@ -137,7 +142,7 @@ internal sealed class BasicBlocks : IDisposable
             }
 
             // At most MaxChainUnits: the rest of a chain of several blocks, counted already (pc + 1 is past pc).
-            var refund = (int)UnitsToEnd[pc + 1];
+            var refund = UnitsToEnd[pc + 1];
             var target = (int)code[pc].BranchTarget(pc);
             if (entries[target] == 1 && !FallsInto(code, target))
             {
@@ -165,6 +170,7 @@ internal sealed class BasicBlocks : IDisposable
         ArrayPool<bool>.Shared.Return(Charges);
         ArrayPool<int>.Shared.Return(EntryCharge);
         ArrayPool<int>.Shared.Return(_refundWhenTaken);
+        BackwardConditionalJumps.Dispose();
     }
 
     // Whether the instruction before pc continues into it.
@@ -177,14 +183,19 @@ internal sealed class BasicBlocks : IDisposable
         ins.Op is Op.Invalid or Op.LddwTail
         || ins.Info.Kind is not (InstructionKind.Exit or InstructionKind.Trap) && !(ins.Info.IsJump && ins.Info.Condition == JumpCondition.Always);
 
+    /// <summary>The pcs of the conditional jumps back to their own pc or before (where counted loops end), in order.</summary>
+    public Emission.PooledList<int> BackwardConditionalJumps { get; } = new(16);
+
     /// <summary>True where a block starts (pooled: longer than the code).</summary>
     public bool[] IsLeader { get; }
 
     /// <summary>True where a chain starts: the block starts the meter is charged at (pooled: longer than the code).</summary>
     public bool[] Charges { get; }
 
-    /// <summary>For each pc: the instructions from it to the end of its chain, itself included (lddw once).</summary>
-    public long[] UnitsToEnd { get; }
+    /// <summary>For each pc: the instructions from it to the end of its chain, itself included (lddw once). Bounded by
+    /// the program's length, so 32 bits: the runtime keeps this table, and for a large program it is the compile's one
+    /// allocation.</summary>
+    public int[] UnitsToEnd { get; }
 
     /// <summary>For each chain head: the units its entry charges, its chain's less any refund it takes over (see
     /// <see cref="CountUnitsAndPlaceRefunds"/>); zero or negative when the refund covers it.</summary>

@@ -28,7 +28,7 @@ internal sealed partial class X64Compiler
         }
 
         _a.mov(Meter, Field(JitContext.RemainingOffset));
-        _a.jmp(_blockEntry[_executable.EntryPc]);
+        _a.jmp(BlockEntry(_executable.EntryPc));
     }
 
     /// <summary>Where every failed syscall leaves (the pc is in the context by then).</summary>
@@ -150,9 +150,7 @@ internal sealed partial class X64Compiler
             return;
         }
 
-        var entry = _blockEntry[pc];
-        _a.Bind(entry);
-        _blockEntry[pc] = entry;
+        _a.Bind(BlockEntry(pc));
         if (LoopAt(pc) is { } site)
         {
             // Entering a counted loop: its guard may take the unchecked copy; the loop's own back-edge comes in below it.

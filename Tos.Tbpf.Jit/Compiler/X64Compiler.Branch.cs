@@ -15,7 +15,7 @@ internal sealed partial class X64Compiler
     {
         var targetPc = ins.BranchTarget(pc);
         // A counted loop's own back-edge skips the guard at its head (see X64Compiler.Loops).
-        var target = LoopAt(targetPc) is { } site && site.Loop.End == pc ? site.Body : _blockEntry[targetPc];
+        var target = LoopAt(targetPc) is { } site && site.Loop.End == pc ? site.Body : BlockEntry(targetPc);
         var condition = row.Condition;
         if (condition == JumpCondition.Always)
         {

@@ -69,8 +69,15 @@ internal sealed partial class X64Compiler
             return;
         }
 
-        for (var end = 1; end < _code.Length - 1 && _loopSites.Count < MaxCountedLoops; end++)
+        var jumps = _blocks.BackwardConditionalJumps;
+        for (var i = 0; i < jumps.Count && _loopSites.Count < MaxCountedLoops; i++)
         {
+            var end = jumps[i];
+            if (end < 1 || end >= _code.Length - 1)
+            {
+                continue;
+            }
+
             var jump = _code[end];
             var target = jump.Op is Op.Jne64Imm or Op.Jne64Reg or Op.Jlt64Imm or Op.Jlt64Reg ? jump.BranchTarget(end) : -1;
             if (target < 0 || target > end || AnalyzeLoop((int)target, end) is not { } loop)
@@ -486,7 +493,7 @@ internal sealed partial class X64Compiler
             EmitJumpCompare(jump, jump.Info);
             EmitConditionalJump(loop.End, jump, jump.Info.Condition, top);
             _a.mov(R64[loop.Spare], Field(JitContext.LoopSpareOffset));
-            _a.jmp(_blockEntry[loop.End + 1]);
+            _a.jmp(BlockEntry(loop.End + 1));
         }
     }
 

@@ -325,7 +325,10 @@ internal sealed partial class X64Compiler
     /// watermark bookkeeping either, because every frame a program can be in counts as written (frame 0 from the start,
     /// each deeper one at the call that enters it).
     /// </summary>
-    private bool IsFrameAccess(Instruction ins)
+    private bool IsFrameAccess(Instruction ins) => IsFrameAccess(ins, _profile.StackFrameSize);
+
+    /// <summary>The same, for a frame of <paramref name="frameSize"/> bytes.</summary>
+    private static bool IsFrameAccess(Instruction ins, int frameSize)
     {
         if (ins.Op is Op.LddwTail or Op.Invalid || ins.Info.Kind is not (InstructionKind.Load or InstructionKind.Store))
         {
@@ -335,7 +338,7 @@ internal sealed partial class X64Compiler
         var row = ins.Info;
         var isLoad = row.Kind == InstructionKind.Load;
         var baseRegister = isLoad ? ins.Src : ins.Dst;
-        return baseRegister == 10 && ins.Offset >= -_profile.StackFrameSize && ins.Offset + row.AccessSize <= 0;
+        return baseRegister == 10 && ins.Offset >= -frameSize && ins.Offset + row.AccessSize <= 0;
     }
 
     private void EmitLoadStore(int pc, Instruction ins, OpcodeInfo row)

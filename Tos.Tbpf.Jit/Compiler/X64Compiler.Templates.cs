@@ -47,7 +47,7 @@ internal sealed partial class X64Compiler
     /// both registers, the profile's sign extension of 32-bit results, and of the immediate its size class (which picks
     /// the x86 forms) or, for a shift, the count itself (masked, so not the program's value: it is never patched).
     /// Immediates that need blinding take random keys per use, so those instructions never have a template. A load or
-    /// store has one only as an unchecked access to the current frame (see <see cref="IsFrameAccess"/>), which is one
+    /// store has one only as an unchecked access to the current frame (see <see cref="IsFrameAccess(Instruction)"/>), which is one
     /// fixed sequence, keyed also by the size class of its offset (patched as the access's displacement).
     /// </summary>
     private ulong TemplateKey(Instruction ins, out bool patchImmediate, out bool frameAccess)

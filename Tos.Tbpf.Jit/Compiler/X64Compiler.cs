@@ -20,8 +20,11 @@ namespace Tos.Tbpf.Jit.Compiler;
 /// <c>X64Compiler.IsFrameAccess</c>): it may only run over a full standard stack region, with frame 0 counted as written.</param>
 /// <param name="WindowPairs">Bit <c>register * 2 + (store ? 1 : 0)</c> is set for each pair of access windows the code
 /// uses (see <c>JitContext.WindowOffset</c>): the only ones a run must start empty.</param>
-internal sealed record CompiledCode(ExecutableMemory Code, int CodeSize, long[]? InstructionOffsets, long[] UnitsToEnd,
+internal sealed record CompiledCode(ExecutableMemory Code, int CodeSize, long[]? InstructionOffsets, int[] UnitsToEnd,
     bool UncheckedFrameAccesses = false, uint WindowPairs = 0);
+
+/// <summary>What one pass over a program finds before it is compiled (see <c>X64Compiler.Survey</c>).</summary>
+internal readonly record struct CodeSurvey(long ExpectedSize, bool HasCallx, bool HasFrameAccess);
 
 /// <summary>
 /// Compiles a verified program to x86-64 in one pass: every x86 form is encoded by Iced once per process and then
@@ -44,7 +47,7 @@ internal sealed partial class X64Compiler
     private readonly JitOptions _options;
     private readonly BasicBlocks _blocks;
     private readonly HardeningRandom _random;
-    private readonly CodeLabel[] _blockEntry;
+    private readonly int _firstBlockLabel;   // the block entry label of pc is this id + pc (see BlockEntry)
     private readonly CodeLabel[] _anchors = new CodeLabel[(int)JitStatus.LddwTailReached + 1];   // by status; unset: not needed
     private readonly bool _labelEveryInstruction;
     private readonly bool _frameAccessesUnchecked;
@@ -58,7 +61,7 @@ internal sealed partial class X64Compiler
     private readonly CodeLabel?[] _windowMiss = new CodeLabel?[8];
     private uint _windowPairs;
 
-    private X64Compiler(Executable executable, JitOptions options, X64Emitter emitter, bool hasCallx)
+    private X64Compiler(Executable executable, JitOptions options, X64Emitter emitter, bool hasCallx, bool hasFrameAccess)
     {
         _a = emitter;
         _executable = executable;
@@ -76,36 +79,16 @@ internal sealed partial class X64Compiler
         // Frame accesses go unchecked unless the program has callx, whose shared call sequence does not raise the stack
         // watermark for the frame it enters.
         // With gaps between frames the stack's backing offsets are not r10's: every access goes through the translation.
-        _frameAccessesUnchecked = _profile.StackFrameSize > 0 && !_profile.StackFrameGaps && !hasCallx && HasFrameAccess();
+        _frameAccessesUnchecked = _profile.StackFrameSize > 0 && !_profile.StackFrameGaps && !hasCallx && hasFrameAccess;
         _programStartChecked = ChecksProgramStart(executable);
         // Windows map a guest range linearly to host memory; the gapped stack and a program region mapped from an offset
         // are not linear, so those programs keep the full translation at every access.
         _windowed = _profile.StackGapShift == 0 && !_programStartChecked;
-        _blockEntry = BasicBlocks.Rent<CodeLabel>(_code.Length);
-        for (var pc = 0; pc < _code.Length; pc++)
-        {
-            if (_blocks.IsLeader[pc])
-            {
-                _blockEntry[pc] = _a.CreateLabel();
-            }
-        }
+        _firstBlockLabel = _a.CreateLabels(_code.Length).Id;
 
         FindCountedLoops();
 
         static bool profileHasCodeCallx(Executable executable) => executable.Profile.Callx == CallxTarget.CodeAddress;
-    }
-
-    private bool HasFrameAccess()
-    {
-        foreach (var ins in _code)
-        {
-            if (IsFrameAccess(ins))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>Whether the code checks the program region's start (a V0 Solana .so, mapped from its first section); with
@@ -128,12 +111,13 @@ internal sealed partial class X64Compiler
 
         // A first guess at the code size from what each instruction typically compiles to (a callx takes ten times an ALU
         // instruction): growing the buffer copies it, which for a large program of calls was a tenth of the compile.
-        var (expectedSize, hasCallx) = Survey(program.Executable.Code);
-        var expected = (int)Math.Min(expectedSize, MaxCodeSize);
-        // About one label, one branch and one slow path per instruction (a memory access has two of each, an ALU one none).
-        var perInstruction = program.Executable.Code.Length + 64;
+        var survey = Survey(program.Executable.Code, program.Executable.Profile.StackFrameSize);
+        var expected = (int)Math.Min(survey.ExpectedSize, MaxCodeSize);
+        // A label per instruction (block entries), and about one more label, one branch and one slow path per instruction
+        // (a memory access has two of each, an ALU one none).
+        var perInstruction = 2 * program.Executable.Code.Length + 64;
         using var emitter = new X64Emitter(expected, CrossCheckEncodings, perInstruction);
-        var compiler = new X64Compiler(program.Executable, options, emitter, hasCallx);
+        var compiler = new X64Compiler(program.Executable, options, emitter, survey.HasCallx, survey.HasFrameAccess);
         try
         {
             return compiler.Emit(bound);
@@ -145,37 +129,64 @@ internal sealed partial class X64Compiler
         }
     }
 
-    private void ReturnTables()
-    {
-        _blocks.Dispose();
-        System.Buffers.ArrayPool<CodeLabel>.Shared.Return(_blockEntry);
-    }
+    private void ReturnTables() => _blocks.Dispose();
 
-    /// <summary>One pass over the code before compiling: the bytes it is expected to take and whether it has a callx.
-    /// Plain loops, not LINQ: a delegate call per instruction was 3% of compiling a large program.</summary>
-    private static (long ExpectedSize, bool HasCallx) Survey(Instruction[] code)
+    /// <summary>The label of the block that starts at <paramref name="pc"/> (every pc has one; only leaders are bound).</summary>
+    private CodeLabel BlockEntry(long pc) => new(_firstBlockLabel + (int)pc);
+
+    /// <summary>One pass over the code before compiling: the bytes it is expected to take, whether it has a callx and
+    /// whether it accesses the current stack frame at a constant offset (see <see cref="IsFrameAccess(Instruction, int)"/>).
+    /// Per-opcode facts come from a table: a delegate or a row's computed property per instruction was several percent of
+    /// compiling a large program.</summary>
+    private static CodeSurvey Survey(Instruction[] code, int frameSize)
     {
         long bytes = 1024;
         var hasCallx = false;
+        var hasFrameAccess = false;
         foreach (var ins in code)
         {
-            if (ins.Op is Op.LddwTail or Op.Invalid)
+            var facts = SurveyFactsOf[(int)ins.Op];
+            bytes += facts & SurveyFacts.BytesMask;
+            hasCallx |= ins.Op == Op.Callx;
+            hasFrameAccess = hasFrameAccess || ((facts & SurveyFacts.Access) != 0 && IsFrameAccess(ins, frameSize));
+        }
+
+        return new CodeSurvey(bytes, hasCallx, hasFrameAccess);
+    }
+
+    /// <summary>Per opcode, the bytes it typically compiles to (the low bits; a callx takes ten times an ALU instruction)
+    /// and whether it is a load or store.</summary>
+    private static class SurveyFacts
+    {
+        public const int BytesMask = 0xffff;
+        public const int Access = 0x10000;
+    }
+
+    private static readonly int[] SurveyFactsOf = BuildSurveyFacts();
+
+    private static int[] BuildSurveyFacts()
+    {
+        var facts = new int[Enum.GetValues<Op>().Length];
+        foreach (var op in Enum.GetValues<Op>())
+        {
+            if (op is Op.LddwTail or Op.Invalid)
             {
                 continue;
             }
 
-            hasCallx |= ins.Op == Op.Callx;
-            bytes += ins.Info.Kind switch
+            var row = OpcodeTable.Get(op);
+            facts[(int)op] = row.Kind switch
             {
                 InstructionKind.Callx => 224,
                 InstructionKind.Call or InstructionKind.CallLocal => 96,
-                InstructionKind.Load or InstructionKind.Store or InstructionKind.Atomic => 48,
-                InstructionKind.BinaryAlu when ins.Info.Alu is AluOperation.Div or AluOperation.SDiv or AluOperation.Mod or AluOperation.SMod => 48,
+                InstructionKind.Load or InstructionKind.Store => 48 | SurveyFacts.Access,
+                InstructionKind.Atomic => 48,
+                InstructionKind.BinaryAlu when row.Alu is AluOperation.Div or AluOperation.SDiv or AluOperation.Mod or AluOperation.SMod => 48,
                 _ => 24,
             };
         }
 
-        return (bytes, hasCallx);
+        return facts;
     }
 
     private CompiledCode Emit(long bound)
@@ -313,7 +324,7 @@ internal sealed partial class X64Compiler
                 EmitSyscall(pc, ins);
                 break;
             case InstructionKind.CallLocal:
-                EmitLocalCall(pc, _blockEntry[ins.BranchTarget(pc)]);
+                EmitLocalCall(pc, BlockEntry(ins.BranchTarget(pc)));
                 break;
             case InstructionKind.Callx:
                 EmitCallx(pc, ins);

@@ -32,6 +32,21 @@ internal sealed class PooledList<T>(int initialCapacity = 64) : IDisposable
         _items[Count++] = item;
     }
 
+    /// <summary>Appends <paramref name="count"/> copies of <paramref name="item"/> at once.</summary>
+    public void AddRepeated(T item, int count)
+    {
+        if (Count + count > _items.Length)
+        {
+            var larger = ArrayPool<T>.Shared.Rent(Math.Max(_items.Length * 2, Count + count));
+            _items.AsSpan(0, Count).CopyTo(larger);
+            ArrayPool<T>.Shared.Return(_items);
+            _items = larger;
+        }
+
+        _items.AsSpan(Count, count).Fill(item);
+        Count += count;
+    }
+
     /// <summary>Forgets the items, keeping the storage.</summary>
     public void Clear() => Count = 0;
 

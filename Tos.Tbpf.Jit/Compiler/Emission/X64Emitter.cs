@@ -55,6 +55,20 @@ internal sealed partial class X64Emitter : IDisposable
         return new CodeLabel(_labels.Count - 1);
     }
 
+    /// <summary>Creates <paramref name="count"/> labels with consecutive ids and returns the first: one per instruction
+    /// of a program costs one fill, where creating them one by one for each block entry was a pass of its own.</summary>
+    public CodeLabel CreateLabels(int count)
+    {
+        if (_labels.Count == 0)
+        {
+            _labels.Add(-1);
+        }
+
+        var first = _labels.Count;
+        _labels.AddRepeated(-1, count);
+        return new CodeLabel(first);
+    }
+
     /// <summary>Binds <paramref name="label"/> to the current position.</summary>
     public void Bind(CodeLabel label)
     {
