@@ -263,10 +263,14 @@ public sealed unsafe class JitProgram : IDisposable
             }
             case JitStatus.AccessViolation:
             {
-                var row = executable.Instructions[pc].Info;
-                var kind = row.Shape == OperandShape.Load ? AccessKind.Load : AccessKind.Store;
+                // The access was at its base register plus its offset; the exit spilled the registers as they were then.
+                var ins = executable.Instructions[pc];
+                var row = ins.Info;
+                var isLoad = row.Shape == OperandShape.Load;
+                var address = context.Registers[isLoad ? ins.Src : ins.Dst] + (ulong)(long)ins.Offset;
                 return ExecutionResult.Fail(
-                    VmErrors.AccessViolation(memory, pc, context.FaultAddress, (ulong)row.AccessSize, kind, executable.Profile),
+                    VmErrors.AccessViolation(memory, pc, address, (ulong)row.AccessSize, isLoad ? AccessKind.Load : AccessKind.Store,
+                        executable.Profile),
                     ConsumedAt(pc));
             }
             case JitStatus.DivideByZero:

@@ -33,13 +33,13 @@ internal sealed partial class X64Compiler
             _windowPairs |= 1u << (baseRegister * 2 + (store ? 1 : 0));
             var resume = _a.CreateLabel();
             // One slow path for both the miss and the fault it may find: the fault's exit follows the routine's call.
-            var miss = Defer(new(default, SlowPath.WindowMissOrFault, JitStatus.AccessViolation, pc, baseRegister, offset,
+            var miss = Defer(new(default, SlowPath.WindowMissOrFault, JitStatus.AccessViolation, pc,
                 Resume: resume, Routine: WindowMiss(size, store), Window: (short)window));
             _a.Emit(WindowCheck(baseRegister, store, size), [miss, resume]);
             return 0;
         }
 
-        var fault = Defer(new(default, SlowPath.ExitAtAddress, JitStatus.AccessViolation, pc, baseRegister, offset));
+        var fault = Stub(JitStatus.AccessViolation, pc);
         var shape = new TailShape(size, store, _profile.StackGapShift, _programStartChecked);
         var labels = new CodeLabel[shape.LabelCount];
         labels[0] = fault;

@@ -14,10 +14,10 @@ internal sealed partial class X64Compiler
 {
     private enum SlowPath : byte
     {
-        /// <summary>Leave through the status anchor with the pc in edx.</summary>
+        /// <summary>Leave through the status anchor with the pc in edx. An access violation leaves this way too: its fault
+        /// address is its base register plus its offset, which the runtime reads from the registers the exit spills
+        /// (nothing between the check and the exit writes a guest register), so the stub does not compute it.</summary>
         Exit,
-        /// <summary>Record <c>base + offset</c> as the fault address, then <see cref="Exit"/>.</summary>
-        ExitAtAddress,
         /// <summary>Record a register as the fault address, then <see cref="Exit"/>.</summary>
         ExitAtRegister,
         /// <summary>A store above the watermark: raise it and resume, or fault.</summary>
@@ -25,7 +25,7 @@ internal sealed partial class X64Compiler
         /// <summary>An access outside its base register's first window: the window routine tries the second, else checks it
         /// in full and refills the windows; resumes with the host address, or faults.</summary>
         WindowMiss,
-        /// <summary>A <see cref="WindowMiss"/> of an ordinary access, whose fault is <see cref="ExitAtAddress"/>: the exit
+        /// <summary>A <see cref="WindowMiss"/> of an ordinary access, whose fault is an <see cref="Exit"/>: the exit
         /// follows the routine's call, so one stub (and one label, one branch) serves both.</summary>
         WindowMissOrFault,
         /// <summary>A conditional jump taken out of the middle of a metering chain: give back the units of the chain's rest
@@ -37,7 +37,7 @@ internal sealed partial class X64Compiler
     }
 
     private readonly record struct PendingSlowPath(CodeLabel Label, SlowPath Kind, JitStatus Status = default, int Pc = 0,
-        byte Register = 0, short Offset = 0, CodeLabel Resume = default, CodeLabel Fault = default, CodeLabel Routine = default,
+        byte Register = 0, CodeLabel Resume = default, CodeLabel Fault = default, CodeLabel Routine = default,
         short Window = 0);
 
     private readonly PooledList<PendingSlowPath> _slowPaths;
@@ -64,10 +64,6 @@ internal sealed partial class X64Compiler
             {
                 case SlowPath.WindowMissOrFault:
                     _a.Emit(WindowMissCall(path.Window, faultFollows: true), [path.Routine, path.Resume]);
-                    goto case SlowPath.ExitAtAddress;
-                case SlowPath.ExitAtAddress:
-                    EmitAddress(R64[path.Register], path.Offset);
-                    _a.mov(Field(JitContext.FaultAddressOffset), rax);
                     break;
                 case SlowPath.ExitAtRegister:
                     _a.mov(Field(JitContext.FaultAddressOffset), R64[path.Register]);

@@ -18,7 +18,7 @@ internal unsafe struct JitContext
     public const int DepthOffset = 112;          // local call frames in use beyond frame 0
     public const int StatusOffset = 120;         // JitStatus
     public const int PcOffset = 124;             // the pc an exit refers to
-    public const int FaultAddressOffset = 128;   // the guest address of a faulting access
+    public const int FaultAddressOffset = 128;   // a callx's faulting target (an access's fault address is its base register + offset)
     public const int SyscallShimOffset = 136;    // delegate* unmanaged<JitContext*, int>
     public const int CallxTableOffset = 144;     // ulong*: native address per pc, 0 where callx may not land
     public const int CallxChargeOffset = 152;    // long*: units from a pc to the end of its block

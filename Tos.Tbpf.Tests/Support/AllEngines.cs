@@ -10,7 +10,7 @@ namespace Tos.Tbpf.Tests.Support;
 
 /// <summary>
 /// The one helper every execution test goes through: runs a program on every engine that exists, asserts they
-/// agree on result, error kind, pc, compute units and (after a success) memory, and returns the interpreter's run.
+/// agree on result, error (kind, pc, message), compute units and (after a success) memory, and returns the interpreter's run.
 /// </summary>
 public static class AllEngines
 {
@@ -64,6 +64,9 @@ public static class AllEngines
     {
         Assert.That(actual.Result.Describe(), Is.EqualTo(expected.Result.Describe()), $"{engine} disagrees with the interpreter");
         Assert.That(actual.Result.R0, Is.EqualTo(expected.Result.R0), $"{engine}: r0");
+        // The whole error, not just its kind and pc: an access violation's address, length and region are in it.
+        Assert.That(actual.Result.Error?.Message, Is.EqualTo(expected.Result.Error?.Message), $"{engine}: error message");
+        Assert.That(actual.Result.Error?.Access, Is.EqualTo(expected.Result.Error?.Access), $"{engine}: access violation");
         if (expected.Result.IsOk)
         {
             foreach (var region in expected.Memory.Regions)
