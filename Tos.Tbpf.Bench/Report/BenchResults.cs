@@ -16,6 +16,9 @@ public sealed class BenchResults
 
     public List<CompileRow> Compile { get; init; } = [];
 
+    /// <summary>Compiling a 1 MiB program of each instruction mix (<see cref="CompileMix"/>).</summary>
+    public List<CompileMixRow> CompileMixes { get; init; } = [];
+
     public List<HostRow> Host { get; init; } = [];
 
     public List<BlockRow> Blocks { get; init; } = [];
@@ -36,6 +39,13 @@ public sealed record ExecutionRow(string Workload, string Variant, ulong Instruc
 
 /// <summary>Compiling (hardening and metering on) and loading + verifying the mixed program of <paramref name="Slots"/> slots.</summary>
 public sealed record CompileRow(int Slots, double CompileSeconds, double CompileBytes, double LoadSeconds, double LoadBytes);
+
+/// <summary>Compiling (hardening and metering on) a program of one instruction mix: seconds and bytes allocated per
+/// compile, and the bytes of machine code it makes.</summary>
+public sealed record CompileMixRow(string Mix, int Slots, double CompileSeconds, double CompileBytes, int CodeBytes)
+{
+    public double InstructionsPerSecond => Slots / CompileSeconds;
+}
 
 /// <summary>A whole <c>ContractHost.Invoke</c> of hello_world vs the engine's run on a prepared memory map.</summary>
 public sealed record HostRow(string Engine, double InvokeSeconds, double InvokeBytes, double BareSeconds, double BareBytes);

@@ -72,6 +72,12 @@ public static class FullRunner
             .Select(s => (Slots: s, Compile: Key(nameof(ProgramSizeBenchmarks), "Compile", ("Slots", s.ToString(CultureInfo.InvariantCulture))), Load: Key(nameof(ProgramSizeBenchmarks), "LoadAndVerify", ("Slots", s.ToString(CultureInfo.InvariantCulture)))))
             .Where(s => Seconds(s.Compile) is not null && Seconds(s.Load) is not null)
             .Select(s => new CompileRow(s.Slots, Seconds(s.Compile)!.Value, Bytes(s.Compile), Seconds(s.Load)!.Value, Bytes(s.Load))).ToList();
+        var mixSlots = CompileMix.Sizes[^1].ToString(CultureInfo.InvariantCulture);
+        var compileMixes = CompileMix.Names
+            .Select(m => (Mix: m, Key: Key(nameof(CompileMixBenchmarks), "Compile", ("Mix", m), ("Slots", mixSlots))))
+            .Where(m => Seconds(m.Key) is not null)
+            .Select(m => new CompileMixRow(m.Mix, CompileMix.Sizes[^1], Seconds(m.Key)!.Value, Bytes(m.Key),
+                CompileMix.Compile(CompileMix.Build(m.Mix, CompileMix.Sizes[^1])))).ToList();
         var host = new[] { EngineVariant.Interpreter, EngineVariant.Jit }
             .Select(e => (Engine: e, Invoke: Key(nameof(HostBenchmarks), "Invoke", ("Engine", e)), Bare: Key(nameof(HostBenchmarks), "BareRun", ("Engine", e))))
             .Where(h => Seconds(h.Invoke) is not null && Seconds(h.Bare) is not null)
@@ -83,7 +89,7 @@ public static class FullRunner
         return new BenchResults
         {
             Machine = MachineInfo.Current(NativeWorkloads.CompilerVersion), Mode = "full", Execution = execution, NativeSeconds = native,
-            Compile = compile, Host = host, Blocks = blocks, Failures = failures,
+            Compile = compile, CompileMixes = compileMixes, Host = host, Blocks = blocks, Failures = failures,
         };
     }
 

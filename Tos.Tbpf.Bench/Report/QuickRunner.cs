@@ -64,6 +64,7 @@ public static class QuickRunner
 
         progress("timing compilation and loading");
         var compile = MeasureCompile(failures).ToList();
+        var compileMixes = MeasureCompileMixes(failures);
         progress("timing the contract host");
         var host = MeasureHost(failures).ToList();
         progress("timing block execution");
@@ -71,7 +72,7 @@ public static class QuickRunner
         return new BenchResults
         {
             Machine = MachineInfo.Current(NativeWorkloads.CompilerVersion), Mode = "quick", Execution = execution,
-            NativeSeconds = nativeSeconds, Compile = compile, Host = host, Blocks = blocks, Failures = failures,
+            NativeSeconds = nativeSeconds, Compile = compile, CompileMixes = compileMixes, Host = host, Blocks = blocks, Failures = failures,
         };
     }
 
@@ -109,6 +110,26 @@ public static class QuickRunner
         }
 
         return rows;
+    }
+
+    /// <summary>A 1 MiB program of every mix, timed in the same interleaved rounds (after <see cref="MeasureCompile"/>'s
+    /// warm-up).</summary>
+    private static List<CompileMixRow> MeasureCompileMixes(List<string> failures)
+    {
+        var slots = CompileMix.Sizes[^1];
+        var programs = new List<(string Mix, Programs.VerifiedExecutable Program)>();
+        foreach (var mix in CompileMix.Names)
+        {
+            if (Attempt(failures, $"compiling the {mix} mix", () => CompileMix.Build(mix, slots)) is { } program)
+            {
+                programs.Add((mix, program));
+            }
+        }
+
+        var medians = Sampler.MedianSeconds(
+            programs.Select(p => new Sampler.Case(p.Mix, () => CompileMix.Compile(p.Program))).ToList(), WarmupRounds, Rounds, MinimumSample);
+        return programs.Select(p => new CompileMixRow(p.Mix, slots, medians[p.Mix],
+            Sampler.BytesPerOperation(() => CompileMix.Compile(p.Program), 3), CompileMix.Compile(p.Program))).ToList();
     }
 
     /// <summary>
