@@ -17,7 +17,10 @@ public sealed class BenchResults
     public List<CompileRow> Compile { get; init; } = [];
 
     /// <summary>Compiling a 1 MiB program of each instruction mix (<see cref="CompileMix"/>).</summary>
-    public List<CompileMixRow> CompileMixes { get; init; } = [];
+    public List<CompileProgramRow> CompileMixes { get; init; } = [];
+
+    /// <summary>Compiling each canonical workload (<see cref="Workload.All"/>).</summary>
+    public List<CompileProgramRow> CompileWorkloads { get; init; } = [];
 
     public List<HostRow> Host { get; init; } = [];
 
@@ -40,9 +43,9 @@ public sealed record ExecutionRow(string Workload, string Variant, ulong Instruc
 /// <summary>Compiling (hardening and metering on) and loading + verifying the mixed program of <paramref name="Slots"/> slots.</summary>
 public sealed record CompileRow(int Slots, double CompileSeconds, double CompileBytes, double LoadSeconds, double LoadBytes);
 
-/// <summary>Compiling (hardening and metering on) a program of one instruction mix: seconds and bytes allocated per
-/// compile, and the bytes of machine code it makes.</summary>
-public sealed record CompileMixRow(string Mix, int Slots, double CompileSeconds, double CompileBytes, int CodeBytes)
+/// <summary>Compiling (hardening and metering on) one program, a shared workload or a large program of one instruction
+/// mix: seconds and bytes allocated per compile, and the bytes of machine code it makes.</summary>
+public sealed record CompileProgramRow(string Name, int Slots, double CompileSeconds, double CompileBytes, int CodeBytes)
 {
     public double InstructionsPerSecond => Slots / CompileSeconds;
 }

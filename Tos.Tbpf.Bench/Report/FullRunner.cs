@@ -76,8 +76,14 @@ public static class FullRunner
         var compileMixes = CompileMix.Names
             .Select(m => (Mix: m, Key: Key(nameof(CompileMixBenchmarks), "Compile", ("Mix", m), ("Slots", mixSlots))))
             .Where(m => Seconds(m.Key) is not null)
-            .Select(m => new CompileMixRow(m.Mix, CompileMix.Sizes[^1], Seconds(m.Key)!.Value, Bytes(m.Key),
+            .Select(m => new CompileProgramRow(m.Mix, CompileMix.Sizes[^1], Seconds(m.Key)!.Value, Bytes(m.Key),
                 CompileMix.Compile(CompileMix.Build(m.Mix, CompileMix.Sizes[^1])))).ToList();
+        var compileWorkloads = Workload.All
+            .Select(w => (Workload: w, Key: Key(nameof(CompileBenchmarks), "Compile", ("Workload", w.Name))))
+            .Where(w => Seconds(w.Key) is not null)
+            .Select(w => (w.Workload, w.Key, Program: w.Workload.Load()))
+            .Select(w => new CompileProgramRow(w.Workload.Name, w.Program.Executable.Instructions.Length, Seconds(w.Key)!.Value, Bytes(w.Key),
+                CompileMix.Compile(w.Program))).ToList();
         var host = new[] { EngineVariant.Interpreter, EngineVariant.Jit }
             .Select(e => (Engine: e, Invoke: Key(nameof(HostBenchmarks), "Invoke", ("Engine", e)), Bare: Key(nameof(HostBenchmarks), "BareRun", ("Engine", e))))
             .Where(h => Seconds(h.Invoke) is not null && Seconds(h.Bare) is not null)
@@ -89,7 +95,7 @@ public static class FullRunner
         return new BenchResults
         {
             Machine = MachineInfo.Current(NativeWorkloads.CompilerVersion), Mode = "full", Execution = execution, NativeSeconds = native,
-            Compile = compile, CompileMixes = compileMixes, Host = host, Blocks = blocks, Failures = failures,
+            Compile = compile, CompileMixes = compileMixes, CompileWorkloads = compileWorkloads, Host = host, Blocks = blocks, Failures = failures,
         };
     }
 

@@ -65,6 +65,7 @@ public static class QuickRunner
         progress("timing compilation and loading");
         var compile = MeasureCompile(failures).ToList();
         var compileMixes = MeasureCompileMixes(failures);
+        var compileWorkloads = MeasureCompileWorkloads();
         progress("timing the contract host");
         var host = MeasureHost(failures).ToList();
         progress("timing block execution");
@@ -72,7 +73,7 @@ public static class QuickRunner
         return new BenchResults
         {
             Machine = MachineInfo.Current(NativeWorkloads.CompilerVersion), Mode = "quick", Execution = execution,
-            NativeSeconds = nativeSeconds, Compile = compile, CompileMixes = compileMixes, Host = host, Blocks = blocks, Failures = failures,
+            NativeSeconds = nativeSeconds, Compile = compile, CompileMixes = compileMixes, CompileWorkloads = compileWorkloads, Host = host, Blocks = blocks, Failures = failures,
         };
     }
 
@@ -114,10 +115,10 @@ public static class QuickRunner
 
     /// <summary>A 1 MiB program of every mix, timed in the same interleaved rounds (after <see cref="MeasureCompile"/>'s
     /// warm-up).</summary>
-    private static List<CompileMixRow> MeasureCompileMixes(List<string> failures)
+    private static List<CompileProgramRow> MeasureCompileMixes(List<string> failures)
     {
         var slots = CompileMix.Sizes[^1];
-        var programs = new List<(string Mix, Programs.VerifiedExecutable Program)>();
+        var programs = new List<(string Name, Programs.VerifiedExecutable Program)>();
         foreach (var mix in CompileMix.Names)
         {
             if (Attempt(failures, $"compiling the {mix} mix", () => CompileMix.Build(mix, slots)) is { } program)
@@ -126,9 +127,18 @@ public static class QuickRunner
             }
         }
 
+        return MeasureCompiles(programs);
+    }
+
+    /// <summary>The four canonical workloads, which the workload cases above have already loaded and checked.</summary>
+    private static List<CompileProgramRow> MeasureCompileWorkloads() =>
+        MeasureCompiles(Workload.All.Select(w => (w.Name, w.Load())).ToList());
+
+    private static List<CompileProgramRow> MeasureCompiles(List<(string Name, Programs.VerifiedExecutable Program)> programs)
+    {
         var medians = Sampler.MedianSeconds(
-            programs.Select(p => new Sampler.Case(p.Mix, () => CompileMix.Compile(p.Program))).ToList(), WarmupRounds, Rounds, MinimumSample);
-        return programs.Select(p => new CompileMixRow(p.Mix, slots, medians[p.Mix],
+            programs.Select(p => new Sampler.Case(p.Name, () => CompileMix.Compile(p.Program))).ToList(), WarmupRounds, Rounds, MinimumSample);
+        return programs.Select(p => new CompileProgramRow(p.Name, p.Program.Executable.Instructions.Length, medians[p.Name],
             Sampler.BytesPerOperation(() => CompileMix.Compile(p.Program), 3), CompileMix.Compile(p.Program))).ToList();
     }
 

@@ -116,19 +116,26 @@ public sealed class BenchReportTests
     }
 
     [Test]
-    public void The_mix_table_gives_each_mix_its_rate_and_names_the_worst_compile_and_allocation()
+    public void Compile_tables_give_each_program_its_figures_and_name_the_worst_against_the_bounds()
     {
         var results = Sample();
         // 131 072 slots in 6.5536 ms is 20 M instructions/s (0.05 µs each); in 52.4288 ms, 2.5 M/s.
-        results.CompileMixes.Add(new CompileMixRow("mixed", 131_072, 6.5536e-3, 1024 * 1024, 2 * 1024 * 1024));
-        results.CompileMixes.Add(new CompileMixRow("callx", 131_072, 52.4288e-3, 4 * 1024 * 1024, 27 * 1024 * 1024));
-        results.CompileMixes.Add(new CompileMixRow("memory", 131_072, 13.1072e-3, 8 * 1024 * 1024, 7 * 1024 * 1024));
+        results.CompileMixes.Add(new CompileProgramRow("mixed", 131_072, 6.5536e-3, 1024 * 1024, 2 * 1024 * 1024));
+        results.CompileMixes.Add(new CompileProgramRow("callx", 131_072, 52.4288e-3, 4 * 1024 * 1024, 27 * 1024 * 1024));
+        results.CompileMixes.Add(new CompileProgramRow("memory", 131_072, 13.1072e-3, 8 * 1024 * 1024, 7 * 1024 * 1024));
 
         var markdown = ReportBuilder.Build(results, "", charts: false).ToMarkdown();
         Assert.That(markdown, Does.Contain("| mixed | 6.6 | 0.050 | 20.0 | 1.0 MiB | 2.0 MiB |"));
         Assert.That(markdown, Does.Contain("| callx | 52.4 | 0.400 | 2.5 | 4.0 MiB | 27.0 MiB |"));
         Assert.That(markdown, Does.Contain("Worst compile: callx, 52.4 ms (bound 100 ms); most allocated: memory, 8.0 MiB (bound 64.0 MiB)."));
         Assert.That(markdown, Does.Contain("At or above 20 M instr/s: mixed."));
+        Assert.That(markdown, Does.Not.Contain("JIT compile of the shared workloads"), "no workload compiles measured");
+
+        results.CompileWorkloads.Add(new CompileProgramRow("collatz", 21, 9.5e-6, 2048, 1024));
+        results.CompileWorkloads.Add(new CompileProgramRow("sieve_stack", 30, 14.25e-6, 3072, 1536));
+        markdown = ReportBuilder.Build(results, "", charts: false).ToMarkdown();
+        Assert.That(markdown, Does.Contain("| sieve_stack | 30 | 14.3 | 3.0 KiB | 1.5 KiB |"));
+        Assert.That(markdown, Does.Contain("Slowest: sieve_stack, 14.3 µs (bound 15 µs each)."));
     }
 
     [Test]
