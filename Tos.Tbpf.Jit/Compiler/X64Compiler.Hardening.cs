@@ -36,7 +36,7 @@ internal sealed partial class X64Compiler
     {
         if (!NeedsBlinding(value))
         {
-            _a.mov(target, value);
+            MoveShortest(target, value);
             return;
         }
 
@@ -44,7 +44,7 @@ internal sealed partial class X64Compiler
         {
             // A sign-extended 32-bit value: a 32-bit key, itself sign-extended by the xor, covers all 64 bits.
             var key = Key32((int)value);
-            _a.mov(target, value ^ key);
+            _a.movSignExtended(target, (int)value ^ key);
             _a.xor(target, key);
             return;
         }
@@ -53,6 +53,25 @@ internal sealed partial class X64Compiler
         _a.mov(target, value ^ key64);
         _a.mov(scratch, key64);
         _a.xor(target, scratch);
+    }
+
+    /// <summary><c>target = value</c> in the fewest bytes: a value below 2^32 as a 32-bit move (which zero-extends: 5 or 6
+    /// bytes), a negative 32-bit one sign-extended (7), only a wider one as <c>movabs</c> (10). Most constants a program
+    /// loads are small, and <c>movabs</c> for all of them made <c>mov r0, 0</c> ten bytes.</summary>
+    private void MoveShortest(AssemblerRegister64 target, long value)
+    {
+        if ((ulong)value <= uint.MaxValue)
+        {
+            _a.mov(new AssemblerRegister32(target.Value - Register.RAX + Register.EAX), (int)value);
+        }
+        else if (value == (int)value)
+        {
+            _a.movSignExtended(target, (int)value);
+        }
+        else
+        {
+            _a.mov(target, value);
+        }
     }
 
     /// <summary><c>target = (uint)value</c>, zero-extended.</summary>

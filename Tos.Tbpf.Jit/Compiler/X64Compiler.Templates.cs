@@ -44,8 +44,8 @@ internal sealed partial class X64Compiler
     /// <summary>
     /// The template key of <paramref name="ins"/>, or 0 when it is not emitted from a template. Everything the ordinary
     /// emission of these instructions branches on is in the key: the opcode (kind, operation, width, imm or register),
-    /// both registers, the profile's sign extension of 32-bit results, and of the immediate its size class (which picks
-    /// the x86 forms) or, for a shift, the count itself (masked, so not the program's value: it is never patched).
+    /// both registers, the profile's sign extension of 32-bit results, and of the immediate its size class and sign (which
+    /// pick the x86 forms) or, for a shift, the count itself (masked, so not the program's value: it is never patched).
     /// Immediates that need blinding take random keys per use, so those instructions never have a template. A load or
     /// store has one only as an unchecked access to the current frame (see <see cref="IsFrameAccess(Instruction)"/>), which is one
     /// fixed sequence, keyed also by the size class of its offset (patched as the access's displacement).
@@ -101,8 +101,9 @@ internal sealed partial class X64Compiler
 
                 if (shape == TemplateShape.Immediate)
                 {
+                    // The sign too: mov64 picks a zero-extending or a sign-extending form by it (MoveShortest).
                     patchImmediate = true;
-                    detail = 1 + FormKey.ImmediateClass(ins.Imm);
+                    detail = 1 + FormKey.ImmediateClass(ins.Imm) + (ins.Imm < 0 ? 16UL : 0);
                 }
                 else
                 {

@@ -18,6 +18,12 @@ internal sealed partial class X64Emitter
     public void mov(AssemblerRegister32 x, int y) =>
         EmitRegisters(4, static (Assembler a, in Operands o) => a.mov(o.D0, (int)o.Immediate), x.Value, immediate: y);
 
+    /// <summary><c>mov r64, imm32</c> sign-extended (C7 /0, 7 bytes), where <see cref="mov(AssemblerRegister64, long)"/> is
+    /// always the 10-byte <c>movabs</c>.</summary>
+    public void movSignExtended(AssemblerRegister64 x, int y) =>
+        EmitRegisters(110, static (Assembler a, in Operands o) => a.AddInstruction(Instruction.Create(Code.Mov_rm64_imm32, o.Q0.Value, (int)o.Immediate)),
+            x.Value, immediate: y);
+
     public void mov(Mem x, AssemblerRegister64 y) =>
         EmitMemory(5, static (Assembler a, in Operands o) => a.mov(o.Memory.ToIced(), o.Q0), y.Value, x);
 
