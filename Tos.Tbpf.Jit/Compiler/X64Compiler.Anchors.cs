@@ -11,25 +11,29 @@ internal sealed partial class X64Compiler
 {
     private static readonly Iced.Intel.AssemblerRegister64[] HostCalleeSaved = [rbx, rbp, r12, r13, r14, r15];
 
-    private void EmitPrologue()
+    // The fixed sequences every program has (entry, common exit, the watermark routine): captured once per process and
+    // copied, as emitting their sixty-odd instructions form by form was most of compiling a small program.
+    private static Macro? _prologue, _commonExit, _raiseWatermarkRoutine;
+
+    private void EmitPrologue() => _a.Emit(_prologue ??= X64Emitter.Capture(1, static (a, entry) =>
     {
         // SysV: save the callee-saved registers; 6 pushes + the return address leave rsp 8 off a 16-byte boundary.
         foreach (var register in HostCalleeSaved)
         {
-            _a.push(register);
+            a.push(register);
         }
 
-        _a.sub(rsp, 8);
-        _a.mov(Context, rdi);
-        _a.mov(Field(JitContext.SavedRspOffset), rsp);
+        a.sub(rsp, 8);
+        a.mov(Context, rdi);
+        a.mov(Field(JitContext.SavedRspOffset), rsp);
         for (var r = 0; r <= 10; r++)
         {
-            _a.mov(R64[r], Field(JitContext.RegistersOffset + r * 8));
+            a.mov(R64[r], Field(JitContext.RegistersOffset + r * 8));
         }
 
-        _a.mov(Meter, Field(JitContext.RemainingOffset));
-        _a.jmp(BlockEntry(_executable.EntryPc));
-    }
+        a.mov(Meter, Field(JitContext.RemainingOffset));
+        a.jmp(entry[0]);
+    }), [BlockEntry(_executable.EntryPc)]);
 
     /// <summary>Where every failed syscall leaves (the pc is in the context by then).</summary>
     private CodeLabel SyscallFailedAnchor() => _syscallFailed ??= _a.CreateLabel();
@@ -60,26 +64,29 @@ internal sealed partial class X64Compiler
             return;
         }
 
-        var limit = __qword_ptr[Context + rdx + (JitContext.RegionsOffset + JitContext.RegionStoreLimitOffset)];
-        var refuse = _a.CreateLabel();
-        var capped = _a.CreateLabel();
-        _a.Bind(label);
-        _a.cmp(rax, limit);
-        _a.ja(refuse);
-        _a.mov(Field(JitContext.ScratchOffset), rax);
-        _a.add(rax, 4095);
-        _a.and(rax, -4096);
-        _a.cmp(rax, limit);
-        _a.jbe(capped);
-        _a.mov(rax, limit);
-        _a.Bind(capped);
-        _a.mov(__qword_ptr[Context + rdx + (JitContext.RegionsOffset + JitContext.RegionWatermarkOffset)], rax);
-        _a.mov(rax, Field(JitContext.ScratchOffset));
-        _a.clc();
-        _a.ret();
-        _a.Bind(refuse);
-        _a.stc();
-        _a.ret();
+        _a.Emit(_raiseWatermarkRoutine ??= X64Emitter.Capture(1, static (a, routine) =>
+        {
+            var limit = __qword_ptr[Context + rdx + (JitContext.RegionsOffset + JitContext.RegionStoreLimitOffset)];
+            var refuse = a.CreateLabel();
+            var capped = a.CreateLabel();
+            a.Bind(routine[0]);
+            a.cmp(rax, limit);
+            a.ja(refuse);
+            a.mov(Field(JitContext.ScratchOffset), rax);
+            a.add(rax, 4095);
+            a.and(rax, -4096);
+            a.cmp(rax, limit);
+            a.jbe(capped);
+            a.mov(rax, limit);
+            a.Bind(capped);
+            a.mov(__qword_ptr[Context + rdx + (JitContext.RegionsOffset + JitContext.RegionWatermarkOffset)], rax);
+            a.mov(rax, Field(JitContext.ScratchOffset));
+            a.clc();
+            a.ret();
+            a.Bind(refuse);
+            a.stc();
+            a.ret();
+        }), [label]);
     }
 
     private void EmitAnchors()
@@ -125,21 +132,24 @@ internal sealed partial class X64Compiler
         }
 
         // Common exit: spill the guest registers and the meter, unwind any local-call frames, restore the host.
-        _a.Bind(_exit);
-        for (var r = 0; r <= 10; r++)
+        _a.Emit(_commonExit ??= X64Emitter.Capture(1, static (a, exit) =>
         {
-            _a.mov(Field(JitContext.RegistersOffset + r * 8), R64[r]);
-        }
+            a.Bind(exit[0]);
+            for (var r = 0; r <= 10; r++)
+            {
+                a.mov(Field(JitContext.RegistersOffset + r * 8), R64[r]);
+            }
 
-        _a.mov(Field(JitContext.RemainingOffset), Meter);
-        _a.mov(rsp, Field(JitContext.SavedRspOffset));
-        _a.add(rsp, 8);
-        for (var i = HostCalleeSaved.Length - 1; i >= 0; i--)
-        {
-            _a.pop(HostCalleeSaved[i]);
-        }
+            a.mov(Field(JitContext.RemainingOffset), Meter);
+            a.mov(rsp, Field(JitContext.SavedRspOffset));
+            a.add(rsp, 8);
+            for (var i = HostCalleeSaved.Length - 1; i >= 0; i--)
+            {
+                a.pop(HostCalleeSaved[i]);
+            }
 
-        _a.ret();
+            a.ret();
+        }), [_exit]);
     }
 
     /// <summary>Block entry: <c>meter -= block_units; if (meter &lt; 0) hand over to the interpreter</c>.</summary>

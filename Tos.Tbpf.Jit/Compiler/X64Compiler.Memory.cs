@@ -119,87 +119,93 @@ internal sealed partial class X64Compiler
     /// as they were, which costs only speed). On success leaves rax = the host address of the access and CF clear; on
     /// failure sets CF. A window holds one span per access size, so every size hits up to the region's last byte.
     /// </summary>
-    private void EmitWindowMiss(int size, bool store, CodeLabel label)
+    private static Macro CaptureWindowMiss(int size, bool store) => X64Emitter.Capture(store ? 2 : 1, (a, routine) =>
     {
-        var fault = _a.CreateLabel();
-        var keep = _a.CreateLabel();
-        var full = _a.CreateLabel();
+        var fault = a.CreateLabel();
+        var keep = a.CreateLabel();
+        var full = a.CreateLabel();
         var labels = new CodeLabel[store ? 3 : 1];
         labels[0] = fault;
-        var raise = store ? _a.CreateLabel() : default;
+        var raise = store ? a.CreateLabel() : default;
         if (store)
         {
             labels[1] = raise;
-            labels[2] = _a.CreateLabel();
+            labels[2] = a.CreateLabel();
         }
 
         const int second = JitContext.WindowEntrySize;
-        _a.Bind(label);
-        _a.add(rax, __qword_ptr[Context + rdx + JitContext.WindowLowOffset]);
-        _a.sub(rax, __qword_ptr[Context + rdx + (second + JitContext.WindowLowOffset)]);
-        _a.cmp(rax, __qword_ptr[Context + rdx + (second + JitContext.WindowSpanOffset(size))]);
-        _a.jae(full);
-        _a.add(rax, __qword_ptr[Context + rdx + (second + JitContext.WindowHostOffset)]);
-        _a.clc();
-        _a.ret();
-        _a.Bind(full);
-        _a.add(rax, __qword_ptr[Context + rdx + (second + JitContext.WindowLowOffset)]);
-        _a.push(rdx);
+        a.Bind(routine[0]);
+        a.add(rax, __qword_ptr[Context + rdx + JitContext.WindowLowOffset]);
+        a.sub(rax, __qword_ptr[Context + rdx + (second + JitContext.WindowLowOffset)]);
+        a.cmp(rax, __qword_ptr[Context + rdx + (second + JitContext.WindowSpanOffset(size))]);
+        a.jae(full);
+        a.add(rax, __qword_ptr[Context + rdx + (second + JitContext.WindowHostOffset)]);
+        a.clc();
+        a.ret();
+        a.Bind(full);
+        a.add(rax, __qword_ptr[Context + rdx + (second + JitContext.WindowLowOffset)]);
+        a.push(rdx);
         // rax = host address past the access, rdx = the region's table offset (index * 32).
-        _a.Emit(TranslateTail(new TailShape(size, store, 0, false)), labels);
-        _a.sub(rax, size);
-        _a.mov(Field(JitContext.ScratchOffset), rax);
+        a.Emit(TranslateTail(new TailShape(size, store, 0, false)), labels);
+        a.sub(rax, size);
+        a.mov(Field(JitContext.ScratchOffset), rax);
         var length = store ? JitContext.RegionWatermarkOffset : JitContext.RegionLoadLengthOffset;
-        _a.mov(rax, __qword_ptr[Context + rdx + (JitContext.RegionsOffset + length)]);
-        _a.cmp(rax, 8);
-        _a.jb(keep);
-        _a.mov(Field(JitContext.Scratch2Offset), rax);
-        _a.mov(rax, __qword_ptr[Context + rdx + (JitContext.RegionsOffset + JitContext.RegionHostOffset)]);
-        _a.mov(Field(JitContext.Scratch3Offset), rax);
+        a.mov(rax, __qword_ptr[Context + rdx + (JitContext.RegionsOffset + length)]);
+        a.cmp(rax, 8);
+        a.jb(keep);
+        a.mov(Field(JitContext.Scratch2Offset), rax);
+        a.mov(rax, __qword_ptr[Context + rdx + (JitContext.RegionsOffset + JitContext.RegionHostOffset)]);
+        a.mov(Field(JitContext.Scratch3Offset), rax);
         // The region's guest base: index << 32 = (index * 32) << 27.
-        _a.mov(rax, rdx);
-        _a.shl(rax, 32 - 5);
-        _a.pop(rdx);
-        _a.push(rax);
+        a.mov(rax, rdx);
+        a.shl(rax, 32 - 5);
+        a.pop(rdx);
+        a.push(rax);
         for (var field = 0; field < JitContext.WindowEntrySize; field += 8)
         {
-            _a.mov(rax, __qword_ptr[Context + rdx + field]);
-            _a.mov(__qword_ptr[Context + rdx + (second + field)], rax);
+            a.mov(rax, __qword_ptr[Context + rdx + field]);
+            a.mov(__qword_ptr[Context + rdx + (second + field)], rax);
         }
 
-        _a.pop(rax);
-        _a.mov(__qword_ptr[Context + rdx + JitContext.WindowLowOffset], rax);
-        _a.mov(rax, Field(JitContext.Scratch3Offset));
-        _a.mov(__qword_ptr[Context + rdx + JitContext.WindowHostOffset], rax);
+        a.pop(rax);
+        a.mov(__qword_ptr[Context + rdx + JitContext.WindowLowOffset], rax);
+        a.mov(rax, Field(JitContext.Scratch3Offset));
+        a.mov(__qword_ptr[Context + rdx + JitContext.WindowHostOffset], rax);
         // Accesses of size s may start at offsets below length - s + 1.
-        _a.mov(rax, Field(JitContext.Scratch2Offset));
-        _a.mov(__qword_ptr[Context + rdx + JitContext.WindowSpanOffset(1)], rax);
-        _a.sub(rax, 1);
-        _a.mov(__qword_ptr[Context + rdx + JitContext.WindowSpanOffset(2)], rax);
-        _a.sub(rax, 2);
-        _a.mov(__qword_ptr[Context + rdx + JitContext.WindowSpanOffset(4)], rax);
-        _a.sub(rax, 4);
-        _a.mov(__qword_ptr[Context + rdx + JitContext.WindowSpanOffset(8)], rax);
-        _a.mov(rax, Field(JitContext.ScratchOffset));
-        _a.clc();
-        _a.ret();
-        _a.Bind(keep);
-        _a.pop(rdx);
-        _a.mov(rax, Field(JitContext.ScratchOffset));
-        _a.clc();
-        _a.ret();
-        _a.Bind(fault);
-        _a.pop(rdx);
-        _a.stc();
-        _a.ret();
+        a.mov(rax, Field(JitContext.Scratch2Offset));
+        a.mov(__qword_ptr[Context + rdx + JitContext.WindowSpanOffset(1)], rax);
+        a.sub(rax, 1);
+        a.mov(__qword_ptr[Context + rdx + JitContext.WindowSpanOffset(2)], rax);
+        a.sub(rax, 2);
+        a.mov(__qword_ptr[Context + rdx + JitContext.WindowSpanOffset(4)], rax);
+        a.sub(rax, 4);
+        a.mov(__qword_ptr[Context + rdx + JitContext.WindowSpanOffset(8)], rax);
+        a.mov(rax, Field(JitContext.ScratchOffset));
+        a.clc();
+        a.ret();
+        a.Bind(keep);
+        a.pop(rdx);
+        a.mov(rax, Field(JitContext.ScratchOffset));
+        a.clc();
+        a.ret();
+        a.Bind(fault);
+        a.pop(rdx);
+        a.stc();
+        a.ret();
         if (store)
         {
-            _a.Bind(raise);
-            _a.call(RaiseWatermark());
-            _a.jc(fault);
-            _a.jmp(labels[2]);
+            // routine[1]: the shared watermark routine.
+            a.Bind(raise);
+            a.call(routine[1]);
+            a.jc(fault);
+            a.jmp(labels[2]);
         }
-    }
+    });
+
+    // The window routines by access size and direction: fixed sequences of some fifty instructions, captured once per
+    // process (label 0 = the routine's entry, bound at its start; 1 = the watermark routine, for stores). Emitted form
+    // by form they were about a microsecond each of compiling a small program.
+    private static readonly Macro?[] WindowMissRoutines = new Macro?[8];
 
     /// <summary>Emits the window routines some access called for.</summary>
     private void EmitWindowMisses()
@@ -208,7 +214,9 @@ internal sealed partial class X64Compiler
         {
             if (_windowMiss[index] is { } label)
             {
-                EmitWindowMiss(1 << (index & 3), index >= 4, label);
+                var store = index >= 4;
+                var routine = WindowMissRoutines[index] ??= CaptureWindowMiss(1 << (index & 3), store);
+                _a.Emit(routine, store ? [label, RaiseWatermark()] : [label]);
             }
         }
     }
