@@ -37,8 +37,9 @@ public sealed unsafe class JitProgram : IDisposable
         _windowPairs = compiled.WindowPairs;
         // The tables callx reads (pinned: the code holds their addresses), only for programs that make such calls.
         var offsets = compiled.InstructionOffsets ?? [];
-        _callxTable = GC.AllocateArray<ulong>(offsets.Length, pinned: true);
-        _callxCharge = GC.AllocateArray<long>(offsets.Length, pinned: true);
+        // Without callx there are none (the code never reads them): no pinned allocation per compile.
+        _callxTable = offsets.Length == 0 ? [] : GC.AllocateArray<ulong>(offsets.Length, pinned: true);
+        _callxCharge = offsets.Length == 0 ? [] : GC.AllocateArray<long>(offsets.Length, pinned: true);
         for (var pc = 0; pc < offsets.Length; pc++)
         {
             _callxTable[pc] = offsets[pc] < 0 ? 0 : (ulong)code.Address + (ulong)offsets[pc];
