@@ -33,13 +33,16 @@ public sealed class InFlightInput : IDisposable
     /// <summary>The largest input the record holds whole.</summary>
     public int Capacity { get; }
 
-    /// <summary>A record for worker <paramref name="job"/> in <paramref name="folder"/> (created if needed) holding
-    /// inputs of up to <paramref name="capacity"/> bytes.</summary>
-    public static InFlightInput Open(string folder, int job, int capacity)
+    /// <summary>A record for worker <paramref name="job"/> of this process in <paramref name="folder"/> (created if
+    /// needed) holding inputs of up to <paramref name="capacity"/> bytes.</summary>
+    public static InFlightInput Open(string folder, int job, int capacity) => Open(folder, job, capacity, Environment.ProcessId);
+
+    /// <summary>The same as if made by process <paramref name="processId"/> (the tests stand in for other sessions).</summary>
+    internal static InFlightInput Open(string folder, int job, int capacity, int processId)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
         Directory.CreateDirectory(folder);
-        var path = System.IO.Path.Combine(folder, $"{Prefix}{job}");
+        var path = System.IO.Path.Combine(folder, InFlightRecord.Name("elf-", processId, job));
         var map = MemoryMappedFile.CreateFromFile(path, FileMode.Create, null, Header + capacity, MemoryMappedFileAccess.ReadWrite);
         return new InFlightInput(path, capacity, map, map.CreateViewAccessor(0, Header + capacity));
     }

@@ -30,13 +30,23 @@ public sealed class InFlightRecord : IDisposable
     /// <summary>The file's path.</summary>
     public string Path { get; }
 
-    /// <summary>A record for worker <paramref name="job"/> in <paramref name="folder"/> (created if needed).</summary>
-    public static InFlightRecord Open(string folder, int job)
+    /// <summary>A record for worker <paramref name="job"/> of this process in <paramref name="folder"/> (created if
+    /// needed).</summary>
+    public static InFlightRecord Open(string folder, int job) => Open(folder, job, Environment.ProcessId);
+
+    /// <summary>The same as if made by process <paramref name="processId"/> (the tests stand in for other sessions).</summary>
+    internal static InFlightRecord Open(string folder, int job, int processId)
     {
         Directory.CreateDirectory(folder);
-        var path = System.IO.Path.Combine(folder, $"{Prefix}{job}");
+        var path = System.IO.Path.Combine(folder, Name(string.Empty, processId, job));
         return new InFlightRecord(path, File.OpenHandle(path, FileMode.Create, FileAccess.Write));
     }
+
+    /// <summary>A record's file name: <c>.inflight-</c>, a kind (empty, or <c>elf-</c>), the process, the worker. The
+    /// process is in the name because sessions may share a findings folder: each writes only its own records, and a new
+    /// session keeps only those whose process is gone (<see cref="KeepLeftOvers"/>).</summary>
+    internal static string Name(string kind, int processId, int job) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Prefix}{kind}{processId}-{job}");
 
     /// <summary>Records that <paramref name="seed"/> of <paramref name="profile"/> is being checked.</summary>
     public void Record(string profile, int seed)
@@ -56,8 +66,9 @@ public sealed class InFlightRecord : IDisposable
 
     /// <summary>
     /// Renames the in-flight records that a session which died left in <paramref name="folder"/> (<c>.inflight-*</c>) to
-    /// <c>died-inflight-…-STAMP</c>, so that a new session, whose workers create records of the same names, does not
-    /// overwrite the one clue to the crash; returns the new paths. <c>tbpf fuzz --replay</c> reads them as before.
+    /// <c>died-inflight-…-STAMP</c>, so that they stand out as the clue to a crash and no later session's records are
+    /// confused with them; returns the new paths. <c>tbpf fuzz --replay</c> reads them as before. The records of a
+    /// session still running (its process is alive) are left alone: several sessions may share one folder.
     /// </summary>
     public static IReadOnlyList<string> KeepLeftOvers(string folder)
     {
@@ -72,6 +83,11 @@ public sealed class InFlightRecord : IDisposable
         foreach (var path in Directory.EnumerateFiles(folder, Prefix + "*").Where(p => !p.EndsWith(".o", StringComparison.Ordinal))
                      .Order(StringComparer.Ordinal).ToList())
         {
+            if (ProcessOf(System.IO.Path.GetFileName(path)) is { } owner && IsRunningSession(owner))
+            {
+                continue;
+            }
+
             var name = $"{KeptPrefix}{System.IO.Path.GetFileName(path)[1..]}-{stamp}";
             var target = System.IO.Path.Combine(folder, name);
             for (var again = 2; File.Exists(target); again++)
@@ -84,6 +100,41 @@ public sealed class InFlightRecord : IDisposable
         }
 
         return kept;
+    }
+
+    /// <summary>The process a record's name gives (<see cref="Name"/>); null for a name without one.</summary>
+    internal static int? ProcessOf(string name)
+    {
+        var rest = name.AsSpan(Prefix.Length);
+        if (rest.StartsWith("elf-"))
+        {
+            rest = rest["elf-".Length..];
+        }
+
+        var dash = rest.IndexOf('-');
+        return dash > 0 && int.TryParse(rest[..dash], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+            ? id
+            : null;
+    }
+
+    // Another process that is still running. This process has no records yet when it looks (a dead session's id reused
+    // by this one is a leftover too).
+    private static bool IsRunningSession(int processId)
+    {
+        if (processId == Environment.ProcessId)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(processId);
+            return !process.HasExited;
+        }
+        catch (Exception exception) when (exception is ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Deletes a record file, and its folder when that is left empty.</summary>

@@ -153,18 +153,21 @@ public sealed class FuzzingTests
         Assume.That(DifferentialRunner.JitAvailable, "this host cannot run the JIT");
         using var folder = new TempFolder();
         // What two dead workers left: a program worker's line and an ELF worker's input (held open here, as by a process
-        // that never closed them; their files are only deleted by a normal end, which renamed files survive).
-        using var line = InFlightRecord.Open(folder.Path, 0);
+        // that never closed them; their files are only deleted by a normal end, which renamed files survive). They are
+        // named for a process that cannot be running (Linux process ids stay below 2^22).
+        const int deadSession = int.MaxValue - 1;
+        using var line = InFlightRecord.Open(folder.Path, 0, deadSession);
         line.Record("tbpf", 42);
         var token = File.ReadAllBytes(Path.Combine(Tos.Tbpf.Tests.Elf.Contracts.OutFolder, "v3-O2", "token.o"));
-        using var input = InFlightInput.Open(folder.Path, 1, token.Length);
+        using var input = InFlightInput.Open(folder.Path, 1, token.Length, deadSession);
         input.Record(token);
         var leftLine = File.ReadAllBytes(line.Path);
         var leftInput = File.ReadAllBytes(input.Path);
 
         var run = CliRunner.Run(null, "fuzz", "--seconds", "1", "--jobs", "2", "--seed", "5", "--out", folder.Path, "--json");
         Assert.That(run.ExitCode, Is.Zero, run.StdErr);
-        Assert.That(run.StdErr, Does.Contain("warning: a session that died left died-inflight-0-").And.Contain("died-inflight-elf-1-"));
+        Assert.That(run.StdErr, Does.Contain($"warning: a session that died left died-inflight-{deadSession}-0-")
+            .And.Contain($"died-inflight-elf-{deadSession}-1-"));
         var kept = Directory.GetFiles(folder.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
         Assert.That(kept, Has.Count.EqualTo(2).And.All.StartWith("died-inflight-"), "kept under new names; the new session's own records are gone");
         Assert.That(File.ReadAllBytes(Path.Combine(folder.Path, kept[0]!)), Is.EqualTo(leftLine));
@@ -173,6 +176,33 @@ public sealed class FuzzingTests
         var replay = CliRunner.Run(null, "fuzz", "--replay", Path.Combine(folder.Path, kept[1]!), "--profile", "tbpf", "--out", folder.Path);
         Assert.That(replay.ExitCode, Is.Zero, replay.StdErr);
         Assert.That(replay.StdOut, Does.Contain($"({token.Length} bytes) under tbpf: loads, verifies and runs alike"));
+    }
+
+    [Test]
+    public void Sessions_sharing_a_folder_leave_each_others_running_records_alone()
+    {
+        Assume.That(DifferentialRunner.JitAvailable, "this host cannot run the JIT");
+        using var folder = new TempFolder();
+        // This test process stands for a session still running: its workers' records, named for it, are in flight.
+        using var line = InFlightRecord.Open(folder.Path, 0);
+        line.Record("tbpf", 7);
+        var token = File.ReadAllBytes(Path.Combine(Tos.Tbpf.Tests.Elf.Contracts.OutFolder, "v3-O2", "token.o"));
+        using var input = InFlightInput.Open(folder.Path, 0, token.Length);
+        input.Record(token);
+        var (lineBytes, inputBytes) = (File.ReadAllBytes(line.Path), File.ReadAllBytes(input.Path));
+
+        // A second session with the same worker numbers, in the same folder, at the same time.
+        var run = CliRunner.Run(null, "fuzz", "--seconds", "1", "--jobs", "2", "--seed", "6", "--out", folder.Path, "--json");
+        Assert.That(run.ExitCode, Is.Zero, run.StdErr);
+        Assert.That(run.StdErr, Does.Not.Contain("died"), "a running session's records are not taken for a dead one's");
+        var names = Directory.GetFiles(folder.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        Assert.That(names, Is.EqualTo(new[] { Path.GetFileName(line.Path), Path.GetFileName(input.Path) }),
+            "the running session's two records, untouched; the other session's own are gone");
+        Assert.That(File.ReadAllBytes(line.Path), Is.EqualTo(lineBytes));
+        Assert.That(File.ReadAllBytes(input.Path), Is.EqualTo(inputBytes));
+        Assert.That(InFlightRecord.ProcessOf(Path.GetFileName(line.Path)!), Is.EqualTo(Environment.ProcessId));
+        Assert.That(InFlightRecord.ProcessOf(Path.GetFileName(input.Path)!), Is.EqualTo(Environment.ProcessId));
+        Assert.That(InFlightRecord.ProcessOf(".inflight-3"), Is.Null, "a name without a process (an older session's) is a leftover");
     }
 
     [TestCase("nosuch", "neither a file nor PROFILE:SEED")]
