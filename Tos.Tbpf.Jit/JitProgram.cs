@@ -29,7 +29,10 @@ public sealed unsafe class JitProgram : IDisposable
     {
         Program = program;
         Options = options;
-        _lease = new CodeLease(compiled.Code);
+        // The units table comes from the array pool and goes back when the last run has left the released code: only runs
+        // read it (Finish), and none can start after that.
+        var unitsToEnd = compiled.UnitsToEnd;
+        _lease = new CodeLease(compiled.Code, () => System.Buffers.ArrayPool<int>.Shared.Return(unitsToEnd));
         var code = _lease.Code;
         CodeSize = compiled.CodeSize;
         _unitsToEnd = compiled.UnitsToEnd;

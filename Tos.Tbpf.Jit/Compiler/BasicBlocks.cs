@@ -33,7 +33,7 @@ internal sealed class BasicBlocks : IDisposable
         var length = code.Length;
         IsLeader = Rent<bool>(length);
         Charges = Rent<bool>(length);
-        UnitsToEnd = new int[length];
+        UnitsToEnd = Rent<int>(length);
         EntryCharge = Rent<int>(length);
         _refundWhenTaken = Rent<int>(length);
         if (length == 0)
@@ -163,7 +163,8 @@ internal sealed class BasicBlocks : IDisposable
         return array;
     }
 
-    /// <summary>Returns the compiler's tables to the pool; <see cref="UnitsToEnd"/> stays (the runtime keeps it).</summary>
+    /// <summary>Returns the compiler's tables to the pool; <see cref="UnitsToEnd"/> stays (the runtime keeps it, or the
+    /// compiler returns it when the compile fails).</summary>
     public void Dispose()
     {
         ArrayPool<bool>.Shared.Return(IsLeader);
@@ -193,8 +194,9 @@ internal sealed class BasicBlocks : IDisposable
     public bool[] Charges { get; }
 
     /// <summary>For each pc: the instructions from it to the end of its chain, itself included (lddw once). Bounded by
-    /// the program's length, so 32 bits: the runtime keeps this table, and for a large program it is the compile's one
-    /// allocation.</summary>
+    /// the program's length, so 32 bits. Pooled too (longer than the code), but not returned by <see cref="Dispose"/>:
+    /// the compiled program keeps it for its runtime and gives it back when its code is released (JitProgram); for a
+    /// large program it was the compile's one large allocation.</summary>
     public int[] UnitsToEnd { get; }
 
     /// <summary>For each chain head: the units its entry charges, its chain's less any refund it takes over (see

@@ -15,7 +15,8 @@ namespace Tos.Tbpf.Jit.Compiler;
 /// <param name="CodeSize">The bytes of code in the mapping.</param>
 /// <param name="InstructionOffsets">For each pc, the code offset callx lands on, -1 where it may not land; null when the
 /// program makes no callx to code addresses (then the runtime needs no table).</param>
-/// <param name="UnitsToEnd">For each pc, the units from it to the end of its metering chain (see <see cref="BasicBlocks"/>).</param>
+/// <param name="UnitsToEnd">For each pc, the units from it to the end of its metering chain (see <see cref="BasicBlocks"/>);
+/// rented from the shared array pool (longer than the code), to be returned when the code is released.</param>
 /// <param name="UncheckedFrameAccesses">Whether the code reaches the current stack frame without a bounds check (see
 /// <c>X64Compiler.IsFrameAccess</c>): it may only run over a full standard stack region, with frame 0 counted as written.</param>
 /// <param name="WindowPairs">Bit <c>register * 2 + (store ? 1 : 0)</c> is set for each pair of access windows the code
@@ -121,6 +122,12 @@ internal sealed partial class X64Compiler
         try
         {
             return compiler.Emit(bound);
+        }
+        catch
+        {
+            // No compiled program takes the units table: back to the pool with the others.
+            System.Buffers.ArrayPool<int>.Shared.Return(compiler._blocks.UnitsToEnd);
+            throw;
         }
         finally
         {

@@ -7,9 +7,10 @@ namespace Tos.Tbpf.Jit.Native;
 /// (so that threads running the same program do not fight over one cache line, as a single reference count would make
 /// them); disposing marks the lease and the code is unmapped by whoever sees the last run leave: the disposer, or the
 /// run itself. A run that starts after disposal is refused. The enter/dispose handshake is Dekker's: each side writes,
-/// fences, then reads the other's flag, so at least one of them sees the other.
+/// fences, then reads the other's flag, so at least one of them sees the other. <paramref name="released"/> runs once,
+/// right after the code is unmapped (the program gives back what only its runs read).
 /// </summary>
-internal sealed class CodeLease(ExecutableMemory code) : IDisposable
+internal sealed class CodeLease(ExecutableMemory code, Action? released = null) : IDisposable
 {
     private const int Stripes = 16;
     private readonly PaddedCounter[] _inFlight = new PaddedCounter[Stripes];
@@ -65,6 +66,7 @@ internal sealed class CodeLease(ExecutableMemory code) : IDisposable
         if (inside == 0 && Interlocked.Exchange(ref _released, 1) == 0)
         {
             Code.Dispose();
+            released?.Invoke();
         }
     }
 

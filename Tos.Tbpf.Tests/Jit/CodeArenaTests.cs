@@ -112,6 +112,80 @@ public sealed class CodeArenaTests
     }
 
     [Test]
+    public void A_lease_gives_back_what_its_runs_read_only_after_the_last_run_has_left()
+    {
+        Assume.That(OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64, "the JIT's arena is x86-64 Linux");
+        var released = 0;
+        var lease = new CodeLease(ExecutableMemory.Create([0xc3]), () => Interlocked.Increment(ref released));
+        Assert.That(lease.TryEnter(out var first), Is.True);
+        Assert.That(lease.TryEnter(out var second), Is.True);
+        lease.Dispose();
+        Assert.That((lease.IsReleased, released), Is.EqualTo((false, 0)), "two runs are inside");
+        Assert.That(lease.TryEnter(out _), Is.False, "no run enters a disposed lease");
+        lease.Exit(first);
+        Assert.That((lease.IsReleased, released), Is.EqualTo((false, 0)), "one run is still inside");
+        lease.Exit(second);
+        Assert.That((lease.IsReleased, released), Is.EqualTo((true, 1)), "the last run out releases, once");
+        lease.Dispose();
+        Assert.That(released, Is.EqualTo(1), "disposing again releases nothing more");
+    }
+
+    [Test]
+    public void A_programs_units_table_stays_its_own_until_its_last_run_has_left()
+    {
+        Assume.That(Engines.Jit, Is.Not.Null, "this host cannot run the JIT");
+        // The table each compile rents for the runtime is read when a run stops mid-chain (here the budget runs out in a
+        // long block), and goes back to the pool only when the program's code is released. Other threads keep compiling
+        // and disposing programs whose tables are the same size but hold other counts, and the program under test is
+        // disposed while its runs are in flight: every run that was let in must still stop where the interpreter does.
+        var body = string.Concat(Enumerable.Repeat("add r0, 1\n", 300));
+        var program = Vm.Load(Executable.FromAssembly($"mov r0, 0\n{body}exit", Profile.Tbpf));
+        var expected = Tos.Tbpf.Interpretation.Interpreter.Run(program, MemoryMap.Standard(program.Executable.ProgramRegion, [], Profile.Tbpf), 123);
+        Assert.That(expected.Error?.Kind, Is.EqualTo(Tos.Tbpf.Execution.VmErrorKind.ComputeBudgetExceeded));
+        var wrong = new ConcurrentBag<string>();
+        for (var round = 0; round < 20; round++)
+        {
+            var compiled = JitProgram.Compile(program);
+            using var stop = new CancellationTokenSource();
+            var churn = Task.Run(() =>
+            {
+                var other = Vm.Load(Executable.FromAssembly($"mov r0, 0\n{string.Concat(Enumerable.Repeat("ja +0\n", 301))}exit", Profile.Tbpf));
+                while (!stop.IsCancellationRequested)
+                {
+                    JitProgram.Compile(other).Dispose();
+                }
+            });
+            Parallel.For(0, 4, worker =>
+            {
+                for (var run = 0; run < 200; run++)
+                {
+                    if (worker == 0 && run == 100)
+                    {
+                        compiled.Dispose();
+                    }
+
+                    try
+                    {
+                        var result = compiled.Run(MemoryMap.Standard(program.Executable.ProgramRegion, [], Profile.Tbpf), 123);
+                        if (result.Describe() != expected.Describe() || result.Error?.Message != expected.Error?.Message)
+                        {
+                            wrong.Add($"round {round}: {result.Describe()} where the interpreter gives {expected.Describe()}");
+                        }
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        // Refused after disposal: it never entered.
+                    }
+                }
+            });
+            stop.Cancel();
+            churn.Wait();
+        }
+
+        Assert.That(wrong, Is.Empty);
+    }
+
+    [Test]
     public void Code_too_large_for_the_arena_gets_its_own_aligned_mapping_that_holds_it_runs_and_is_padded_with_int3()
     {
         Assume.That(OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64, "the JIT's mappings are x86-64 Linux");
