@@ -78,9 +78,10 @@ internal sealed partial class X64Compiler
                 continue;
             }
 
+            // Every jump listed goes back (its target is at or before it): only the kind of jump is left to check.
             var jump = _code[end];
             var target = jump.Op is Op.Jne64Imm or Op.Jne64Reg or Op.Jlt64Imm or Op.Jlt64Reg ? jump.BranchTarget(end) : -1;
-            if (target < 0 || target > end || AnalyzeLoop((int)target, end) is not { } loop)
+            if (target < 0 || AnalyzeLoop((int)target, end) is not { } loop)
             {
                 continue;
             }
