@@ -3,7 +3,9 @@ using BenchmarkDotNet.Attributes;
 namespace Tos.Tbpf.Bench;
 
 /// <summary>The canonical workloads and the contract workloads on each engine variant: the interpreter, and the JIT
-/// by default (metered, hardened), without metering, without hardening, and with both off.</summary>
+/// by default (metered, hardened), without metering, without hardening, and with both off. A JIT fixture's runs take its
+/// code placements in turn (see <see cref="ExecutionFixture"/>); an iteration holds many runs (about half a second of
+/// them), so each iteration averages over the placements.</summary>
 [Config(typeof(InstructionRateConfig))]
 public class ExecutionBenchmarks
 {

@@ -12,10 +12,14 @@ namespace Tos.Tbpf.Bench;
 /// The check is r0, the exact compute units on metered variants (the bench README's counts; for contracts the
 /// interpreter's, which the JIT must match), and for contracts the logged output. Both the BenchmarkDotNet classes and
 /// the quick report run workloads through this one type.
+/// <para>A JIT variant is compiled at <see cref="JitPlacements"/> code placements (see <see cref="EngineVariant.LayoutShifts"/>)
+/// and <see cref="Run"/> takes them in turn, so a figure is an average over placements: where a loop's branches land
+/// moved collatz by up to a third on one host, more than the costs the report compares.</para>
 /// </summary>
 public sealed class ExecutionFixture
 {
-    private readonly IEngine _engine;
+    private readonly IEngine[] _engines;
+    private int _next;
     private readonly VerifiedExecutable _program;
     private readonly byte[] _memory = [];
     private readonly MemoryMap? _contractMap;
@@ -26,7 +30,9 @@ public sealed class ExecutionFixture
     {
         Workload = workload;
         Variant = variant;
-        _engine = EngineVariant.Create(variant);
+        _engines = EngineVariant.IsJit(variant)
+            ? EngineVariant.LayoutShifts.Select(shift => EngineVariant.Create(variant, shift)).ToArray()
+            : [EngineVariant.Create(variant)];
         if (Bench.Workload.All.Any(w => w.Name == workload))
         {
             var canonical = Bench.Workload.Named(workload);
@@ -48,8 +54,11 @@ public sealed class ExecutionFixture
             ExpectedR0 = 0;
         }
 
-        _engine.Prepare(_program);
-        Check();
+        foreach (var engine in _engines)
+        {
+            engine.Prepare(_program);
+            Check(engine);
+        }
     }
 
     /// <summary>The instructions one run of <paramref name="workload"/> executes: the bench README's count for a canonical
@@ -74,25 +83,36 @@ public sealed class ExecutionFixture
     /// <summary>Whether the variant counts compute units.</summary>
     public bool Metered => Variant is not (EngineVariant.JitUnmetered or EngineVariant.JitPlain);
 
-    /// <summary>One run; returns r0.</summary>
-    public ulong Run() => RunOnce().R0;
+    /// <summary>The code placements a JIT variant is timed at.</summary>
+    public static int JitPlacements => EngineVariant.LayoutShifts.Length;
 
-    private ExecutionResult RunOnce()
+    /// <summary>The placements this fixture's runs go through in turn (1 for the interpreter).</summary>
+    public int Placements => _engines.Length;
+
+    /// <summary>One run, at the next placement; returns r0.</summary>
+    public ulong Run()
+    {
+        var engine = _engines[_next];
+        _next = (_next + 1) % _engines.Length;
+        return RunOnce(engine).R0;
+    }
+
+    private ExecutionResult RunOnce(IEngine engine)
     {
         if (_contractMap is null)
         {
             // Canonical workloads get a fresh map over the same buffer, as the bench README's host does.
-            return _engine.Run(_program, MemoryMap.Standard(_program.Executable.ProgramRegion, _memory, _program.Executable.Profile),
+            return engine.Run(_program, MemoryMap.Standard(_program.Executable.ProgramRegion, _memory, _program.Executable.Profile),
                 ulong.MaxValue);
         }
 
         _invocation!.Logs.Clear();
-        return _engine.Run(_program, _contractMap, ulong.MaxValue, _syscalls);
+        return engine.Run(_program, _contractMap, ulong.MaxValue, _syscalls);
     }
 
-    private void Check()
+    private void Check(IEngine engine)
     {
-        var result = RunOnce();
+        var result = RunOnce(engine);
         var logOk = _invocation is null
             || (_invocation.Logs.Count == 1 && _invocation.Logs[0].AsSpan().SequenceEqual(ContractWorkload.Named(Workload).ExpectedLog));
         if (!result.IsOk || result.R0 != ExpectedR0 || (Metered && result.ComputeUnits != Instructions) || !logOk)

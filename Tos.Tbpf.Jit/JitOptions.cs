@@ -10,4 +10,19 @@ public sealed record JitOptions(bool Metering = true, bool BlindConstants = true
 {
     /// <summary>Metering and hardening on.</summary>
     public static JitOptions Default { get; } = new();
+
+    /// <summary>
+    /// For measurements only (the benchmarks): bytes of filler between the entry sequence and the program's code, which
+    /// moves every instruction by that much. How fast a loop runs depends on where its branches land: on one host the
+    /// same collatz code took 36 to 50 ms depending on this shift alone, more than the metering or hardening costs the
+    /// benchmarks compare, so they time each variant at several shifts. 0 to <see cref="MaxLayoutShift"/>.
+    /// </summary>
+    internal int LayoutShift
+    {
+        get;
+        init => field = value is >= 0 and <= MaxLayoutShift ? value : throw new ArgumentOutOfRangeException(nameof(value), value, $"0 to {MaxLayoutShift}");
+    }
+
+    /// <summary>The largest <see cref="LayoutShift"/>: a cache line's worth covers every alignment that matters.</summary>
+    internal const int MaxLayoutShift = 64;
 }

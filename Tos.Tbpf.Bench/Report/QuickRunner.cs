@@ -19,7 +19,7 @@ public static class QuickRunner
         var execution = new List<ExecutionRow>();
         var nativeSeconds = new Dictionary<string, double>();
         var cases = new List<Sampler.Case>();
-        var rows = new List<(string Id, string Workload, string Variant, ulong Instructions)>();
+        var rows = new List<(string Id, string Workload, string Variant, ulong Instructions, int Runs)>();
 
         progress("checking every workload on every engine variant");
         foreach (var workload in ExecutionFixture.WorkloadNames)
@@ -28,9 +28,16 @@ public static class QuickRunner
             {
                 if (Attempt(failures, $"{workload} on {variant}", () => new ExecutionFixture(workload, variant)) is { } fixture)
                 {
+                    // One operation runs every placement once; its time is divided among them below.
                     var id = $"{workload}/{variant}";
-                    cases.Add(new(id, () => fixture.Run()));
-                    rows.Add((id, workload, variant, fixture.Instructions));
+                    cases.Add(new(id, () =>
+                    {
+                        for (var placement = 0; placement < fixture.Placements; placement++)
+                        {
+                            fixture.Run();
+                        }
+                    }));
+                    rows.Add((id, workload, variant, fixture.Instructions, fixture.Placements));
                 }
             }
         }
@@ -41,7 +48,7 @@ public static class QuickRunner
             {
                 var id = $"{TokenTransferFixture.Name}/{variant}";
                 cases.Add(new(id, () => transfer.Run()));
-                rows.Add((id, TokenTransferFixture.Name, variant, transfer.ComputeUnits));
+                rows.Add((id, TokenTransferFixture.Name, variant, transfer.ComputeUnits, 1));
             }
         }
 
@@ -56,7 +63,7 @@ public static class QuickRunner
 
         progress($"timing {cases.Count} execution cases");
         var medians = Sampler.MedianSeconds(cases, WarmupRounds, Rounds, MinimumSample, progress);
-        execution.AddRange(rows.Select(r => new ExecutionRow(r.Workload, r.Variant, r.Instructions, medians[r.Id])));
+        execution.AddRange(rows.Select(r => new ExecutionRow(r.Workload, r.Variant, r.Instructions, medians[r.Id] / r.Runs)));
         foreach (var workload in Workload.All.Where(_ => native is not null))
         {
             nativeSeconds[workload.Name] = medians[$"native/{workload.Name}"];

@@ -185,6 +185,7 @@ internal sealed partial class X64Compiler
         {
             // The block's units are given back by the runtime (JitProgram.Finish), not here: one instruction less per block.
             _a.jl(Stub(JitStatus.BudgetBoundary, pc));
+            _a.Bind(PastCharge(pc));
         }
     }
 

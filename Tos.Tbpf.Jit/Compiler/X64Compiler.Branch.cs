@@ -1,6 +1,7 @@
 using Iced.Intel;
 using Tos.Tbpf.Jit.Compiler.Emission;
 using Tos.Tbpf.Isa;
+using Tos.Tbpf.Jit.Runtime;
 using Instruction = Tos.Tbpf.Isa.Instruction;
 using static Iced.Intel.AssemblerRegisters;
 using static Tos.Tbpf.Jit.Compiler.RegisterMap;
@@ -19,7 +20,11 @@ internal sealed partial class X64Compiler
         var condition = row.Condition;
         if (condition == JumpCondition.Always)
         {
-            _a.jmp(target);
+            if (!TryEmitChargedJump(targetPc, target))
+            {
+                _a.jmp(target);
+            }
+
             return;
         }
 
@@ -30,6 +35,30 @@ internal sealed partial class X64Compiler
 
         EmitJumpCompare(ins, row);
         EmitConditionalJump(pc, ins, condition, target);
+    }
+
+    /// <summary>
+    /// <c>ja</c> to a block that charges the meter, with the target's charge made here instead:
+    /// <c>sub meter, units; jge past_the_charge</c>, and the target's hand-over inline after it. The charge, the budget
+    /// check and the hand-over are the target's own, only moved before the jump, so units and error pcs are unchanged; what
+    /// changes is that the taken jump and the budget check are one conditional branch instead of a <c>jmp</c> and a
+    /// <c>jl</c>. A loop's back-edge is usually such a <c>ja</c> (collatz's steps, sieve's inner loops): branch ports, not
+    /// the one subtraction, were what metering cost there. Not for a counted loop's head (its guard comes before the
+    /// charge) nor a block whose charge is covered by a refund (it has no check).
+    /// </summary>
+    private bool TryEmitChargedJump(long targetPc, CodeLabel target)
+    {
+        if (!_options.Metering || target != BlockEntry(targetPc) || !_blocks.Charges[targetPc] || _blocks.EntryCharge[targetPc] <= 0
+            || LoopAt(targetPc) is not null)
+        {
+            return false;
+        }
+
+        _a.sub(Meter, _blocks.EntryCharge[targetPc]);
+        _a.jge(PastCharge(targetPc));
+        LoadImmediate32(edx, (int)targetPc);
+        _a.jmp(Anchor(JitStatus.BudgetBoundary));
+        return true;
     }
 
     /// <summary>The compare (or test, for jset) of a conditional jump: sets the flags its x86 jump reads.</summary>

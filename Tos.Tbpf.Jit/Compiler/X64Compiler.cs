@@ -49,6 +49,7 @@ internal sealed partial class X64Compiler
     private readonly BasicBlocks _blocks;
     private readonly HardeningRandom _random;
     private readonly int _firstBlockLabel;   // the block entry label of pc is this id + pc (see BlockEntry)
+    private readonly int _firstPastChargeLabel;   // likewise the point past a block's charge (see PastCharge)
     private readonly CodeLabel[] _anchors = new CodeLabel[(int)JitStatus.LddwTailReached + 1];   // by status; unset: not needed
     private readonly bool _labelEveryInstruction;
     private readonly bool _frameAccessesUnchecked;
@@ -86,6 +87,7 @@ internal sealed partial class X64Compiler
         // are not linear, so those programs keep the full translation at every access.
         _windowed = _profile.StackGapShift == 0 && !_programStartChecked;
         _firstBlockLabel = _a.CreateLabels(_code.Length).Id;
+        _firstPastChargeLabel = options.Metering ? _a.CreateLabels(_code.Length).Id : 0;
 
         FindCountedLoops();
 
@@ -140,6 +142,10 @@ internal sealed partial class X64Compiler
 
     /// <summary>The label of the block that starts at <paramref name="pc"/> (every pc has one; only leaders are bound).</summary>
     private CodeLabel BlockEntry(long pc) => new(_firstBlockLabel + (int)pc);
+
+    /// <summary>The label just past the meter's charge at the block that starts at <paramref name="pc"/>, bound where that
+    /// charge is checked (metering on, a positive charge): where a jump that made the charge itself lands.</summary>
+    private CodeLabel PastCharge(long pc) => new(_firstPastChargeLabel + (int)pc);
 
     /// <summary>One pass over the code before compiling: the bytes it is expected to take, whether it has a callx and
     /// whether it accesses the current stack frame at a constant offset (see <see cref="IsFrameAccess(Instruction, int)"/>).
@@ -203,6 +209,11 @@ internal sealed partial class X64Compiler
         var offsets = _labelEveryInstruction ? new long[_code.Length] : null;
         offsets?.AsSpan().Fill(-1);
         EmitPrologue();
+        // Measurements only: moves everything after the entry sequence, which ends in a jump (the filler is never run).
+        for (var i = 0; i < _options.LayoutShift; i++)
+        {
+            _a.nop();
+        }
         List<int>? enterableTails = null;
         for (var pc = 0; pc < _code.Length; pc++)
         {

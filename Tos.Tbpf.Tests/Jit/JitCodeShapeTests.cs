@@ -2,6 +2,7 @@ using Iced.Intel;
 using NUnit.Framework;
 using Tos.Tbpf.Jit;
 using Tos.Tbpf.Jit.Runtime;
+using Tos.Tbpf.Memory;
 using Tos.Tbpf.Programs;
 using Decoder = Iced.Intel.Decoder;
 
@@ -220,6 +221,75 @@ public sealed class JitCodeShapeTests
         // The add is a jump target: the pair stays two instructions.
         Assert.That(Leas("jeq r3, 0, next\nmov r1, r10\nnext:\nadd r1, -32\nmov r0, r1\nexit"), Is.Zero);
     }
+
+    private const string CollatzSteps = """
+        mov r0, 0
+        mov r2, 27
+        step:
+        jeq r2, 1, done
+        jset r2, 1, odd
+        rsh r2, 1
+        add r0, 1
+        ja step
+        odd:
+        mul r2, 3
+        add r2, 1
+        add r0, 1
+        ja step
+        done:
+        exit
+        """;
+
+    [Test]
+    public void A_jump_back_to_a_metered_block_makes_its_charge_in_one_conditional_branch()
+    {
+        using var compiled = JitProgram.Compile(Vm.Load(Executable.FromAssembly(CollatzSteps, Profile.Tbpf)),
+            new JitOptions(BlindConstants: false, NopInsertion: false));
+        var code = Decode(compiled);
+        // Both `ja step` become `sub r11, 5; jge` to just past the loop head's own `sub r11, 5; jl`: the step's units
+        // (jeq, jset, rsh, add, ja), charged before the jump instead of after it.
+        var chargedJumps = code.Select((ins, i) => (ins, i))
+            .Where(x => x.ins.Mnemonic == Mnemonic.Jge && x.i > 0 && IsCharge(code[x.i - 1], 5))
+            .Select(x => x.ins.NearBranchTarget).ToList();
+        Assert.That(chargedJumps, Has.Count.EqualTo(2));
+        var head = code.FindIndex(ins => ins.IP == chargedJumps[0]);
+        Assert.That(chargedJumps, Has.All.EqualTo(chargedJumps[0]));
+        Assert.That(code[head - 1].Mnemonic, Is.EqualTo(Mnemonic.Jl));
+        Assert.That(IsCharge(code[head - 2], 5), Is.True);
+        // No unconditional jump goes backwards any more.
+        Assert.That(code.Where(ins => ins.Mnemonic == Mnemonic.Jmp && ins.NearBranchTarget < ins.IP && ins.IP > 0x40), Is.Empty);
+
+        static bool IsCharge(Iced.Intel.Instruction ins, long units) =>
+            ins.Mnemonic == Mnemonic.Sub && ins.Op0Register == Register.R11 && (long)ins.GetImmediate(1) == units;
+    }
+
+    [Test]
+    public void A_layout_shift_moves_the_code_and_changes_nothing_else([Values(0, 1, 17, 64)] int shift)
+    {
+        var program = Vm.Load(Executable.FromAssembly(CollatzSteps, Profile.Tbpf));
+        var options = new JitOptions(BlindConstants: false, NopInsertion: false);
+        using var unshifted = JitProgram.Compile(program, options);
+        using var shifted = JitProgram.Compile(program, options with { LayoutShift = shift });
+        Assert.That(shifted.CodeSize, Is.EqualTo(unshifted.CodeSize + shift));
+        // The same outcome as the interpreter's (r0, units, error and its pc) with budgets that stop it early, just short
+        // of its end, at its end, and none.
+        var interpreter = Engines.Interpreter;
+        var full = interpreter.Run(program, MemoryMap.Standard(program.Executable, []), ulong.MaxValue).ComputeUnits;
+        foreach (var budget in new[] { 10UL, full / 2, full - 1, full, full + 1, ulong.MaxValue })
+        {
+            var expected = interpreter.Run(program, MemoryMap.Standard(program.Executable, []), budget);
+            var actual = shifted.Run(MemoryMap.Standard(program.Executable, []), budget);
+            Assert.That(actual.Describe(), Is.EqualTo(expected.Describe()), $"budget {budget}");
+        }
+
+        // 27 reaches 1 in 111 steps (its Collatz stopping time).
+        Assert.That(interpreter.Run(program, MemoryMap.Standard(program.Executable, []), ulong.MaxValue).R0, Is.EqualTo(111UL));
+    }
+
+    [TestCase(-1)]
+    [TestCase(JitOptions.MaxLayoutShift + 1)]
+    public void A_layout_shift_out_of_range_is_refused(int shift) =>
+        Assert.That(() => new JitOptions { LayoutShift = shift }, Throws.InstanceOf<ArgumentOutOfRangeException>());
 
     [Test]
     public void Code_is_mapped_read_execute_and_never_writable()
