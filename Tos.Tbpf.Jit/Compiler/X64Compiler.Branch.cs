@@ -56,8 +56,7 @@ internal sealed partial class X64Compiler
 
         _a.sub(Meter, _blocks.EntryCharge[targetPc]);
         _a.jge(PastCharge(targetPc));
-        LoadImmediate32(edx, (int)targetPc);
-        _a.jmp(Anchor(JitStatus.BudgetBoundary));
+        EmitExitStub((int)targetPc, Anchor(JitStatus.BudgetBoundary));
         return true;
     }
 

@@ -168,8 +168,7 @@ internal sealed partial class X64Compiler
             _a.Bind(failure.Outside);
             _a.Emit(CallxFailureSequences[failure.Register] ??= CaptureCallxFailures(failure.Register), [failure.Invalid, failure.Depth, loadPc]);
             _a.Bind(loadPc);
-            LoadImmediate32(edx, failure.Pc);
-            _a.jmp(StatusInEaxAnchor());
+            EmitExitStub(failure.Pc, StatusInEaxAnchor());
         }
     }
 

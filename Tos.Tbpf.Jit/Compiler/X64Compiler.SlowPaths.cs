@@ -78,8 +78,7 @@ internal sealed partial class X64Compiler
                     _a.Emit(WindowMissCall(path.Window, faultFollows: false), [path.Routine, path.Resume, path.Fault]);
                     continue;
                 case SlowPath.Refund:
-                    _a.add(Meter, path.Pc);
-                    _a.jmp(path.Resume);
+                    _a.Stub(StubForm.AddMeterThenJump, path.Pc, 0, path.Resume);
                     continue;
                 case SlowPath.CallxBudget:
                     // Hand over at the callee's first instruction, inside the new frame.
@@ -88,8 +87,20 @@ internal sealed partial class X64Compiler
                     continue;
             }
 
-            LoadImmediate32(edx, path.Pc);
-            _a.jmp(Anchor(path.Status));
+            EmitExitStub(path.Pc, Anchor(path.Status));
         }
+    }
+
+    /// <summary><c>edx = pc; jmp anchor</c>, the pc blinded as any constant is (a program's layout chooses its pcs).</summary>
+    private void EmitExitStub(int pc, CodeLabel anchor)
+    {
+        if (!NeedsBlinding(pc))
+        {
+            _a.Stub(StubForm.MoveEdxThenJump, pc, 0, anchor);
+            return;
+        }
+
+        var key = Key32(pc);
+        _a.Stub(StubForm.MoveXorEdxThenJump, pc ^ key, key, anchor);
     }
 }

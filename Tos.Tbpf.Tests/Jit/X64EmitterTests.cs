@@ -146,6 +146,44 @@ public sealed class X64EmitterTests
         Assert.That(code[emitter.OffsetOf(firstInside)..(emitter.OffsetOf(firstInside) + add.Length)], Is.EqualTo(add), "the bound label is at the add");
     }
 
+    [TestCase(0, 0)]
+    [TestCase(1, 0x7abcdef0)]
+    [TestCase(-1, 0x40000001)]
+    [TestCase(int.MaxValue, int.MinValue)]
+    public void Stubs_decode_to_their_loads_and_a_jump_to_their_label(int first, int second)
+    {
+        using var emitter = new X64Emitter(64);
+        var target = emitter.CreateLabel();
+        emitter.Stub(StubForm.MoveEdxThenJump, first, second, target);
+        emitter.Stub(StubForm.MoveXorEdxThenJump, first, second, target);
+        emitter.Stub(StubForm.AddMeterThenJump, first, second, target);
+        emitter.nop();
+        emitter.Bind(target);
+        emitter.ret();
+        var code = emitter.Finish().ToArray();
+
+        // Iced decodes the copies as the instructions they stand for, with the values patched in and every jump at the label.
+        var decoder = Decoder.Create(64, new ByteArrayCodeReader(code));
+        var decoded = new List<Instruction>();
+        while (decoder.IP < (ulong)code.Length)
+        {
+            decoded.Add(decoder.Decode());
+        }
+
+        Assert.That(decoded.Select(i => i.Code), Is.EqualTo(new[]
+        {
+            Code.Mov_r32_imm32, Code.Jmp_rel32_64, Code.Mov_r32_imm32, Code.Xor_rm32_imm32, Code.Jmp_rel32_64,
+            Code.Add_rm64_imm32, Code.Jmp_rel32_64, Code.Nopd, Code.Retnq,
+        }));
+        Assert.That(decoded[0].Immediate32, Is.EqualTo((uint)first));
+        Assert.That(decoded[2].Immediate32, Is.EqualTo((uint)first));
+        Assert.That(decoded[3].Immediate32, Is.EqualTo((uint)second));
+        Assert.That(decoded[5].Op0Register, Is.EqualTo(Register.R11));
+        Assert.That((int)decoded[5].Immediate32to64, Is.EqualTo(first));
+        Assert.That(decoded.Where(i => i.Code == Code.Jmp_rel32_64).Select(i => i.NearBranchTarget),
+            Has.All.EqualTo((ulong)emitter.OffsetOf(target)));
+    }
+
     [Test]
     public void A_branch_to_a_label_never_bound_is_a_compile_error()
     {
