@@ -107,7 +107,9 @@ internal sealed partial class X64Compiler
 
     /// <summary>
     /// Division and remainder with explicit guards: a zero divisor and signed <c>MIN / -1</c> never reach
-    /// <c>div</c>/<c>idiv</c> (which would raise #DE); they trap or give the RFC 9669 result per profile.
+    /// <c>div</c>/<c>idiv</c> (which would raise #DE); they trap or give the RFC 9669 result per profile. By a register,
+    /// the guarded sequence depends only on the opcode, the registers and the profile: captured once per process and
+    /// copied, its traps going to this instruction's stubs (built form by form it was most of compiling a division).
     /// </summary>
     private void EmitDivision(int pc, Instruction ins, AluOperation kind, bool is64, bool isImm)
     {
@@ -121,106 +123,128 @@ internal sealed partial class X64Compiler
             if (divisor == 0)
             {
                 // Only under RFC 9669 (the verifier rejects it elsewhere): quotient 0, remainder = dividend.
-                EmitDivisionByZeroResult(remainder, is64, d32);
+                EmitDivisionByZeroResult(_a, remainder, is64, d32);
             }
             else if (signed && divisor == -1)
             {
-                EmitDivisionByMinusOne(pc, remainder, is64, d, d32);
+                EmitDivisionByMinusOne(_a, remainder, is64, d, d32, _profile.SignedOverflowTraps ? Stub(JitStatus.DivideOverflow, pc) : default);
             }
             else
             {
                 LoadImmediate(rax, divisor, rdx);
                 _a.mov(Field(JitContext.ScratchOffset), rax);
-                EmitDivide(signed, remainder, is64, d, d32, divisorInScratch: true, default, default);
+                EmitDivide(_a, signed, remainder, is64, d, d32, divisorInScratch: true, default, default);
             }
 
             return;
         }
 
-        var s = R64[ins.Src];
-        var s32 = R32[ins.Src];
-        var done = _a.CreateLabel();
-        var nonZero = _a.CreateLabel();
-        if (is64) _a.test(s, s); else _a.test(s32, s32);
-        if (_profile.DivisionByZeroTraps)
-        {
-            _a.jz(Stub(JitStatus.DivideByZero, pc));
-        }
-        else
-        {
-            _a.jnz(nonZero);
-            EmitDivisionByZeroResult(remainder, is64, d32);
-            _a.jmp(done);
-        }
-
-        _a.Bind(nonZero);
-        if (signed)
-        {
-            var normal = _a.CreateLabel();
-            if (is64) _a.cmp(s, -1); else _a.cmp(s32, -1);
-            _a.jne(normal);
-            EmitDivisionByMinusOne(pc, remainder, is64, d, d32);
-            _a.jmp(done);
-            _a.Bind(normal);
-        }
-
-        EmitDivide(signed, remainder, is64, d, d32, divisorInScratch: false, s, s32);
-        _a.Bind(done);
+        var key = new DivisionKey(ins.Op, ins.Dst, ins.Src, _profile.DivisionByZeroTraps, _profile.SignedOverflowTraps);
+        var zero = key.ZeroTraps ? Stub(JitStatus.DivideByZero, pc) : default;
+        var overflow = signed && key.OverflowTraps ? Stub(JitStatus.DivideOverflow, pc) : default;
+        _a.Emit(DivisionSequences.GetOrAdd(key, CaptureDivision), [zero, overflow]);
     }
+
+    /// <summary>What a division by a register's sequence depends on: its opcode (operation and width), its registers and
+    /// whether the profile traps a zero divisor and signed overflow.</summary>
+    private readonly record struct DivisionKey(Op Op, byte Dst, byte Src, bool ZeroTraps, bool OverflowTraps);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<DivisionKey, Macro> DivisionSequences = new();
+
+    /// <summary>The guarded division by a register; external label 0 is the zero-divisor trap, 1 the overflow trap (each
+    /// used only when the key traps it).</summary>
+    private static Macro CaptureDivision(DivisionKey key) =>
+        X64Emitter.Capture(2, (a, labels) =>
+        {
+            var row = OpcodeTable.Get(key.Op);
+            var signed = row.Alu is AluOperation.SDiv or AluOperation.SMod;
+            var remainder = row.Alu is AluOperation.Mod or AluOperation.SMod;
+            var is64 = row.Is64;
+            var (d, d32, s, s32) = (R64[key.Dst], R32[key.Dst], R64[key.Src], R32[key.Src]);
+            var done = a.CreateLabel();
+            var nonZero = a.CreateLabel();
+            if (is64) a.test(s, s); else a.test(s32, s32);
+            if (key.ZeroTraps)
+            {
+                a.jz(labels[0]);
+            }
+            else
+            {
+                a.jnz(nonZero);
+                EmitDivisionByZeroResult(a, remainder, is64, d32);
+                a.jmp(done);
+            }
+
+            a.Bind(nonZero);
+            if (signed)
+            {
+                var normal = a.CreateLabel();
+                if (is64) a.cmp(s, -1); else a.cmp(s32, -1);
+                a.jne(normal);
+                EmitDivisionByMinusOne(a, remainder, is64, d, d32, key.OverflowTraps ? labels[1] : default);
+                a.jmp(done);
+                a.Bind(normal);
+            }
+
+            EmitDivide(a, signed, remainder, is64, d, d32, divisorInScratch: false, s, s32);
+            a.Bind(done);
+        });
 
     /// <summary>The divide itself; the divisor is <paramref name="s"/> (<paramref name="s32"/>), or the context's scratch
     /// word when <paramref name="divisorInScratch"/> (a constant divisor: rax and rdx are taken by the dividend).</summary>
-    private void EmitDivide(bool signed, bool remainder, bool is64, AssemblerRegister64 d, AssemblerRegister32 d32,
+    private static void EmitDivide(X64Emitter a, bool signed, bool remainder, bool is64, AssemblerRegister64 d, AssemblerRegister32 d32,
         bool divisorInScratch, AssemblerRegister64 s, AssemblerRegister32 s32)
     {
-        if (is64) _a.mov(rax, d); else _a.mov(eax, d32);
-        if (signed) { if (is64) _a.cqo(); else _a.cdq(); }
-        else _a.xor(edx, edx);
+        if (is64) a.mov(rax, d); else a.mov(eax, d32);
+        if (signed) { if (is64) a.cqo(); else a.cdq(); }
+        else a.xor(edx, edx);
 
         if (divisorInScratch)
         {
             var m = is64 ? __qword_ptr[Context + JitContext.ScratchOffset] : __dword_ptr[Context + JitContext.ScratchOffset];
-            if (signed) _a.idiv(m); else _a.div(m);
+            if (signed) a.idiv(m); else a.div(m);
         }
         else if (is64)
         {
-            if (signed) _a.idiv(s); else _a.div(s);
+            if (signed) a.idiv(s); else a.div(s);
         }
         else
         {
-            if (signed) _a.idiv(s32); else _a.div(s32);
+            if (signed) a.idiv(s32); else a.div(s32);
         }
 
-        if (is64) _a.mov(d, remainder ? rdx : rax); else _a.mov(d32, remainder ? edx : eax);
+        if (is64) a.mov(d, remainder ? rdx : rax); else a.mov(d32, remainder ? edx : eax);
     }
 
-    private void EmitDivisionByZeroResult(bool remainder, bool is64, AssemblerRegister32 d32)
+    private static void EmitDivisionByZeroResult(X64Emitter a, bool remainder, bool is64, AssemblerRegister32 d32)
     {
-        if (!remainder) _a.xor(d32, d32);
-        else if (!is64) _a.mov(d32, d32);
+        if (!remainder) a.xor(d32, d32);
+        else if (!is64) a.mov(d32, d32);
     }
 
-    /// <summary><c>x / -1 = -x</c> and <c>x % -1 = 0</c>, wrapping at MIN, unless the profile traps MIN / -1.</summary>
-    private void EmitDivisionByMinusOne(int pc, bool remainder, bool is64, AssemblerRegister64 d, AssemblerRegister32 d32)
+    /// <summary><c>x / -1 = -x</c> and <c>x % -1 = 0</c>, wrapping at MIN, unless the profile traps MIN / -1: then
+    /// <paramref name="overflow"/> is the trap.</summary>
+    private static void EmitDivisionByMinusOne(X64Emitter a, bool remainder, bool is64, AssemblerRegister64 d, AssemblerRegister32 d32,
+        CodeLabel overflow)
     {
-        if (_profile.SignedOverflowTraps)
+        if (overflow.IsValid)
         {
             if (is64)
             {
-                _a.mov(rax, long.MinValue);
-                _a.cmp(d, rax);
+                a.mov(rax, long.MinValue);
+                a.cmp(d, rax);
             }
             else
             {
-                _a.cmp(d32, int.MinValue);
+                a.cmp(d32, int.MinValue);
             }
 
-            _a.je(Stub(JitStatus.DivideOverflow, pc));
+            a.je(overflow);
         }
 
-        if (remainder) _a.xor(d32, d32);
-        else if (is64) _a.neg(d);
-        else _a.neg(d32);
+        if (remainder) a.xor(d32, d32);
+        else if (is64) a.neg(d);
+        else a.neg(d32);
     }
 
     private void EmitUnaryAlu(Instruction ins)
