@@ -180,13 +180,16 @@ internal sealed partial class X64Compiler
             return;
         }
 
-        _a.sub(Meter, units);
-        if (units > 0)
+        if (units < 0)
         {
-            // The block's units are given back by the runtime (JitProgram.Finish), not here: one instruction less per block.
-            _a.jl(Stub(JitStatus.BudgetBoundary, pc));
-            _a.Bind(PastCharge(pc));
+            _a.sub(Meter, units);
+            return;
         }
+
+        // The block's units are given back by the runtime (JitProgram.Finish), not here: one instruction less per block.
+        _a.Branching(units <= sbyte.MaxValue ? BranchingForm.ChargeByteThenJumpIfShort : BranchingForm.ChargeThenJumpIfShort, units, 0,
+            Stub(JitStatus.BudgetBoundary, pc));
+        _a.Bind(PastCharge(pc));
     }
 
     /// <summary>A no-op before about one instruction in <see cref="NopRate"/>: enough that the layout of a program's code

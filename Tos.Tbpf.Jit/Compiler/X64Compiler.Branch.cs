@@ -54,8 +54,9 @@ internal sealed partial class X64Compiler
             return false;
         }
 
-        _a.sub(Meter, _blocks.EntryCharge[targetPc]);
-        _a.jge(PastCharge(targetPc));
+        var units = _blocks.EntryCharge[targetPc];
+        _a.Branching(units <= sbyte.MaxValue ? BranchingForm.ChargeByteThenJumpIfCovered : BranchingForm.ChargeThenJumpIfCovered, units, 0,
+            PastCharge(targetPc));
         EmitExitStub((int)targetPc, Anchor(JitStatus.BudgetBoundary));
         return true;
     }

@@ -78,7 +78,7 @@ internal sealed partial class X64Compiler
                     _a.Emit(WindowMissCall(path.Window, faultFollows: false), [path.Routine, path.Resume, path.Fault]);
                     continue;
                 case SlowPath.Refund:
-                    _a.Stub(StubForm.AddMeterThenJump, path.Pc, 0, path.Resume);
+                    _a.Branching(BranchingForm.AddMeterThenJump, path.Pc, 0, path.Resume);
                     continue;
                 case SlowPath.CallxBudget:
                     // Hand over at the callee's first instruction, inside the new frame.
@@ -96,11 +96,11 @@ internal sealed partial class X64Compiler
     {
         if (!NeedsBlinding(pc))
         {
-            _a.Stub(StubForm.MoveEdxThenJump, pc, 0, anchor);
+            _a.Branching(BranchingForm.MoveEdxThenJump, pc, 0, anchor);
             return;
         }
 
         var key = Key32(pc);
-        _a.Stub(StubForm.MoveXorEdxThenJump, pc ^ key, key, anchor);
+        _a.Branching(BranchingForm.MoveXorEdxThenJump, pc ^ key, key, anchor);
     }
 }

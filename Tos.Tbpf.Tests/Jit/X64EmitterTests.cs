@@ -149,20 +149,35 @@ public sealed class X64EmitterTests
     [TestCase(0, 0)]
     [TestCase(1, 0x7abcdef0)]
     [TestCase(-1, 0x40000001)]
+    [TestCase(127, int.MinValue)]
     [TestCase(int.MaxValue, int.MinValue)]
-    public void Stubs_decode_to_their_loads_and_a_jump_to_their_label(int first, int second)
+    public void Branching_forms_decode_to_their_instructions_and_a_branch_to_their_label(int first, int second)
     {
+        // Each form with the instructions Iced must decode from it (the branch last) and the values they must carry: the
+        // byte forms take the low byte of the first value, sign-extended.
+        var small = (sbyte)first;
+        var forms = new (BranchingForm Form, Code[] Codes, long[] Values)[]
+        {
+            (BranchingForm.MoveEdxThenJump, [Code.Mov_r32_imm32, Code.Jmp_rel32_64], [first]),
+            (BranchingForm.MoveXorEdxThenJump, [Code.Mov_r32_imm32, Code.Xor_rm32_imm32, Code.Jmp_rel32_64], [first, second]),
+            (BranchingForm.AddMeterThenJump, [Code.Add_rm64_imm32, Code.Jmp_rel32_64], [first]),
+            (BranchingForm.ChargeByteThenJumpIfShort, [Code.Sub_rm64_imm8, Code.Jl_rel32_64], [small]),
+            (BranchingForm.ChargeThenJumpIfShort, [Code.Sub_rm64_imm32, Code.Jl_rel32_64], [first]),
+            (BranchingForm.ChargeByteThenJumpIfCovered, [Code.Sub_rm64_imm8, Code.Jge_rel32_64], [small]),
+            (BranchingForm.ChargeThenJumpIfCovered, [Code.Sub_rm64_imm32, Code.Jge_rel32_64], [first]),
+        };
+        Assert.That(forms.Select(f => f.Form), Is.EquivalentTo(Enum.GetValues<BranchingForm>()), "every form is checked");
+
         using var emitter = new X64Emitter(64);
         var target = emitter.CreateLabel();
-        emitter.Stub(StubForm.MoveEdxThenJump, first, second, target);
-        emitter.Stub(StubForm.MoveXorEdxThenJump, first, second, target);
-        emitter.Stub(StubForm.AddMeterThenJump, first, second, target);
-        emitter.nop();
+        foreach (var (form, _, _) in forms)
+        {
+            emitter.Branching(form, first, second, target);
+        }
+
         emitter.Bind(target);
         emitter.ret();
         var code = emitter.Finish().ToArray();
-
-        // Iced decodes the copies as the instructions they stand for, with the values patched in and every jump at the label.
         var decoder = Decoder.Create(64, new ByteArrayCodeReader(code));
         var decoded = new List<Instruction>();
         while (decoder.IP < (ulong)code.Length)
@@ -170,18 +185,23 @@ public sealed class X64EmitterTests
             decoded.Add(decoder.Decode());
         }
 
-        Assert.That(decoded.Select(i => i.Code), Is.EqualTo(new[]
+        var next = 0;
+        foreach (var (form, codes, values) in forms)
         {
-            Code.Mov_r32_imm32, Code.Jmp_rel32_64, Code.Mov_r32_imm32, Code.Xor_rm32_imm32, Code.Jmp_rel32_64,
-            Code.Add_rm64_imm32, Code.Jmp_rel32_64, Code.Nopd, Code.Retnq,
-        }));
-        Assert.That(decoded[0].Immediate32, Is.EqualTo((uint)first));
-        Assert.That(decoded[2].Immediate32, Is.EqualTo((uint)first));
-        Assert.That(decoded[3].Immediate32, Is.EqualTo((uint)second));
-        Assert.That(decoded[5].Op0Register, Is.EqualTo(Register.R11));
-        Assert.That((int)decoded[5].Immediate32to64, Is.EqualTo(first));
-        Assert.That(decoded.Where(i => i.Code == Code.Jmp_rel32_64).Select(i => i.NearBranchTarget),
-            Has.All.EqualTo((ulong)emitter.OffsetOf(target)));
+            var instructions = decoded.GetRange(next, codes.Length);
+            next += codes.Length;
+            Assert.That(instructions.Select(i => i.Code), Is.EqualTo(codes), $"{form}");
+            for (var i = 0; i < values.Length; i++)
+            {
+                var register = instructions[i].Op0Register;
+                Assert.That(register, Is.EqualTo(codes[i] == Code.Mov_r32_imm32 || codes[i] == Code.Xor_rm32_imm32 ? Register.EDX : Register.R11), $"{form}");
+                Assert.That((int)instructions[i].GetImmediate(1), Is.EqualTo((int)values[i]), $"{form} value {i}");
+            }
+
+            Assert.That(instructions[^1].NearBranchTarget, Is.EqualTo((ulong)emitter.OffsetOf(target)), $"{form}");
+        }
+
+        Assert.That(decoded[next].Code, Is.EqualTo(Code.Retnq));
     }
 
     [Test]
