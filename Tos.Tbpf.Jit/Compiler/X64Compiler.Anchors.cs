@@ -91,6 +91,8 @@ internal sealed partial class X64Compiler
 
     private void EmitAnchors()
     {
+        // Before the anchors: the shim routine asks for the failed-syscall one.
+        EmitShimRoutine();
         // Before the watermark routine: a store's window routine may be the first to ask for it.
         EmitWindowMisses();
         EmitRaiseWatermark();

@@ -91,22 +91,35 @@ internal sealed partial class X64Compiler
         EmitShimCall(pc);
     }
 
-    /// <summary>Calls the managed shim with the key in the context: r0–r10 and the meter go through the context,
-    /// the caller-saved ones are reloaded after (the shim may have changed r0 and the meter).</summary>
+    /// <summary>Calls the managed shim with the key in the context, through the program's one shim routine (see
+    /// <see cref="EmitShimRoutine"/>) with the pc in eax: a call site is a load and a call, where it was the whole
+    /// sequence, about a hundred bytes to copy and to fetch per syscall.</summary>
     private void EmitShimCall(int pc)
     {
         LoadImmediate32(eax, pc);
-        // A failure leaves through one anchor for the program: the pc is already in the context.
-        _a.Emit(s_shimCall ??= CaptureShimCall(), [SyscallFailedAnchor()]);
+        _a.call(_shimRoutine ??= _a.CreateLabel());
     }
 
-    /// <summary>With the pc in eax: record it, spill r0–r10 and the meter, call the shim, reload the caller-saved registers
-    /// and the meter, and leave through label 0 when the shim failed. The same for every syscall: captured once (lazily,
-    /// like every captured sequence, so that the tests' encoding cross-check sees it).</summary>
-    private static Macro? s_shimCall;
+    private CodeLabel? _shimRoutine;
 
-    private static Macro CaptureShimCall() => X64Emitter.Capture(1, (a, labels) =>
+    /// <summary>The shim routine, once per program when some syscall calls it.</summary>
+    private void EmitShimRoutine()
     {
+        if (_shimRoutine is { } routine)
+        {
+            _a.Emit(s_shimRoutine ??= CaptureShimRoutine(), [routine, SyscallFailedAnchor()]);
+        }
+    }
+
+    private static Macro? s_shimRoutine;
+
+    /// <summary>From label 0, with the pc in eax (called, so its return address is on the stack): record the pc, spill
+    /// r0–r10 and the meter, call the shim on a 16-byte aligned stack, reload the caller-saved registers and the meter, and
+    /// return, or leave through label 1 when the shim failed (the exit resets the stack). The same for every program:
+    /// captured once (lazily, like every captured sequence, so that the tests' encoding cross-check sees it).</summary>
+    private static Macro CaptureShimRoutine() => X64Emitter.Capture(2, (a, labels) =>
+    {
+        a.Bind(labels[0]);
         a.mov(__dword_ptr[Context + JitContext.PcOffset], eax);
         for (var r = 0; r <= 10; r++)
         {
@@ -115,7 +128,10 @@ internal sealed partial class X64Compiler
 
         a.mov(Field(JitContext.RemainingOffset), Meter);
         a.mov(rdi, Context);
+        // The guest's stack is aligned at every call site; the call here pushed a return address.
+        a.sub(rsp, 8);
         a.call(Field(JitContext.SyscallShimOffset));
+        a.add(rsp, 8);
         foreach (var r in CallerSaved)
         {
             a.mov(R64[r], Field(JitContext.RegistersOffset + r * 8));
@@ -123,7 +139,8 @@ internal sealed partial class X64Compiler
 
         a.mov(Meter, Field(JitContext.RemainingOffset));
         a.test(eax, eax);
-        a.jnz(labels[0]);
+        a.jnz(labels[1]);
+        a.ret();
     });
 
     private void EmitCallx(int pc, Instruction ins)
