@@ -47,6 +47,9 @@ internal sealed class PooledList<T>(int initialCapacity = 64) : IDisposable
         Count += count;
     }
 
+    /// <summary>The items, valid until the next change.</summary>
+    public ReadOnlySpan<T> AsSpan() => _items.AsSpan(0, Count);
+
     /// <summary>Forgets the items, keeping the storage.</summary>
     public void Clear() => Count = 0;
 

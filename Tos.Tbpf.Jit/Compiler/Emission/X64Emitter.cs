@@ -86,16 +86,18 @@ internal sealed partial class X64Emitter : IDisposable
     /// <summary>Resolves every branch and returns the code, which stays valid until <see cref="Dispose"/>.</summary>
     public ReadOnlySpan<byte> Finish()
     {
-        for (var i = 0; i < _fixups.Count; i++)
+        // One pass over every branch of the program: spans, not the lists' checked indexers.
+        var labels = _labels.AsSpan();
+        var code = _buffer.AsSpan(0, _position);
+        foreach (var (at, label) in _fixups.AsSpan())
         {
-            var (at, label) = _fixups[i];
-            var target = _labels[label];
+            var target = labels[label];
             if (target < 0)
             {
                 throw new JitException($"a branch at code offset {at} targets label {label}, which was never bound");
             }
 
-            BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(at, 4), target - (at + 4));
+            BinaryPrimitives.WriteInt32LittleEndian(code[at..], target - (at + 4));
         }
 
         return _buffer.AsSpan(0, _position);
