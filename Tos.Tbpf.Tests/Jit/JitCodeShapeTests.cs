@@ -292,6 +292,24 @@ public sealed class JitCodeShapeTests
         Assert.That(() => new JitOptions { LayoutShift = shift }, Throws.InstanceOf<ArgumentOutOfRangeException>());
 
     [Test]
+    public void Every_syscall_calls_the_programs_one_shim_routine()
+    {
+        var syscalls = new Syscalls.SyscallRegistry().Register("count", (_, r1, _, _, _, _) => r1 + 1);
+        var source = "mov r1, 0\nsyscall count\nmov r1, r0\nsyscall count\nmov r1, r0\nsyscall count\nexit";
+        var program = Vm.Load(Executable.FromAssembly(source, Profile.Tbpf, syscalls));
+        using var compiled = JitProgram.Compile(program, new JitOptions(BlindConstants: false, NopInsertion: false));
+        var code = Decode(compiled);
+        var shimCalls = code.Where(i => i.Mnemonic == Mnemonic.Call && i.Op0Kind == OpKind.Memory).ToList();
+        var routineCalls = code.Where(i => i.Mnemonic == Mnemonic.Call && i.Op0Kind == OpKind.NearBranch64).ToList();
+        Assert.That(shimCalls, Has.Count.EqualTo(1), "the shim is called from one place");
+        Assert.That(routineCalls, Has.Count.EqualTo(3));
+        Assert.That(routineCalls.Select(c => c.NearBranchTarget).Distinct().Count(), Is.EqualTo(1));
+        Assert.That(routineCalls[0].NearBranchTarget, Is.LessThan(shimCalls[0].IP), "the routine holds the shim call");
+        // And the three calls count, 0 + 1 + 1 + 1, on every engine.
+        Assert.That(Support.AllEngines.Describe(source, Profile.Tbpf, 1000, syscalls), Does.StartWith("Ok 0x3,"));
+    }
+
+    [Test]
     public void Code_is_mapped_read_execute_and_never_writable()
     {
         using var compiled = JitProgram.Compile(Program());
