@@ -99,9 +99,10 @@ internal sealed class BasicBlocks : IDisposable
         // Without calls only the cap on a chain's units can split chains, and most programs have no chain near it: the
         // count finds the longest, and only when one is over the cap are chains limited and counted again (a pass over the
         // code saved, a tenth of this class's time on a large program).
-        if (CountUnitsAndPlaceRefunds(code, entries) > MaxChainUnits && !hasCallx && callTargets.Count == 0)
+        if (CountUnitsAndPlaceRefunds(code, entries) > MaxChainUnits && !hasCallx && callTargets.Count == 0
+            && LimitChains(code, inCallee: []))
         {
-            LimitChains(code, inCallee: []);
+            // (A chain over the cap that is one long block, straight-line code, cannot be split: nothing to recount.)
             Array.Clear(EntryCharge, 0, length);
             Array.Clear(_refundWhenTaken, 0, length);
             CountUnitsAndPlaceRefunds(code, entries);
@@ -223,17 +224,20 @@ internal sealed class BasicBlocks : IDisposable
 
     /// <summary>
     /// Makes every block that may run in a callee's frame (<paramref name="inCallee"/>; all of them when null, none when
-    /// empty) charge for itself, and starts a new chain where one would pass <see cref="MaxChainUnits"/>.
+    /// empty) charge for itself, and starts a new chain where one would pass <see cref="MaxChainUnits"/>. Returns whether
+    /// any block was made to charge.
     /// </summary>
-    private void LimitChains(Instruction[] code, bool[]? inCallee)
+    private bool LimitChains(Instruction[] code, bool[]? inCallee)
     {
         long chainUnits = 0;
+        var changed = false;
         for (var pc = 0; pc < code.Length; pc = Next(code, pc))
         {
             if (IsLeader[pc] && !Charges[pc]
                 && (inCallee is null || (inCallee.Length > 0 && inCallee[pc]) || chainUnits + BlockUnits(code, pc) > MaxChainUnits))
             {
                 Charges[pc] = true;
+                changed = true;
             }
 
             if (Charges[pc])
@@ -243,6 +247,8 @@ internal sealed class BasicBlocks : IDisposable
 
             chainUnits++;
         }
+
+        return changed;
     }
 
     // The units of the block starting at the leader pc.
