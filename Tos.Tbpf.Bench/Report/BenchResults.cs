@@ -14,6 +14,24 @@ public sealed class BenchResults
     /// <summary>Median seconds per run of each canonical workload compiled from C with gcc -O2.</summary>
     public Dictionary<string, double> NativeSeconds { get; init; } = [];
 
+    /// <summary>The quick sampler's time of one JIT variant over another on one workload, as the median of the rounds'
+    /// ratios (<see cref="Report.Sampler.PairedRatio"/>), keyed by <see cref="PairKey"/>; the costs of metering and
+    /// hardening are read from these when present, else from the ratio of the two medians (BenchmarkDotNet).</summary>
+    public Dictionary<string, double> PairedRatios { get; init; } = [];
+
+    /// <summary>The variant pairs whose ratios the report reads: metering, hardening, both.</summary>
+    public static readonly (string Variant, string Baseline)[] CostPairs =
+    [
+        (EngineVariant.JitUnhardened, EngineVariant.JitPlain), (EngineVariant.Jit, EngineVariant.JitUnhardened), (EngineVariant.Jit, EngineVariant.JitPlain),
+    ];
+
+    public static string PairKey(string workload, string variant, string baseline) => $"{workload}/{variant}/{baseline}";
+
+    /// <summary>How many times <paramref name="baseline"/>'s time <paramref name="variant"/> takes on
+    /// <paramref name="workload"/>: the paired ratio when the run measured one, else the ratio of the medians.</summary>
+    public double? Ratio(string workload, string variant, string baseline) =>
+        PairedRatios.TryGetValue(PairKey(workload, variant, baseline), out var paired) ? paired : Seconds(workload, variant) / Seconds(workload, baseline);
+
     public List<CompileRow> Compile { get; init; } = [];
 
     /// <summary>Compiling a 1 MiB program of each instruction mix (<see cref="CompileMix"/>).</summary>

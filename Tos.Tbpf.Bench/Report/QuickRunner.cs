@@ -62,7 +62,9 @@ public static class QuickRunner
         }
 
         progress($"timing {cases.Count} execution cases");
-        var medians = Sampler.MedianSeconds(cases, WarmupRounds, Rounds, MinimumSample, progress);
+        var samples = Sampler.Samples(cases, WarmupRounds, Rounds, MinimumSample, progress);
+        var medians = samples.ToDictionary(x => x.Key, x => Sampler.Median(x.Value));
+        var pairedRatios = PairedRatios(samples, rows.Select(r => r.Workload).Distinct());
         execution.AddRange(rows.Select(r => new ExecutionRow(r.Workload, r.Variant, r.Instructions, medians[r.Id] / r.Runs)));
         foreach (var workload in Workload.All.Where(_ => native is not null))
         {
@@ -80,8 +82,27 @@ public static class QuickRunner
         return new BenchResults
         {
             Machine = MachineInfo.Current(NativeWorkloads.CompilerVersion), Mode = "quick", Execution = execution,
-            NativeSeconds = nativeSeconds, Compile = compile, CompileMixes = compileMixes, CompileWorkloads = compileWorkloads, Host = host, Blocks = blocks, Failures = failures,
+            NativeSeconds = nativeSeconds, PairedRatios = pairedRatios, Compile = compile, CompileMixes = compileMixes, CompileWorkloads = compileWorkloads, Host = host, Blocks = blocks, Failures = failures,
         };
+    }
+
+    /// <summary>The JIT variants' costs against each other (see <see cref="BenchResults.PairedRatios"/>), from the rounds'
+    /// samples.</summary>
+    private static Dictionary<string, double> PairedRatios(Dictionary<string, List<double>> samples, IEnumerable<string> workloads)
+    {
+        var ratios = new Dictionary<string, double>();
+        foreach (var workload in workloads)
+        {
+            foreach (var (variant, baseline) in BenchResults.CostPairs)
+            {
+                if (samples.TryGetValue($"{workload}/{variant}", out var numerator) && samples.TryGetValue($"{workload}/{baseline}", out var denominator))
+                {
+                    ratios[BenchResults.PairKey(workload, variant, baseline)] = Sampler.PairedRatio(numerator, denominator);
+                }
+            }
+        }
+
+        return ratios;
     }
 
     private static NativeWorkloads CheckedNative()

@@ -42,7 +42,7 @@ public static class ReportBuilder
         document.Paragraph(results.Mode == "full"
             ? "BenchmarkDotNet (`dotnet cake --target=Bench`): each figure is the median of BenchmarkDotNet's iterations after its warm-up."
             : "The quick sampler (`dotnet cake --target=BenchQuick`): every case is calibrated to samples of at least 20 ms, warmed up, then timed in 11 interleaved rounds; each figure is the median sample. `dotnet cake --target=Bench` measures the same fixtures with BenchmarkDotNet.");
-        document.Paragraph($"Before it is timed, every case is checked: r0, the exact compute units on metered engines (the bench README's counts; for contracts the interpreter's), and for contracts the logged output against .NET's SHA-256 and Array.Sort. A failed check fails the run. The canonical workloads run under the rfc9669 profile as the bench README asks, the contracts under tbpf. For contracts, instructions are compute units (instructions plus syscall charges). Every JIT figure is the mean over {ExecutionFixture.JitPlacements} code placements (the program's code moved by {string.Join(", ", EngineVariant.LayoutShifts)} bytes, run in turn): on this project's test host the same collatz code ran in 36 to 50 ms depending on the placement alone, which is more than the costs compared here, so one placement per variant would measure where the code landed. Metering cost is the JIT without hardening vs the JIT with neither; hardening cost is the default JIT vs the JIT without hardening (both metered, as a node runs contracts); both is the default JIT vs neither.");
+        document.Paragraph($"Before it is timed, every case is checked: r0, the exact compute units on metered engines (the bench README's counts; for contracts the interpreter's), and for contracts the logged output against .NET's SHA-256 and Array.Sort. A failed check fails the run. The canonical workloads run under the rfc9669 profile as the bench README asks, the contracts under tbpf. For contracts, instructions are compute units (instructions plus syscall charges). Every JIT figure is the mean over {ExecutionFixture.JitPlacements} code placements (the program's code moved by {string.Join(", ", EngineVariant.LayoutShifts)} bytes, run in turn): on this project's test host the same collatz code ran in 36 to 50 ms depending on the placement alone, which is more than the costs compared here, so one placement per variant would measure where the code landed. Metering cost is the JIT without hardening vs the JIT with neither; hardening cost is the default JIT vs the JIT without hardening (both metered, as a node runs contracts); both is the default JIT vs neither.{(results.PairedRatios.Count > 0 ? " Each cost is the median over the rounds of the two variants' ratio within a round (they ran back to back), so that a slow stretch of the machine spanning some rounds cancels out; the throughput tables are each case's median." : "")}");
         return document;
     }
 
@@ -255,14 +255,14 @@ public static class ReportBuilder
 
     /// <summary>How much slower <paramref name="variant"/> is than the JIT with metering and hardening off.</summary>
     public static double? Cost(BenchResults results, string workload, string variant) =>
-        results.Seconds(workload, variant) / results.Seconds(workload, EngineVariant.JitPlain) - 1;
+        results.Ratio(workload, variant, EngineVariant.JitPlain) - 1;
 
     /// <summary>Metering alone: the JIT without hardening vs the JIT with neither (as issue #10 measures it).</summary>
     public static double? MeteringCost(BenchResults results, string workload) => Cost(results, workload, EngineVariant.JitUnhardened);
 
     /// <summary>Hardening alone: the default JIT vs the JIT without hardening, both metered, as a node runs it.</summary>
     public static double? HardeningCost(BenchResults results, string workload) =>
-        results.Seconds(workload, EngineVariant.Jit) / results.Seconds(workload, EngineVariant.JitUnhardened) - 1;
+        results.Ratio(workload, EngineVariant.Jit, EngineVariant.JitUnhardened) - 1;
 
     private static double? BlockSpeedup(BenchResults results, BlockRow row) =>
         row.TransactionsPerSecond / results.Blocks.FirstOrDefault(b => b.Workload == row.Workload && b.Threads == 1)?.TransactionsPerSecond;

@@ -15,6 +15,11 @@ public static class Sampler
 
     /// <summary>The median seconds per operation of each case, by id.</summary>
     public static Dictionary<string, double> MedianSeconds(IReadOnlyList<Case> cases, int warmupRounds, int rounds,
+        TimeSpan minimumSample, Action<string>? progress = null) =>
+        Samples(cases, warmupRounds, rounds, minimumSample, progress).ToDictionary(x => x.Key, x => Median(x.Value));
+
+    /// <summary>The seconds per operation of each case in every timed round, in round order, by id.</summary>
+    public static Dictionary<string, List<double>> Samples(IReadOnlyList<Case> cases, int warmupRounds, int rounds,
         TimeSpan minimumSample, Action<string>? progress = null)
     {
         var operationsPerSample = cases.Select(c => Calibrate(c.Operation, minimumSample)).ToArray();
@@ -32,7 +37,20 @@ public static class Sampler
             }
         }
 
-        return cases.Select((c, i) => (c.Id, Median: Median(samples[i]))).ToDictionary(x => x.Id, x => x.Median);
+        return cases.Select((c, i) => (c.Id, Samples: samples[i])).ToDictionary(x => x.Id, x => x.Samples);
+    }
+
+    /// <summary>The median over rounds of <paramref name="numerator"/>'s sample divided by <paramref name="denominator"/>'s
+    /// in the same round: the two ran back to back, so a slow stretch of the machine that spans a round cancels out, where
+    /// it may not between the two medians.</summary>
+    public static double PairedRatio(IReadOnlyList<double> numerator, IReadOnlyList<double> denominator)
+    {
+        if (numerator.Count != denominator.Count)
+        {
+            throw new ArgumentException("the samples are not of the same rounds");
+        }
+
+        return Median(numerator.Select((n, i) => n / denominator[i]).ToArray());
     }
 
     /// <summary>Bytes this thread allocates per operation, over <paramref name="operations"/> operations after one

@@ -77,6 +77,30 @@ public sealed class BenchReportTests
         Assert.That(Sampler.Median(samples), Is.EqualTo(median));
 
     [Test]
+    public void A_paired_ratio_is_the_median_of_the_rounds_ratios()
+    {
+        // Rounds 2 and 3 ran in a slow stretch for both: the rounds' ratios are 1.1, 1.1, 1.1, 1.5 (median 1.1), where the
+        // medians' ratio is 4.4 / 2.2 = 2.
+        double[] variant = [1.1, 4.4, 8.8, 1.5], baseline = [1.0, 4.0, 8.0, 1.0];
+        Assert.That(Sampler.PairedRatio(variant, baseline), Is.EqualTo(1.1).Within(1e-9));
+        Assert.That(() => Sampler.PairedRatio(variant, baseline[..3]), Throws.ArgumentException);
+    }
+
+    [Test]
+    public void Costs_read_the_paired_ratio_when_the_run_has_one()
+    {
+        var results = Sample();
+        var paired = new BenchResults
+        {
+            Machine = results.Machine, Mode = results.Mode, Execution = results.Execution, NativeSeconds = results.NativeSeconds,
+            PairedRatios = { [BenchResults.PairKey("alu64_loop", EngineVariant.JitUnhardened, EngineVariant.JitPlain)] = 1.02 },
+        };
+        Assert.That(ReportBuilder.MeteringCost(paired, "alu64_loop"), Is.EqualTo(0.02).Within(1e-9));
+        // No paired ratio for hardening: the medians' ratio, as from BenchmarkDotNet.
+        Assert.That(ReportBuilder.HardeningCost(paired, "alu64_loop"), Is.EqualTo(0.1 / 0.084 - 1).Within(1e-9));
+    }
+
+    [Test]
     public void Figures_and_target_marks_follow_from_the_measurements()
     {
         var results = Sample();
