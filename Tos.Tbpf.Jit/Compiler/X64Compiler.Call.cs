@@ -156,36 +156,43 @@ internal sealed partial class X64Compiler
             return;
         }
 
-        // The sequence depends only on the register and the profile's frame limits: captured once, then copied. Its
-        // three failures share one out-of-line group (EmitCallxFailures).
-        var (outside, invalid, depth) = (_a.CreateLabel(), _a.CreateLabel(), _a.CreateLabel());
-        _callxFailures.Add(new CallxFailure(outside, invalid, depth, pc, register));
-        var budget = _options.Metering ? Defer(new(default, SlowPath.CallxBudget)) : depth;
+        // The call site records its pc and calls the program's routine for this register and profile (EmitCallxRoutines),
+        // which checks, pushes the frame, charges and calls: some twenty bytes per site, where copying the whole sequence
+        // and its failures was over two hundred (a 1 MiB program of callx made 27 MiB of code).
         var key = new CallxKey(register, _options.Metering, _profile.MaxCallFrames, _profile.FrameStride, _profile.CallxEntersAnySlot);
-        _a.Emit(CallxSequences.GetOrAdd(key, CaptureCallx), [outside, invalid, depth, budget]);
+        LoadImmediate32(eax, pc);
+        _a.mov(__dword_ptr[Context + JitContext.PcOffset], eax);
+        _callxRoutines ??= [];
+        if (!_callxRoutines.TryGetValue(key, out var routine))
+        {
+            _callxRoutines[key] = routine = _a.CreateLabel();
+        }
+
+        _a.call(routine);
     }
 
-    /// <summary>The entries of one callx's failure group: the target outside the text, not an instruction start, too deep.</summary>
-    private readonly record struct CallxFailure(CodeLabel Outside, CodeLabel Invalid, CodeLabel Depth, int Pc, byte Register);
-
-    private readonly PooledList<CallxFailure> _callxFailures = new();
+    /// <summary>The callx routines the program calls, by what their sequence depends on.</summary>
+    private Dictionary<CallxKey, CodeLabel>? _callxRoutines;
 
     /// <summary>
-    /// The failures of every callx, each group out of line: the two that name the target record it as the fault address,
-    /// each puts its status in eax, and one blinded load of the pc serves the three (it was three, a third of compiling a
-    /// program of callx).
+    /// The callx routines, each followed out of line by its failures: outside the text and not an instruction start
+    /// record the target as the fault address, each puts its status in eax, and all leave with the calling site's pc,
+    /// which the site stored in the context; a target block that does not fit the budget hands over at the target (a
+    /// slow path). Emitted before the slow paths, which include those hand-overs.
     /// </summary>
-    private void EmitCallxFailures()
+    private void EmitCallxRoutines()
     {
-        using var failures = _callxFailures;
-        for (var i = 0; i < failures.Count; i++)
+        foreach (var (key, routine) in _callxRoutines ?? [])
         {
-            var failure = failures[i];
-            var loadPc = _a.CreateLabel();
-            _a.Bind(failure.Outside);
-            _a.Emit(CallxFailureSequences[failure.Register] ??= CaptureCallxFailures(failure.Register), [failure.Invalid, failure.Depth, loadPc]);
-            _a.Bind(loadPc);
-            EmitExitStub(failure.Pc, StatusInEaxAnchor());
+            var (outside, invalid, depth, leave) = (_a.CreateLabel(), _a.CreateLabel(), _a.CreateLabel(), _a.CreateLabel());
+            var budget = key.Metering ? Defer(new(default, SlowPath.CallxBudget)) : depth;
+            _a.Bind(routine);
+            _a.Emit(CallxSequences.GetOrAdd(key, CaptureCallx), [outside, invalid, depth, budget]);
+            _a.Bind(outside);
+            _a.Emit(CallxFailureSequences[key.Register] ??= CaptureCallxFailures(key.Register), [invalid, depth, leave]);
+            _a.Bind(leave);
+            _a.mov(edx, __dword_ptr[Context + JitContext.PcOffset]);
+            _a.jmp(StatusInEaxAnchor());
         }
     }
 
@@ -212,15 +219,18 @@ internal sealed partial class X64Compiler
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<CallxKey, Macro> CallxSequences = new();
 
     /// <summary>
-    /// callx to a code address: check the target is an aligned slot of the text whose code callx may enter (labels:
-    /// 0 = outside the text, 1 = not an instruction start), push a frame (2 = too deep), charge the target's block from
-    /// its pc to its end when metering (3 = does not fit), call, pop. As sbpf does it (<see cref="Profile.CallxEntersAnySlot"/>)
-    /// the depth is checked first and a target between slots runs the slot it falls in; every slot has code to enter.
+    /// The callx routine (called, so its return address is on the stack): to a code address, check the target is an
+    /// aligned slot of the text whose code callx may enter (labels: 0 = outside the text, 1 = not an instruction start),
+    /// push a frame (2 = too deep), charge the target's block from its pc to its end when metering (3 = does not fit),
+    /// call, pop, return. Eight bytes of padding under the frame keep the callee's stack aligned as a local call's. As
+    /// sbpf does it (<see cref="Profile.CallxEntersAnySlot"/>) the depth is checked first and a target between slots runs
+    /// the slot it falls in; every slot has code to enter.
     /// </summary>
     private static Macro CaptureCallx(CallxKey key) =>
         X64Emitter.Capture(4, (a, labels) =>
         {
             var target = R64[key.Register];
+            a.sub(rsp, 8);
             if (key.EntersAnySlot)
             {
                 a.cmp(Field(JitContext.DepthOffset), key.Frames - 1);
@@ -256,5 +266,7 @@ internal sealed partial class X64Compiler
 
             a.call(rdx);
             EmitPopFrame(a);
+            a.add(rsp, 8);
+            a.ret();
         });
 }

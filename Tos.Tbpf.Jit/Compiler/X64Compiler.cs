@@ -35,7 +35,7 @@ internal readonly record struct CodeSurvey(long ExpectedSize, bool HasCallx, boo
 internal sealed partial class X64Compiler
 {
     /// <summary>An upper bound on the bytes one eBPF instruction compiles to, with its slow-path stubs and no-ops
-    /// (checked after assembly). The largest, a metered callx, takes about 210.</summary>
+    /// (checked after assembly). The largest take well under half of it (a guarded signed division, a checked atomic).</summary>
     public const int MaxBytesPerInstruction = 320;
 
     /// <summary>The largest code the JIT emits.</summary>
@@ -192,7 +192,7 @@ internal sealed partial class X64Compiler
             // copy of the whole buffer (a fortieth of compiling a program of syscalls), one long by a lot only address space.
             facts[(int)op] = row.Kind switch
             {
-                InstructionKind.Callx => 232,
+                InstructionKind.Callx => 32,
                 InstructionKind.Call => 160,
                 InstructionKind.CallLocal => 96,
                 InstructionKind.Load or InstructionKind.Store => 56 | SurveyFacts.Access,
@@ -264,9 +264,9 @@ internal sealed partial class X64Compiler
         }
 
         // Counted loops' unchecked copies and the slow paths after the body; the shared anchors come last, once per program.
+        EmitCallxRoutines();
         EmitFastLoops();
         EmitSlowPaths();
-        EmitCallxFailures();
         EmitAnchors();
         var code = _a.Finish();
         if (code.Length > bound)

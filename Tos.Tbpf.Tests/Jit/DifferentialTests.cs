@@ -155,5 +155,8 @@ public sealed class DifferentialTests
         });
         var asm = "mov r6, 3\ncall f\nexit\nf:\njeq r6, 0, base\nsub r6, 1\ncall f\nexit\nbase:\nmov r1, 3\nmov r2, 4\nsyscall vector_sum\nexit";
         Assert.That(AllEngines.Describe(asm, Profile.Tbpf, 1000, syscalls), Does.StartWith("Ok 0x19"));
+        // Through callx (the JIT's callx routine pads its frame to keep the same alignment), then a local call.
+        var viaCallx = "lddw r2, 0x100000020\ncallx r2\nexit\ncall g\nexit\ng:\nmov r1, 3\nmov r2, 4\nsyscall vector_sum\nexit";
+        Assert.That(AllEngines.Describe(viaCallx, Profile.Tbpf, 1000, syscalls), Does.StartWith("Ok 0x19"));
     }
 }
