@@ -184,15 +184,45 @@ internal sealed partial class X64Compiler
 
         if (units < 0)
         {
-            _a.sub(Meter, units);
+            // A refund larger than the block: the meter only grows. Split like a charge when its value needs blinding.
+            var part = NeedsBlinding(units) ? -ChargePart(-units) : units;
+            _a.sub(Meter, part);
+            if (part != units)
+            {
+                _a.sub(Meter, units - part);
+            }
+
             return;
         }
 
         // The block's units are given back by the runtime (JitProgram.Finish), not here: one instruction less per block.
-        _a.Branching(units <= sbyte.MaxValue ? BranchingForm.ChargeByteThenJumpIfShort : BranchingForm.ChargeThenJumpIfShort, units, 0,
-            Stub(JitStatus.BudgetBoundary, pc));
+        EmitCharge(units, covered: false, Stub(JitStatus.BudgetBoundary, pc));
         _a.Bind(PastCharge(pc));
     }
+
+    /// <summary><c>sub r11, units</c> and a branch to <paramref name="target"/> when the meter did not cover them (or,
+    /// with <paramref name="covered"/>, when it did). A charge is as much the program's choice as a constant (a block of
+    /// 0xc3c3 instructions), so one that needs blinding is made in two random parts.</summary>
+    private void EmitCharge(int units, bool covered, CodeLabel target)
+    {
+        if (NeedsBlinding(units))
+        {
+            var part = ChargePart(units);
+            _a.Branching(covered ? BranchingForm.SplitChargeThenJumpIfCovered : BranchingForm.SplitChargeThenJumpIfShort, part, units - part, target);
+        }
+        else if (units <= sbyte.MaxValue)
+        {
+            _a.Branching(covered ? BranchingForm.ChargeByteThenJumpIfCovered : BranchingForm.ChargeByteThenJumpIfShort, units, 0, target);
+        }
+        else
+        {
+            _a.Branching(covered ? BranchingForm.ChargeThenJumpIfCovered : BranchingForm.ChargeThenJumpIfShort, units, 0, target);
+        }
+    }
+
+    /// <summary>A random part of a charge of <paramref name="units"/> (at least 2), in 1..units − 1: neither it nor the
+    /// rest equals the charge.</summary>
+    private int ChargePart(int units) => 1 + (int)(_random.NextBits() % (ulong)(units - 1));
 
     /// <summary>A no-op before about one instruction in <see cref="NopRate"/>: enough that the layout of a program's code
     /// cannot be predicted from its bytecode, rare enough to cost nothing measurable (sbpf inserts at 1 in 256). The gap

@@ -292,6 +292,37 @@ public sealed class JitCodeShapeTests
         Assert.That(() => new JitOptions { LayoutShift = shift }, Throws.InstanceOf<ArgumentOutOfRangeException>());
 
     [Test]
+    public void A_blocks_charge_is_blinded_like_a_constant()
+    {
+        // A block of 0x4142 instructions (then a jump back to it, so a jump makes its charge too; the jump's own block is
+        // charged apart, chains being capped): its length is the program's choice, and without blinding
+        // `sub r11, 0x4142` carries two chosen bytes.
+        const int units = 0x4142;
+        var source = "mov r0, 0\nmov r1, 2\nhead:\n" + string.Concat(Enumerable.Repeat("add r0, 1\n", units - 2))
+            + "sub r1, 1\njeq r1, 0, done\nja head\ndone:\nexit";
+        var program = Vm.Load(Executable.FromAssembly(source, Profile.Tbpf));
+        var pattern = BitConverter.GetBytes(units);
+        using (var plain = JitProgram.Compile(program, new JitOptions(BlindConstants: false, NopInsertion: false)))
+        {
+            Assert.That(plain.Code.ToArray().AsSpan().IndexOf(pattern) >= 0, Is.True, "without blinding the charge is there");
+        }
+
+        using (var blinded = JitProgram.Compile(program, new JitOptions(NopInsertion: false, Seed: 5)))
+        {
+            Assert.That(blinded.Code.ToArray().AsSpan().IndexOf(pattern), Is.EqualTo(-1), "with blinding it is not");
+        }
+
+        // The split charge checks the meter as the whole one did: the same outcome on every engine at budgets that end
+        // inside the first pass, just before and after the second pass's charge, and at the end.
+        var executable = Executable.FromAssembly(source, Profile.Tbpf);
+        var full = Support.AllEngines.Run(executable, [], ulong.MaxValue).Result.ComputeUnits;
+        foreach (var budget in new[] { 5UL, units + 1UL, units + 2UL, 2UL * units, full - 1, full })
+        {
+            Support.AllEngines.Run(executable, [], budget);
+        }
+    }
+
+    [Test]
     public void Every_syscall_calls_the_programs_one_shim_routine()
     {
         var syscalls = new Syscalls.SyscallRegistry().Register("count", (_, r1, _, _, _, _) => r1 + 1);

@@ -165,6 +165,8 @@ public sealed class X64EmitterTests
             (BranchingForm.ChargeThenJumpIfShort, [Code.Sub_rm64_imm32, Code.Jl_rel32_64], [first]),
             (BranchingForm.ChargeByteThenJumpIfCovered, [Code.Sub_rm64_imm8, Code.Jge_rel32_64], [small]),
             (BranchingForm.ChargeThenJumpIfCovered, [Code.Sub_rm64_imm32, Code.Jge_rel32_64], [first]),
+            (BranchingForm.SplitChargeThenJumpIfShort, [Code.Sub_rm64_imm32, Code.Sub_rm64_imm32, Code.Jl_rel32_64], [first, second]),
+            (BranchingForm.SplitChargeThenJumpIfCovered, [Code.Sub_rm64_imm32, Code.Sub_rm64_imm32, Code.Jge_rel32_64], [first, second]),
         };
         Assert.That(forms.Select(f => f.Form), Is.EquivalentTo(Enum.GetValues<BranchingForm>()), "every form is checked");
 

@@ -28,11 +28,17 @@ internal enum BranchingForm
     ChargeByteThenJumpIfCovered,
     /// <summary><c>sub r11, imm32; jge rel32</c>: the same for a larger charge.</summary>
     ChargeThenJumpIfCovered,
+    /// <summary><c>sub r11, imm32; sub r11, imm32; jl rel32</c>: a charge split in two parts that need not be blinded (a
+    /// block's length is the program's choice). With the meter at or above zero and both parts positive the first
+    /// subtraction cannot wrap, so the flags of the second say whether the meter covered the sum.</summary>
+    SplitChargeThenJumpIfShort,
+    /// <summary>The same with <c>jge</c>, for a jump that makes its target's charge.</summary>
+    SplitChargeThenJumpIfCovered,
 }
 
-/// <summary>A stub form's bytes (at most 16, zero-padded) and where its values (the first of
+/// <summary>A form's bytes (at most 24, zero-padded, in three words) and where its values (the first of
 /// <paramref name="Value0Size"/> bytes, the second of 4) and its branch's rel32 go.</summary>
-internal readonly record struct BranchingPattern(ulong Low, ulong High, int Length, int Value0At, int Value0Size, int Value1At)
+internal readonly record struct BranchingPattern(ulong Word0, ulong Word1, ulong Word2, int Length, int Value0At, int Value0Size, int Value1At)
 {
     /// <summary>The rel32 is the last four bytes.</summary>
     public int RelativeAt => Length - 4;
@@ -49,6 +55,10 @@ internal static class BranchingPatterns
         Build([Instruction.Create(Code.Sub_rm64_imm32, RegisterMap.Meter.Value, 0)], Code.Jl_rel32_64),
         Build([Instruction.Create(Code.Sub_rm64_imm8, RegisterMap.Meter.Value, 0)], Code.Jge_rel32_64, valueSize: 1),
         Build([Instruction.Create(Code.Sub_rm64_imm32, RegisterMap.Meter.Value, 0)], Code.Jge_rel32_64),
+        Build([Instruction.Create(Code.Sub_rm64_imm32, RegisterMap.Meter.Value, 0), Instruction.Create(Code.Sub_rm64_imm32, RegisterMap.Meter.Value, 0)],
+            Code.Jl_rel32_64),
+        Build([Instruction.Create(Code.Sub_rm64_imm32, RegisterMap.Meter.Value, 0), Instruction.Create(Code.Sub_rm64_imm32, RegisterMap.Meter.Value, 0)],
+            Code.Jge_rel32_64),
     ];
 
     public static BranchingPattern Get(BranchingForm form) => Patterns[(int)form];
@@ -67,9 +77,9 @@ internal static class BranchingPatterns
         }
 
         encoder.Encode(Instruction.CreateBranch(branch, 0), 0);
-        var bytes = new byte[16];
+        var bytes = new byte[24];
         writer.Bytes.CopyTo(bytes);
-        return new BranchingPattern(BitConverter.ToUInt64(bytes, 0), BitConverter.ToUInt64(bytes, 8), writer.Bytes.Count,
+        return new BranchingPattern(BitConverter.ToUInt64(bytes, 0), BitConverter.ToUInt64(bytes, 8), BitConverter.ToUInt64(bytes, 16), writer.Bytes.Count,
             valueEnds[0] - valueSize, valueSize, valueEnds.Count > 1 ? valueEnds[1] - 4 : -1);
     }
 
@@ -94,10 +104,11 @@ internal sealed partial class X64Emitter
         }
 
         var pattern = BranchingPatterns.Get(form);
-        // Reserve leaves at least Slack (32) bytes: the pattern is 16.
+        // Reserve leaves at least Slack (32) bytes: the pattern is 24.
         ref var at = ref Reserve();
-        Unsafe.WriteUnaligned(ref at, pattern.Low);
-        Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, 8), pattern.High);
+        Unsafe.WriteUnaligned(ref at, pattern.Word0);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, 8), pattern.Word1);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, 16), pattern.Word2);
         if (pattern.Value0Size == 1)
         {
             Unsafe.Add(ref at, pattern.Value0At) = (byte)value0;
