@@ -31,7 +31,13 @@ public sealed class CountedLoopTests
             .SetName("a step in a register, jlt (sieve_stack's marking loop)");
         yield return new TestCaseData("mov r0, 0\nmov r4, r1\nmov r5, 3\nloop:\nldxb r3, [r4+0]\nadd r0, r3\nadd r4, r5\njne r4, 9, loop\nexit")
             .SetName("a step in a register, jne");
+        yield return new TestCaseData(LongBody(253)).SetName("a body of 256 units (0x100: one byte of the guard's multiplier is the program's)");
     }
+
+    /// <summary>A counted loop of <paramref name="adds"/> + 3 units per iteration.</summary>
+    private static string LongBody(int adds) =>
+        "mov r0, 0\nmov r4, r1\nmov r5, r1\nadd r5, 32\nloop:\nldxdw r3, [r4+0]\n" + string.Concat(Enumerable.Repeat("add r0, 1\n", adds))
+        + "add r4, 8\njne r4, r5, loop\nexit";
 
     public static IEnumerable<TestCaseData> NotCounted()
     {
@@ -53,6 +59,8 @@ public sealed class CountedLoopTests
             .SetName("a step register the block changes");
         yield return new TestCaseData("mov r0, 0\nmov r4, r1\nloop:\nldxb r3, [r4+0]\nadd r4, 1\nadd r4, 1\njne r4, 8, loop\nexit")
             .SetName("two steps");
+        // The guard would multiply by 0x101 units, two bytes the program chose, which nothing blinds.
+        yield return new TestCaseData(LongBody(254)).SetName("a body of 257 units");
     }
 
     [TestCaseSource(nameof(Counted))]
