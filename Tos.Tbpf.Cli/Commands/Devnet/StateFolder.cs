@@ -49,18 +49,20 @@ internal static class StateFolder
             }
             catch (RocksDbException exception) when (IsLocked(exception))
             {
-                if (DateTime.UtcNow >= deadline)
-                {
-                    throw new CliFailure("StateError",
-                        $"the state folder '{path}' is in use by another process (waited {lockTimeoutSeconds:0.#} s)");
-                }
-
+                // Said at the first refusal, before the deadline is looked at: on a loaded machine the first attempt alone
+                // may outlast a short timeout, and the wait must still be announced.
                 if (!announced && !quiet)
                 {
                     Console.Error.WriteLine($"state: '{path}' is in use by another process; waiting up to {lockTimeoutSeconds:0.#} s");
                 }
 
                 announced = true;
+                if (DateTime.UtcNow >= deadline)
+                {
+                    throw new CliFailure("StateError",
+                        $"the state folder '{path}' is in use by another process (waited {lockTimeoutSeconds:0.#} s)");
+                }
+
                 Thread.Sleep(100);
             }
             catch (RocksDbException exception) when (IsNotWritable(exception.Message))
