@@ -218,6 +218,7 @@ internal sealed partial class X64Compiler
         {
             _a.nop();
         }
+
         List<int>? enterableTails = null;
         for (var pc = 0; pc < _code.Length; pc++)
         {
@@ -263,7 +264,8 @@ internal sealed partial class X64Compiler
             _a.jmp(Stub(JitStatus.LddwTailReached, tail));
         }
 
-        // Counted loops' unchecked copies and the slow paths after the body; the shared anchors come last, once per program.
+        // The callx routines, counted loops' unchecked copies and the slow paths after the body (the routines before the
+        // slow paths, as they defer some); the shared anchors come last, once per program.
         EmitCallxRoutines();
         EmitFastLoops();
         EmitSlowPaths();

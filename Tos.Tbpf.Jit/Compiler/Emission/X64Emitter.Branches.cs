@@ -24,20 +24,21 @@ internal static class BranchForms
         ];
         return codes.Select(code =>
         {
-            var writer = new ArrayWriter();
+            var writer = new ByteListWriter();
             Encoder.Create(64, writer).Encode(Instruction.CreateBranch(code, 0), 0);
             var bytes = new byte[8];
             writer.Bytes.CopyTo(bytes);
             return (BitConverter.ToUInt64(bytes), writer.Bytes.Count);
         }).ToArray();
     }
+}
 
-    private sealed class ArrayWriter : CodeWriter
-    {
-        public List<byte> Bytes { get; } = [];
+/// <summary>Collects what Iced encodes, for the forms encoded once per process (branches, branching forms).</summary>
+internal sealed class ByteListWriter : CodeWriter
+{
+    public List<byte> Bytes { get; } = [];
 
-        public override void WriteByte(byte value) => Bytes.Add(value);
-    }
+    public override void WriteByte(byte value) => Bytes.Add(value);
 }
 
 internal sealed partial class X64Emitter

@@ -46,48 +46,55 @@ internal readonly record struct BranchingPattern(ulong Word0, ulong Word1, ulong
 
 internal static class BranchingPatterns
 {
-    private static readonly BranchingPattern[] Patterns =
-    [
-        Build([Instruction.Create(Code.Mov_r32_imm32, Register.EDX, 0)]),
-        Build([Instruction.Create(Code.Mov_r32_imm32, Register.EDX, 0), Instruction.Create(Code.Xor_rm32_imm32, Register.EDX, 0)]),
-        Build([Instruction.Create(Code.Add_rm64_imm32, RegisterMap.Meter.Value, 0)]),
-        Build([Instruction.Create(Code.Sub_rm64_imm8, RegisterMap.Meter.Value, 0)], Code.Jl_rel32_64, valueSize: 1),
-        Build([Instruction.Create(Code.Sub_rm64_imm32, RegisterMap.Meter.Value, 0)], Code.Jl_rel32_64),
-        Build([Instruction.Create(Code.Sub_rm64_imm8, RegisterMap.Meter.Value, 0)], Code.Jge_rel32_64, valueSize: 1),
-        Build([Instruction.Create(Code.Sub_rm64_imm32, RegisterMap.Meter.Value, 0)], Code.Jge_rel32_64),
-        Build([Instruction.Create(Code.Sub_rm64_imm32, RegisterMap.Meter.Value, 0), Instruction.Create(Code.Sub_rm64_imm32, RegisterMap.Meter.Value, 0)],
-            Code.Jl_rel32_64),
-        Build([Instruction.Create(Code.Sub_rm64_imm32, RegisterMap.Meter.Value, 0), Instruction.Create(Code.Sub_rm64_imm32, RegisterMap.Meter.Value, 0)],
-            Code.Jge_rel32_64),
-    ];
+    private static readonly BranchingPattern[] Patterns = Enum.GetValues<BranchingForm>().Select(Build).ToArray();
 
     public static BranchingPattern Get(BranchingForm form) => Patterns[(int)form];
 
-    /// <summary>Encodes <paramref name="loads"/> (each ending in its immediate, the first of <paramref name="valueSize"/>
-    /// bytes, any second of 4) and a rel32 <paramref name="branch"/>.</summary>
-    private static BranchingPattern Build(Instruction[] loads, Code branch = Code.Jmp_rel32_64, int valueSize = 4)
+    private static BranchingPattern Build(BranchingForm form)
     {
-        var writer = new ByteWriter();
+        var meter = RegisterMap.Meter.Value;
+        return form switch
+        {
+            BranchingForm.MoveEdxThenJump => Encode(Code.Jmp_rel32_64, Instruction.Create(Code.Mov_r32_imm32, Register.EDX, 0)),
+            BranchingForm.MoveXorEdxThenJump => Encode(Code.Jmp_rel32_64,
+                Instruction.Create(Code.Mov_r32_imm32, Register.EDX, 0), Instruction.Create(Code.Xor_rm32_imm32, Register.EDX, 0)),
+            BranchingForm.AddMeterThenJump => Encode(Code.Jmp_rel32_64, Instruction.Create(Code.Add_rm64_imm32, meter, 0)),
+            BranchingForm.ChargeByteThenJumpIfShort => Encode(Code.Jl_rel32_64, Instruction.Create(Code.Sub_rm64_imm8, meter, 0)),
+            BranchingForm.ChargeThenJumpIfShort => Encode(Code.Jl_rel32_64, Instruction.Create(Code.Sub_rm64_imm32, meter, 0)),
+            BranchingForm.ChargeByteThenJumpIfCovered => Encode(Code.Jge_rel32_64, Instruction.Create(Code.Sub_rm64_imm8, meter, 0)),
+            BranchingForm.ChargeThenJumpIfCovered => Encode(Code.Jge_rel32_64, Instruction.Create(Code.Sub_rm64_imm32, meter, 0)),
+            BranchingForm.SplitChargeThenJumpIfShort => Encode(Code.Jl_rel32_64,
+                Instruction.Create(Code.Sub_rm64_imm32, meter, 0), Instruction.Create(Code.Sub_rm64_imm32, meter, 0)),
+            BranchingForm.SplitChargeThenJumpIfCovered => Encode(Code.Jge_rel32_64,
+                Instruction.Create(Code.Sub_rm64_imm32, meter, 0), Instruction.Create(Code.Sub_rm64_imm32, meter, 0)),
+            _ => throw new ArgumentOutOfRangeException(nameof(form), form, null),
+        };
+    }
+
+    /// <summary>Encodes <paramref name="loads"/> (one immediate each; Iced says where) and a rel32 <paramref name="branch"/>.</summary>
+    private static BranchingPattern Encode(Code branch, params Instruction[] loads)
+    {
+        var writer = new ByteListWriter();
         var encoder = Encoder.Create(64, writer);
-        var valueEnds = new List<int>();
+        var values = new List<(int At, int Size)>();
         foreach (var load in loads)
         {
+            var start = writer.Bytes.Count;
             encoder.Encode(load, 0);
-            valueEnds.Add(writer.Bytes.Count);
+            var offsets = encoder.GetConstantOffsets();
+            values.Add((start + offsets.ImmediateOffset, offsets.ImmediateSize));
         }
 
         encoder.Encode(Instruction.CreateBranch(branch, 0), 0);
+        if (writer.Bytes.Count > 24 || (values.Count > 1 && values[1].Size != 4))
+        {
+            throw new JitException($"the branching form of {branch} does not fit its pattern");
+        }
+
         var bytes = new byte[24];
         writer.Bytes.CopyTo(bytes);
-        return new BranchingPattern(BitConverter.ToUInt64(bytes, 0), BitConverter.ToUInt64(bytes, 8), BitConverter.ToUInt64(bytes, 16), writer.Bytes.Count,
-            valueEnds[0] - valueSize, valueSize, valueEnds.Count > 1 ? valueEnds[1] - 4 : -1);
-    }
-
-    private sealed class ByteWriter : CodeWriter
-    {
-        public List<byte> Bytes { get; } = [];
-
-        public override void WriteByte(byte value) => Bytes.Add(value);
+        return new BranchingPattern(BitConverter.ToUInt64(bytes, 0), BitConverter.ToUInt64(bytes, 8), BitConverter.ToUInt64(bytes, 16),
+            writer.Bytes.Count, values[0].At, values[0].Size, values.Count > 1 ? values[1].At : -1);
     }
 }
 
@@ -100,7 +107,7 @@ internal sealed partial class X64Emitter
     {
         if (!target.IsValid)
         {
-            throw new JitException("a stub jumps to no label");
+            throw new JitException("a branching form jumps to no label");
         }
 
         var pattern = BranchingPatterns.Get(form);
