@@ -15,7 +15,7 @@ namespace Tos.Tbpf.Fuzzing;
 public sealed class InFlightInput : IDisposable
 {
     private const int Header = 8;
-    private const string Prefix = InFlightRecord.Prefix + "elf-";
+    private const string Prefix = InFlightRecord.Prefix + InFlightRecord.ElfKind;
     private readonly MemoryMappedFile _map;
     private readonly MemoryMappedViewAccessor _view;
 
@@ -42,7 +42,7 @@ public sealed class InFlightInput : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
         Directory.CreateDirectory(folder);
-        var path = System.IO.Path.Combine(folder, InFlightRecord.Name("elf-", processId, job));
+        var path = System.IO.Path.Combine(folder, InFlightRecord.Name(InFlightRecord.ElfKind, processId, job));
         var map = MemoryMappedFile.CreateFromFile(path, FileMode.Create, null, Header + capacity, MemoryMappedFileAccess.ReadWrite);
         return new InFlightInput(path, capacity, map, map.CreateViewAccessor(0, Header + capacity));
     }

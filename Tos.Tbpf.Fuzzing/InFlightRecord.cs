@@ -14,6 +14,9 @@ public sealed class InFlightRecord : IDisposable
     /// <summary>How every in-flight file's name starts (a dot: it is no finding while its worker lives).</summary>
     internal const string Prefix = ".inflight-";
 
+    /// <summary>The kind in the name of an ELF session's records (<see cref="InFlightInput"/>).</summary>
+    internal const string ElfKind = "elf-";
+
     /// <summary>How a left-over record is renamed by the next session (see <see cref="KeepLeftOvers"/>).</summary>
     internal const string KeptPrefix = "died-";
 
@@ -106,9 +109,9 @@ public sealed class InFlightRecord : IDisposable
     internal static int? ProcessOf(string name)
     {
         var rest = name.AsSpan(Prefix.Length);
-        if (rest.StartsWith("elf-"))
+        if (rest.StartsWith(ElfKind))
         {
-            rest = rest["elf-".Length..];
+            rest = rest[ElfKind.Length..];
         }
 
         var dash = rest.IndexOf('-');
