@@ -159,20 +159,32 @@ internal sealed partial class X64Compiler
         // The call site records its pc and calls the program's routine for this register and profile (EmitCallxRoutines),
         // which checks, pushes the frame, charges and calls: some twenty bytes per site, where copying the whole sequence
         // and its failures was over two hundred (a 1 MiB program of callx made 27 MiB of code).
-        var key = new CallxKey(register, _options.Metering, _profile.MaxCallFrames, _profile.FrameStride, _profile.CallxEntersAnySlot);
-        LoadImmediate32(eax, pc);
-        _a.mov(__dword_ptr[Context + JitContext.PcOffset], eax);
-        _callxRoutines ??= [];
-        if (!_callxRoutines.TryGetValue(key, out var routine))
+        if (NeedsBlinding(pc))
         {
-            _callxRoutines[key] = routine = _a.CreateLabel();
+            LoadImmediate32(eax, pc);
+            _a.mov(__dword_ptr[Context + JitContext.PcOffset], eax);
+        }
+        else
+        {
+            _a.mov(__dword_ptr[Context + JitContext.PcOffset], pc);
+        }
+
+        ref var routine = ref _callxRoutines[register];
+        if (!routine.IsValid)
+        {
+            routine = _a.CreateLabel();
         }
 
         _a.call(routine);
     }
 
-    /// <summary>The callx routines the program calls, by what their sequence depends on.</summary>
-    private Dictionary<CallxKey, CodeLabel>? _callxRoutines;
+    /// <summary>The callx routines the program calls, by register (within one program the rest of what their sequence
+    /// depends on, <see cref="CallxKey"/>, is fixed): an array, as a dictionary lookup per site was a tenth of compiling a
+    /// program of callx.</summary>
+    private readonly CodeLabel[] _callxRoutines = new CodeLabel[11];
+
+    private CallxKey CallxKeyOf(int register) =>
+        new((byte)register, _options.Metering, _profile.MaxCallFrames, _profile.FrameStride, _profile.CallxEntersAnySlot);
 
     /// <summary>
     /// The callx routines, each followed out of line by its failures: outside the text and not an instruction start
@@ -182,8 +194,15 @@ internal sealed partial class X64Compiler
     /// </summary>
     private void EmitCallxRoutines()
     {
-        foreach (var (key, routine) in _callxRoutines ?? [])
+        for (var register = 0; register < _callxRoutines.Length; register++)
         {
+            var routine = _callxRoutines[register];
+            if (!routine.IsValid)
+            {
+                continue;
+            }
+
+            var key = CallxKeyOf(register);
             var (outside, invalid, depth, leave) = (_a.CreateLabel(), _a.CreateLabel(), _a.CreateLabel(), _a.CreateLabel());
             var budget = key.Metering ? Defer(new(default, SlowPath.CallxBudget)) : depth;
             _a.Bind(routine);
