@@ -25,4 +25,8 @@ public sealed record JitOptions(bool Metering = true, bool BlindConstants = true
 
     /// <summary>The largest <see cref="LayoutShift"/>: a cache line's worth covers every alignment that matters.</summary>
     internal const int MaxLayoutShift = 64;
+
+    /// <summary>For the tests only: whether windowed loads and stores are copied from whole-sequence templates (the
+    /// default) or emitted form by form, which must give the same code byte for byte.</summary>
+    internal bool AccessTemplates { get; init; } = true;
 }

@@ -313,17 +313,20 @@ internal sealed partial class X64Compiler
 
     /// <summary><c>rax = base + offset</c>. The offset is the program's: with blinding on it never appears as such in the
     /// code, only split into a random part and the rest (<c>lea rax, [base + (offset - key)]; add rax, key</c>).</summary>
-    private void EmitAddress(AssemblerRegister64 b, short offset)
+    private void EmitAddress(AssemblerRegister64 b, short offset) =>
+        EmitAddress(b, offset, NeedsBlinding(offset) ? OffsetKey(offset) : null);
+
+    /// <summary>The same with the blinding key drawn (<paramref name="key"/>), or none.</summary>
+    private void EmitAddress(AssemblerRegister64 b, short offset, int? key)
     {
-        if (!NeedsBlinding(offset))
+        if (key is not { } k)
         {
             _a.lea(rax, __[b + offset]);
             return;
         }
 
-        var key = OffsetKey(offset);
-        _a.lea(rax, __[b + (offset - key)]);
-        _a.add(rax, key);
+        _a.lea(rax, __[b + (offset - k)]);
+        _a.add(rax, k);
     }
 
     /// <summary>
@@ -370,6 +373,10 @@ internal sealed partial class X64Compiler
                 _a.add(rax, R64[10]);
                 at = ins.Offset;
             }
+        }
+        else if (TryEmitWindowedAccess(pc, ins, row))
+        {
+            return;
         }
         else
         {

@@ -36,9 +36,12 @@ internal sealed partial class X64Compiler
         CallxBudget,
     }
 
+    /// <summary>A slow path to emit. It is entered at <see cref="Label"/> or, when that is unset, by the one branch whose
+    /// rel32 field is at <see cref="BranchAt"/> (patched when the path is emitted: no label, no fixup); a path that resumes
+    /// goes back to <see cref="Resume"/> or, when that is unset, to code offset <see cref="ResumeAt"/>.</summary>
     private readonly record struct PendingSlowPath(CodeLabel Label, SlowPath Kind, JitStatus Status = default, int Pc = 0,
         byte Register = 0, CodeLabel Resume = default, CodeLabel Fault = default, CodeLabel Routine = default,
-        short Window = 0);
+        short Window = 0, int BranchAt = 0, int ResumeAt = 0);
 
     private readonly PooledList<PendingSlowPath> _slowPaths;
 
@@ -59,11 +62,22 @@ internal sealed partial class X64Compiler
         for (var i = 0; i < paths.Count; i++)
         {
             var path = paths[i];
-            _a.Bind(path.Label);
+            if (path.Label.IsValid)
+            {
+                _a.Bind(path.Label);
+            }
+            else
+            {
+                _a.PatchBranchHere(path.BranchAt);
+            }
+
             switch (path.Kind)
             {
-                case SlowPath.WindowMissOrFault:
+                case SlowPath.WindowMissOrFault when path.Resume.IsValid:
                     _a.Emit(WindowMissCall(path.Window, faultFollows: true), [path.Routine, path.Resume]);
+                    break;
+                case SlowPath.WindowMissOrFault:
+                    _a.Emit(WindowMissCall(path.Window, faultFollows: true), [path.Routine, default], knownSlot: 1, knownTarget: path.ResumeAt);
                     break;
                 case SlowPath.ExitAtRegister:
                     _a.mov(Field(JitContext.FaultAddressOffset), R64[path.Register]);

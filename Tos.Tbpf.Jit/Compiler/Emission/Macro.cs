@@ -59,8 +59,10 @@ internal sealed partial class X64Emitter
         return new Macro(scratch._buffer.AsSpan(0, scratch._position).ToArray(), [.. bindings], [.. fixups]);
     }
 
-    /// <summary>Copies <paramref name="macro"/> here, its external labels being <paramref name="labels"/>.</summary>
-    public void Emit(Macro macro, ReadOnlySpan<CodeLabel> labels)
+    /// <summary>Copies <paramref name="macro"/> here, its external labels being <paramref name="labels"/>; with
+    /// <paramref name="knownSlot"/>, branches to that slot go to code offset <paramref name="knownTarget"/>, already
+    /// emitted (no label: a stub resuming where its access left off).</summary>
+    public void Emit(Macro macro, ReadOnlySpan<CodeLabel> labels, int knownSlot = -1, int knownTarget = 0)
     {
         var start = _position;
         var bytes = macro.Bytes;
@@ -83,7 +85,14 @@ internal sealed partial class X64Emitter
 
         foreach (var (at, slot) in macro.Fixups)
         {
-            AddFixup(start + at, labels[slot]);
+            if (slot == knownSlot)
+            {
+                BitConverter.TryWriteBytes(_buffer.AsSpan(start + at, 4), knownTarget - (start + at + 4));
+            }
+            else
+            {
+                AddFixup(start + at, labels[slot]);
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 
 namespace Tos.Tbpf.Jit.Compiler.Emission;
@@ -75,13 +76,15 @@ internal sealed partial class X64Emitter
     /// <summary>The code emitted so far (for comparing a template's copy with a fresh emission).</summary>
     public ReadOnlySpan<byte> Emitted => _buffer.AsSpan(0, _position);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PatchField(ref byte start, TemplateField field, long immediate, long offset) =>
+        WriteField(ref Unsafe.Add(ref start, field.Offset), field.Size, field.FromOffset ? offset : immediate);
+
     // Exact sizes: a field may be followed by more of the sequence.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PatchField(ref byte start, TemplateField field, long immediate, long offset)
+    private static void WriteField(ref byte at, int size, long value)
     {
-        ref var at = ref Unsafe.Add(ref start, field.Offset);
-        var value = field.FromOffset ? offset : immediate;
-        switch (field.Size)
+        switch (size)
         {
             case 1: at = (byte)value; break;
             case 2: Unsafe.WriteUnaligned(ref at, (short)value); break;
@@ -89,6 +92,66 @@ internal sealed partial class X64Emitter
             default: Unsafe.WriteUnaligned(ref at, value); break;
         }
     }
+
+    /// <summary>
+    /// What was recorded, as the <see cref="AccessTemplate"/> of <paramref name="key"/>: the address up to
+    /// <paramref name="addressEnd"/> (its displacement becomes the offset's field, or with <paramref name="blinded"/> the
+    /// offset less the key's, and its immediate the key's), then the window check, which branches to
+    /// <paramref name="miss"/> and binds <paramref name="resume"/>, then the access (its immediate, a store's value).
+    /// Anything else (another label or branch, a displacement in the access) is a compiler bug.
+    /// </summary>
+    public AccessTemplate ToAccessTemplate(ulong key, int addressEnd, bool blinded, CodeLabel miss, CodeLabel resume)
+    {
+        var log = _fieldLog ?? throw new InvalidOperationException("this emitter does not record");
+        var fields = new AccessField[log.Count];
+        for (var i = 0; i < log.Count; i++)
+        {
+            var (at, size, _, isDisplacement) = log[i];
+            var value = at < addressEnd
+                ? isDisplacement ? blinded ? AccessValue.OffsetLessKey : AccessValue.Offset : AccessValue.Key
+                : isDisplacement ? throw new JitException("a checked access's template has a displacement in the access") : AccessValue.Immediate;
+            fields[i] = new AccessField((byte)at, (byte)size, value);
+        }
+
+        if (_fixups.Count != 1 || _fixups[0].Label != miss.Id || _labels[resume.Id] < 0)
+        {
+            throw new JitException("a checked access's template branches or binds other than to its miss and resume");
+        }
+
+        return new AccessTemplate(key, _buffer.AsSpan(0, _position).ToArray(), fields, _fixups[0].At, _labels[resume.Id]);
+    }
+
+    /// <summary>Copies <paramref name="template"/> here with its values, and returns where the copy starts (the miss
+    /// stub patches the check's branch and resumes relative to it).</summary>
+    public int Emit(AccessTemplate template, long offset, long key, long immediate)
+    {
+        var start = _position;
+        var bytes = template.Bytes;
+        if (_position + bytes.Length + Slack > _buffer.Length)
+        {
+            Grow(bytes.Length);
+        }
+
+        bytes.CopyTo(_buffer.AsSpan(start));
+        ref var at = ref _buffer[start];
+        foreach (var field in template.Fields)
+        {
+            var value = field.Value switch
+            {
+                AccessValue.Offset => offset,
+                AccessValue.OffsetLessKey => offset - key,
+                AccessValue.Key => key,
+                _ => immediate,
+            };
+            WriteField(ref Unsafe.Add(ref at, field.Offset), field.Size, value);
+        }
+
+        _position += bytes.Length;
+        return start;
+    }
+
+    /// <summary>Points the rel32 field at <paramref name="at"/> (a branch emitted earlier without a label) here.</summary>
+    public void PatchBranchHere(int at) => BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(at), _position - (at + 4));
 
     /// <summary>Copies <paramref name="template"/> here with <paramref name="immediate"/> and <paramref name="offset"/> in
     /// its fields.</summary>
