@@ -196,28 +196,32 @@ internal sealed partial class X64Compiler
         }
 
         // The block's units are given back by the runtime (JitProgram.Finish), not here: one instruction less per block.
-        EmitCharge(units, covered: false, Stub(JitStatus.BudgetBoundary, pc));
+        // Only the charge's branch enters its hand-over stub, which patches it: no label.
+        var form = ChargeForm(units, covered: false, out var first);
+        DeferExit(JitStatus.BudgetBoundary, pc, _a.BranchingToPatch(form, first, units - first));
         _a.Bind(PastCharge(pc));
     }
 
     /// <summary><c>sub r11, units</c> and a branch to <paramref name="target"/> when the meter did not cover them (or,
     /// with <paramref name="covered"/>, when it did). A charge is as much the program's choice as a constant (a block of
     /// 0xc3c3 instructions), so one that needs blinding is made in two random parts.</summary>
-    private void EmitCharge(int units, bool covered, CodeLabel target)
+    private void EmitCharge(int units, bool covered, CodeLabel target) =>
+        _a.Branching(ChargeForm(units, covered, out var part), part, units - part, target);
+
+    /// <summary>The form of that charge, and its first part (the whole charge unless it is split; the form's second value
+    /// is the rest).</summary>
+    private BranchingForm ChargeForm(int units, bool covered, out int part)
     {
         if (NeedsBlinding(units))
         {
-            var part = ChargePart(units);
-            _a.Branching(covered ? BranchingForm.SplitChargeThenJumpIfCovered : BranchingForm.SplitChargeThenJumpIfShort, part, units - part, target);
+            part = ChargePart(units);
+            return covered ? BranchingForm.SplitChargeThenJumpIfCovered : BranchingForm.SplitChargeThenJumpIfShort;
         }
-        else if (units <= sbyte.MaxValue)
-        {
-            _a.Branching(covered ? BranchingForm.ChargeByteThenJumpIfCovered : BranchingForm.ChargeByteThenJumpIfShort, units, 0, target);
-        }
-        else
-        {
-            _a.Branching(covered ? BranchingForm.ChargeThenJumpIfCovered : BranchingForm.ChargeThenJumpIfShort, units, 0, target);
-        }
+
+        part = units;
+        return units <= sbyte.MaxValue
+            ? covered ? BranchingForm.ChargeByteThenJumpIfCovered : BranchingForm.ChargeByteThenJumpIfShort
+            : covered ? BranchingForm.ChargeThenJumpIfCovered : BranchingForm.ChargeThenJumpIfShort;
     }
 
     /// <summary>A random part of a charge of <paramref name="units"/> (at least 2), in 1..units − 1: neither it nor the

@@ -28,13 +28,16 @@ internal sealed partial class X64Compiler
             return;
         }
 
+        EmitJumpCompare(ins, row);
+        var form = ConditionalBranch(pc, ins, condition);
         if (_options.Metering && _blocks.RefundWhenTaken(pc) is > 0 and var refund)
         {
-            target = Defer(new(default, SlowPath.Refund, Pc: refund, Resume: target));
+            // Only this jump enters its refund stub, which patches it: no label.
+            _slowPaths.Add(new(default, SlowPath.Refund, Pc: refund, Resume: target, BranchAt: _a.BranchToPatch(form)));
+            return;
         }
 
-        EmitJumpCompare(ins, row);
-        EmitConditionalJump(pc, ins, condition, target);
+        _a.Branch(form, target);
     }
 
     /// <summary>
@@ -83,21 +86,19 @@ internal sealed partial class X64Compiler
         }
     }
 
-    private void EmitConditionalJump(int pc, Instruction ins, JumpCondition condition, CodeLabel target)
+    /// <summary>The x86 jump of <paramref name="condition"/> (after <see cref="EmitJumpCompare"/>).</summary>
+    private static BranchForm ConditionalBranch(int pc, Instruction ins, JumpCondition condition) => condition switch
     {
-        switch (condition)
-        {
-            case JumpCondition.Eq: _a.je(target); break;
-            case JumpCondition.Gt: _a.ja(target); break;
-            case JumpCondition.Ge: _a.jae(target); break;
-            case JumpCondition.Set or JumpCondition.Ne: _a.jne(target); break;
-            case JumpCondition.SGt: _a.jg(target); break;
-            case JumpCondition.SGe: _a.jge(target); break;
-            case JumpCondition.Lt: _a.jb(target); break;
-            case JumpCondition.Le: _a.jbe(target); break;
-            case JumpCondition.SLt: _a.jl(target); break;
-            case JumpCondition.SLe: _a.jle(target); break;
-            default: throw new JitException($"pc {pc}: {ins.Op} has no jump condition");
-        }
-    }
+        JumpCondition.Eq => BranchForm.Je,
+        JumpCondition.Gt => BranchForm.Ja,
+        JumpCondition.Ge => BranchForm.Jae,
+        JumpCondition.Set or JumpCondition.Ne => BranchForm.Jne,
+        JumpCondition.SGt => BranchForm.Jg,
+        JumpCondition.SGe => BranchForm.Jge,
+        JumpCondition.Lt => BranchForm.Jb,
+        JumpCondition.Le => BranchForm.Jbe,
+        JumpCondition.SLt => BranchForm.Jl,
+        JumpCondition.SLe => BranchForm.Jle,
+        _ => throw new JitException($"pc {pc}: {ins.Op} has no jump condition"),
+    };
 }

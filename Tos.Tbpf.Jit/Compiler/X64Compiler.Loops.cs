@@ -494,7 +494,7 @@ internal sealed partial class X64Compiler
 
             var jump = _code[loop.End];
             EmitJumpCompare(jump, jump.Info);
-            EmitConditionalJump(loop.End, jump, jump.Info.Condition, top);
+            _a.Branch(ConditionalBranch(loop.End, jump, jump.Info.Condition), top);
             _a.mov(R64[loop.Spare], Field(JitContext.LoopSpareOffset));
             _a.jmp(BlockEntry(loop.End + 1));
         }

@@ -48,6 +48,10 @@ internal sealed partial class X64Compiler
     /// <summary>A slow path that leaves with <paramref name="status"/> for the instruction at <paramref name="pc"/>.</summary>
     private CodeLabel Stub(JitStatus status, long pc) => Defer(new(default, SlowPath.Exit, status, (int)pc));
 
+    /// <summary>The same entered only by the branch whose rel32 is at <paramref name="branchAt"/>, which the stub patches.</summary>
+    private void DeferExit(JitStatus status, int pc, int branchAt) =>
+        _slowPaths.Add(new(default, SlowPath.Exit, status, pc, BranchAt: branchAt));
+
     private CodeLabel Defer(PendingSlowPath slowPath)
     {
         var label = _a.CreateLabel();

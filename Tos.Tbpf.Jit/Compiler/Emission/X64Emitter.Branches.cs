@@ -43,19 +43,19 @@ internal sealed class ByteListWriter : CodeWriter
 
 internal sealed partial class X64Emitter
 {
-    public void je(CodeLabel target) => EmitBranch(BranchForm.Je, target);
-    public void jz(CodeLabel target) => EmitBranch(BranchForm.Je, target);
-    public void jne(CodeLabel target) => EmitBranch(BranchForm.Jne, target);
-    public void jnz(CodeLabel target) => EmitBranch(BranchForm.Jne, target);
-    public void ja(CodeLabel target) => EmitBranch(BranchForm.Ja, target);
-    public void jae(CodeLabel target) => EmitBranch(BranchForm.Jae, target);
-    public void jb(CodeLabel target) => EmitBranch(BranchForm.Jb, target);
-    public void jc(CodeLabel target) => EmitBranch(BranchForm.Jb, target);
-    public void jbe(CodeLabel target) => EmitBranch(BranchForm.Jbe, target);
-    public void jg(CodeLabel target) => EmitBranch(BranchForm.Jg, target);
-    public void jge(CodeLabel target) => EmitBranch(BranchForm.Jge, target);
-    public void jl(CodeLabel target) => EmitBranch(BranchForm.Jl, target);
-    public void jle(CodeLabel target) => EmitBranch(BranchForm.Jle, target);
-    public void jmp(CodeLabel target) => EmitBranch(BranchForm.Jmp, target);
-    public void call(CodeLabel target) => EmitBranch(BranchForm.Call, target);
+    public void je(CodeLabel target) => Branch(BranchForm.Je, target);
+    public void jz(CodeLabel target) => Branch(BranchForm.Je, target);
+    public void jne(CodeLabel target) => Branch(BranchForm.Jne, target);
+    public void jnz(CodeLabel target) => Branch(BranchForm.Jne, target);
+    public void ja(CodeLabel target) => Branch(BranchForm.Ja, target);
+    public void jae(CodeLabel target) => Branch(BranchForm.Jae, target);
+    public void jb(CodeLabel target) => Branch(BranchForm.Jb, target);
+    public void jc(CodeLabel target) => Branch(BranchForm.Jb, target);
+    public void jbe(CodeLabel target) => Branch(BranchForm.Jbe, target);
+    public void jg(CodeLabel target) => Branch(BranchForm.Jg, target);
+    public void jge(CodeLabel target) => Branch(BranchForm.Jge, target);
+    public void jl(CodeLabel target) => Branch(BranchForm.Jl, target);
+    public void jle(CodeLabel target) => Branch(BranchForm.Jle, target);
+    public void jmp(CodeLabel target) => Branch(BranchForm.Jmp, target);
+    public void call(CodeLabel target) => Branch(BranchForm.Call, target);
 }

@@ -110,6 +110,17 @@ internal sealed partial class X64Emitter
             throw new JitException("a branching form jumps to no label");
         }
 
+        AddFixup(WriteBranching(form, value0, value1), target);
+    }
+
+    /// <summary>The same with the branch's target left for the caller to patch (<see cref="PatchBranchHere"/>): returns
+    /// where its rel32 is. For a stub that only this branch enters, which then needs no label.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int BranchingToPatch(BranchingForm form, int value0, int value1) => WriteBranching(form, value0, value1);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int WriteBranching(BranchingForm form, int value0, int value1)
+    {
         var pattern = BranchingPatterns.Get(form);
         // Reserve leaves at least Slack (32) bytes: the pattern is 24.
         ref var at = ref Reserve();
@@ -130,7 +141,8 @@ internal sealed partial class X64Emitter
             Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, pattern.Value1At), value1);
         }
 
-        AddFixup(_position + pattern.RelativeAt, target);
+        var relative = _position + pattern.RelativeAt;
         _position += pattern.Length;
+        return relative;
     }
 }

@@ -195,18 +195,25 @@ internal sealed partial class X64Emitter : IDisposable
     }
 
     /// <summary>A rel32 branch (jcc, jmp or call) to <paramref name="label"/>, fixed up in <see cref="Finish"/>.</summary>
-    private void EmitBranch(BranchForm form, CodeLabel label)
+    public void Branch(BranchForm form, CodeLabel label)
     {
         if (!label.IsValid)
         {
             throw new JitException("a branch targets no label");
         }
 
+        AddFixup(BranchToPatch(form), label);
+    }
+
+    /// <summary>A rel32 branch whose target the caller patches (<see cref="PatchBranchHere"/>); returns where its rel32
+    /// is.</summary>
+    public int BranchToPatch(BranchForm form)
+    {
         var encoded = BranchForms.Get(form);
         ref var at = ref Reserve();
         Unsafe.WriteUnaligned(ref at, encoded.Bytes);
         _position += encoded.Length;
-        AddFixup(_position - 4, label);
+        return _position - 4;
     }
 
     private void AddFixup(int at, CodeLabel label) => _fixups.Add((at, label.Id));
