@@ -99,6 +99,12 @@ internal sealed partial class X64Compiler
     // Keys are never 0 and never the value itself, so neither emitted immediate equals the program's constant.
     private int Key32(int value)
     {
+        if (_drawnKey is { } drawn)
+        {
+            _drawnKey = null;
+            return drawn;
+        }
+
         int key;
         do
         {

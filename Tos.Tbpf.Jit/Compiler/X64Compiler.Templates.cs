@@ -10,7 +10,8 @@ namespace Tos.Tbpf.Jit.Compiler;
 /// opcode, the registers and the size classes of the immediate and offset, which are then copied and patched at once
 /// instead of being built form by form. The first instruction of each key is emitted the ordinary way into a recording
 /// emitter, and the template made from what it wrote; with <see cref="CrossCheckEncodings"/> (the tests) every copy is
-/// compared with a fresh ordinary emission.
+/// compared with a fresh ordinary emission. Arithmetic whose immediate is blinded has templates too, keyed by the
+/// blinded value's class (<see cref="TryEmitBlindedFromTemplate"/>).
 /// </summary>
 internal sealed partial class X64Compiler
 {
@@ -23,7 +24,7 @@ internal sealed partial class X64Compiler
         var key = TemplateKey(ins, out var patchImmediate, out var frameAccess);
         if (key == 0)
         {
-            return false;
+            return TryEmitBlindedFromTemplate(ins);
         }
 
         var template = InstructionTemplates.Find(key) ?? InstructionTemplates.Add(Record(key, ins, patchImmediate, frameAccess));
@@ -46,7 +47,8 @@ internal sealed partial class X64Compiler
     /// emission of these instructions branches on is in the key: the opcode (kind, operation, width, imm or register),
     /// both registers, the profile's sign extension of 32-bit results, and of the immediate its size class and sign (which
     /// pick the x86 forms) or, for a shift, the count itself (masked, so not the program's value: it is never patched).
-    /// Immediates that need blinding take random keys per use, so those instructions never have a template. A load or
+    /// Immediates that need blinding take random keys per use, so those instructions have no template of this key (see
+    /// <see cref="TryEmitBlindedFromTemplate"/> for theirs). A load or
     /// store has one only as an unchecked access to the current frame (see <see cref="IsFrameAccess(Instruction)"/>), which is one
     /// fixed sequence, keyed also by the size class of its offset (patched as the access's displacement).
     /// </summary>
@@ -182,6 +184,57 @@ internal sealed partial class X64Compiler
         return shapes;
     }
 
+    /// <summary>
+    /// Arithmetic with an immediate that needs blinding: the ordinary emission rebuilds it from two immediates,
+    /// <c>imm ^ key</c> and a random <c>key</c> (<see cref="LoadImmediate"/>), then applies the operation, a sequence
+    /// fixed by the opcode, the registers and the size class and sign of <c>imm ^ key</c>. The key is drawn here, where the
+    /// ordinary emission would draw it (the same random stream), and the copy takes <c>imm ^ key</c> in its immediate
+    /// fields and the key in its "offset" ones (arithmetic has no offset; see <see cref="X64Emitter.ToBlindedTemplate"/>).
+    /// </summary>
+    private bool TryEmitBlindedFromTemplate(Instruction ins)
+    {
+        if (ShapeOf[(int)ins.Op] != TemplateShape.Immediate || ins.Imm != ins.Imm32 || !NeedsBlinding(ins.Imm32))
+        {
+            return false;
+        }
+
+        var blindingKey = Key32(ins.Imm32);
+        var masked = ins.Imm32 ^ blindingKey;
+        var key = BlindedTemplateKey(ins, masked, _profile.SignExtend32Results);
+        var template = InstructionTemplates.Find(key) ?? InstructionTemplates.Add(RecordBlinded(key, ins, blindingKey));
+        if (CrossCheckEncodings)
+        {
+            // The copy takes the key in its offset fields; the ordinary emission blinds with the same key.
+            VerifyTemplate(template, ins, masked, offset: blindingKey, blindingKey);
+        }
+
+        if (!template.Usable)
+        {
+            // The caller emits it the ordinary way, with the key already drawn.
+            _drawnKey = blindingKey;
+            return false;
+        }
+
+        _a.Emit(template, masked, blindingKey);
+        return true;
+    }
+
+    /// <summary>The template key of arithmetic <paramref name="ins"/> whose immediate is blinded to
+    /// <paramref name="masked"/> (internal for the tests): the size class and sign of the masked value pick the forms.</summary>
+    internal static ulong BlindedTemplateKey(Instruction ins, int masked, bool signExtend32Results) =>
+        Compose(ins, 128 + FormKey.ImmediateClass(masked) + (masked < 0 ? 16UL : 0), signExtend32Results);
+
+    /// <summary>A blinding key drawn ahead (by <see cref="TryEmitBlindedFromTemplate"/>), which the next
+    /// <see cref="Key32"/> returns instead of drawing: the ordinary emission of the instruction then blinds with it.</summary>
+    private int? _drawnKey;
+
+    private InstructionTemplate RecordBlinded(ulong key, Instruction ins, int blindingKey)
+    {
+        _drawnKey = blindingKey;
+        EmitOrdinarilyInto(Recorder(), ins);
+        return _recorder!.ToBlindedTemplate(key, ins.Imm32 ^ blindingKey, blindingKey);
+    }
+
     /// <summary>Emits <paramref name="ins"/> the ordinary way into the recording emitter and makes the template.</summary>
     private InstructionTemplate Record(ulong key, Instruction ins, bool patchImmediate, bool frameAccess)
     {
@@ -189,11 +242,21 @@ internal sealed partial class X64Compiler
         return _recorder!.ToTemplate(key, ins.Imm, patchImmediate, frameAccess ? ins.Offset : null);
     }
 
-    private void VerifyTemplate(InstructionTemplate template, Instruction ins)
+    private void VerifyTemplate(InstructionTemplate template, Instruction ins) => VerifyTemplate(template, ins, ins.Imm, ins.Offset);
+
+    /// <summary>Compares a copy with <paramref name="immediate"/> and <paramref name="offset"/> in its fields with the
+    /// ordinary emission (blinded, when <paramref name="blindingKey"/> is given, with that key).</summary>
+    private void VerifyTemplate(InstructionTemplate template, Instruction ins, long immediate, long offset, int? blindingKey = null)
     {
+        if (!template.Usable)
+        {
+            return;
+        }
+
+        _drawnKey = blindingKey;
         EmitOrdinarilyInto(Recorder(), ins);
         using var copy = new X64Emitter(64);
-        copy.Emit(template, ins.Imm, ins.Offset);
+        copy.Emit(template, immediate, offset);
         if (!copy.Emitted.SequenceEqual(_recorder!.Emitted))
         {
             throw new JitException($"the template of {ins.Op} gives {Convert.ToHexString(copy.Emitted)} where the compiler emits {Convert.ToHexString(_recorder.Emitted)}");
@@ -224,9 +287,9 @@ internal sealed partial class X64Compiler
             _a = main;
         }
 
-        if (_slowPaths.Count != slowPaths || target.LabelCount > 0)
+        if (_slowPaths.Count != slowPaths || target.LabelCount > 0 || _drawnKey is not null)
         {
-            throw new JitException($"{ins.Op} deferred a slow path or made a label while recorded as a template");
+            throw new JitException($"{ins.Op} deferred a slow path, made a label or left a drawn key unused while recorded as a template");
         }
     }
 }

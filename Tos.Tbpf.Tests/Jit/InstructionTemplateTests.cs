@@ -152,11 +152,42 @@ public sealed class InstructionTemplateTests
                 Assert.That(InstructionTemplates.Find(key)?.Usable, Is.True, $"{op}'s template after compiling");
             }
 
-            // 0x12345 carries two chosen bytes, so it is blinded with a fresh key at every use: never a template. Division
-            // defers a slow path.
+            // 0x12345 carries two chosen bytes, so it is blinded with a fresh key at every use: no template of this key
+            // (its own is keyed by the blinded value's class: see the next test). Division defers a slow path.
             Assert.That(keys.Single(k => k.Op == Op.Add64Imm).Key, Is.Zero, "a blinded immediate");
             Assert.That(keys.Single(k => k.Op == Op.Div64Imm).Key, Is.Zero, "division");
         });
+    }
+
+    [Test]
+    public void Blinded_arithmetic_is_copied_from_a_template_keyed_by_the_blinded_value_and_keeps_its_constant_out()
+    {
+        // Operations, widths and registers whose immediates all carry several chosen bytes; each compiled twice, with
+        // different keys. (Every copy is also compared with a fresh ordinary emission blinded with the same key: see
+        // EncodingCrossCheck.)
+        Instruction[] code =
+        [
+            Encoder.Make(Op.Add64Imm, 1, imm: 0x12345), Encoder.Make(Op.Mov64Imm, 7, imm: -0x3c3d3e3f), Encoder.Make(Op.Mov32Imm, 9, imm: 0x7654321),
+            Encoder.Make(Op.Xor32Imm, 0, imm: 0x5a5a5a), Encoder.Make(Op.Mul64Imm, 4, imm: 0x10001), Encoder.Make(Op.And64Imm, 6, imm: 0xff00ff),
+            Encoder.Make(Op.Sub32Imm, 3, imm: 0x4142), Encoder.Make(Op.Exit),
+        ];
+        var program = Vm.Load(Executable.FromBytecode(Encoder.Encode(code), Profile.Tbpf));
+        foreach (var seed in new[] { 1, 2 })
+        {
+            using var compiled = JitProgram.Compile(program, new JitOptions(NopInsertion: false, Seed: seed));
+            var bytes = compiled.Code.ToArray();
+            Assert.Multiple(() =>
+            {
+                foreach (var ins in code[..^1])
+                {
+                    // Some class and sign of the blinded value has a usable template after compiling.
+                    var templated = new[] { 0x7f, 0x12345, -0x7f, -0x12345 }.Any(masked =>
+                        InstructionTemplates.Find(X64Compiler.BlindedTemplateKey(ins, masked, signExtend32Results: false))?.Usable == true);
+                    Assert.That(templated, Is.True, $"{ins.Op} r{ins.Dst}: a template of its blinded form");
+                    Assert.That(bytes.AsSpan().IndexOf(BitConverter.GetBytes(ins.Imm32)), Is.EqualTo(-1), $"{ins.Op}: 0x{ins.Imm32:x} is not in the code");
+                }
+            });
+        }
     }
 
     [Test]

@@ -70,6 +70,27 @@ internal sealed partial class X64Emitter
         return copyable ? InstructionTemplate.Copyable(key, _buffer.AsSpan(0, _position), fields.ToArray()) : InstructionTemplate.Unusable(key);
     }
 
+    /// <summary>
+    /// What was recorded for an instruction whose immediate was blinded, as a template of <paramref name="key"/>: usable
+    /// when it made no label, branch or displacement, fits, and each immediate in it is <paramref name="masked"/> (the
+    /// immediate xor the key; such a field is patched from the copy's immediate) or <paramref name="blindingKey"/> (patched
+    /// from the copy's offset, which arithmetic otherwise has no use for).
+    /// </summary>
+    public InstructionTemplate ToBlindedTemplate(ulong key, long masked, long blindingKey)
+    {
+        var log = _fieldLog ?? throw new InvalidOperationException("this emitter does not record");
+        var copyable = _labels.Count == 0 && _fixups.Count == 0 && _position <= InstructionTemplate.MaxLength
+            && log.Count <= InstructionTemplate.MaxFields;
+        var fields = new List<TemplateField>();
+        foreach (var (at, size, value, isDisplacement) in log)
+        {
+            copyable &= !isDisplacement && (value == masked || value == blindingKey);
+            fields.Add(new TemplateField((byte)at, (byte)size, FromOffset: value == blindingKey));
+        }
+
+        return copyable ? InstructionTemplate.Copyable(key, _buffer.AsSpan(0, _position), fields.ToArray()) : InstructionTemplate.Unusable(key);
+    }
+
     /// <summary>How many labels this emitter has made.</summary>
     public int LabelCount => Math.Max(0, _labels.Count - 1);
 
