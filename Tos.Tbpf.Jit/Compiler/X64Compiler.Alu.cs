@@ -140,16 +140,34 @@ internal sealed partial class X64Compiler
         }
 
         var key = new DivisionKey(ins.Op, ins.Dst, ins.Src, _profile.DivisionByZeroTraps, _profile.SignedOverflowTraps);
-        var zero = key.ZeroTraps ? Stub(JitStatus.DivideByZero, pc) : default;
-        var overflow = signed && key.OverflowTraps ? Stub(JitStatus.DivideOverflow, pc) : default;
-        _a.Emit(DivisionSequences.GetOrAdd(key, CaptureDivision), [zero, overflow]);
+        var table = key.Packed;
+        var sequence = DivisionSequences.Find(table) ?? DivisionSequences.Add(CaptureDivision(key).WithKey(table));
+        // Each trap's stub is entered by one branch, which the stub patches (no label); a trap the profile does not have
+        // has no branch.
+        Span<int> stubs = stackalloc int[2];
+        _a.Emit(sequence, [default, default], stubs);
+        if (stubs[0] >= 0)
+        {
+            DeferExit(JitStatus.DivideByZero, pc, stubs[0]);
+        }
+
+        if (stubs[1] >= 0)
+        {
+            DeferExit(JitStatus.DivideOverflow, pc, stubs[1]);
+        }
     }
 
     /// <summary>What a division by a register's sequence depends on: its opcode (operation and width), its registers and
     /// whether the profile traps a zero divisor and signed overflow.</summary>
-    private readonly record struct DivisionKey(Op Op, byte Dst, byte Src, bool ZeroTraps, bool OverflowTraps);
+    private readonly record struct DivisionKey(Op Op, byte Dst, byte Src, bool ZeroTraps, bool OverflowTraps)
+    {
+        /// <summary>The key as one word, for the table (a struct key's hash and equality per division were a tenth of
+        /// compiling a program of divisions).</summary>
+        public ulong Packed => (ulong)Op | (ulong)(Dst & 15) << 8 | (ulong)(Src & 15) << 12
+            | (ZeroTraps ? 1UL << 16 : 0) | (OverflowTraps ? 1UL << 17 : 0) | 1UL << 63;
+    }
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<DivisionKey, Macro> DivisionSequences = new();
+    private static readonly PublishedTable<Macro> DivisionSequences = new(1 << 14);
 
     /// <summary>The guarded division by a register; external label 0 is the zero-divisor trap, 1 the overflow trap (each
     /// used only when the key traps it).</summary>

@@ -22,9 +22,16 @@ internal sealed partial class X64Compiler
     {
         // The sequence depends only on the profile's frame limits and on whether frames are reached unchecked: captured
         // once, then copied (a program of nothing but calls compiled at a quarter of the speed, one form at a time).
-        var key = new LocalCallKey(_profile.MaxCallFrames, _profile.FrameStride, _frameAccessesUnchecked);
-        _a.Emit(LocalCallSequences.GetOrAdd(key, CaptureLocalCall), [Stub(JitStatus.CallDepthExceeded, pc), target]);
+        // Found once per program (its key is the program's), and its too-deep stub is entered by one branch, which the
+        // stub patches: no label.
+        _localCall ??= LocalCallSequences.GetOrAdd(new LocalCallKey(_profile.MaxCallFrames, _profile.FrameStride, _frameAccessesUnchecked),
+            CaptureLocalCall);
+        Span<int> stub = stackalloc int[1];
+        _a.Emit(_localCall, [default, target], stub);
+        DeferExit(JitStatus.CallDepthExceeded, pc, stub[0]);
     }
+
+    private Macro? _localCall;
 
     private readonly record struct LocalCallKey(int Frames, int FrameStride, bool FrameAccessesUnchecked);
 

@@ -5,8 +5,14 @@ namespace Tos.Tbpf.Jit.Compiler.Emission;
 /// bytes, where it binds its external labels and where it branches to them. Used for sequences that recur in every
 /// memory access and vary only in their branch targets (see <see cref="X64Emitter.Capture"/>).
 /// </summary>
-internal sealed class Macro(byte[] bytes, (int Offset, int Slot)[] bindings, (int At, int Slot)[] fixups)
+internal sealed class Macro(byte[] bytes, (int Offset, int Slot)[] bindings, (int At, int Slot)[] fixups, ulong key = 0) : IKeyed
 {
+    /// <summary>The key it is kept under in a <see cref="PublishedTable{T}"/>, when it is (see <see cref="WithKey"/>).</summary>
+    public ulong Key { get; } = key;
+
+    /// <summary>This sequence kept under <paramref name="key"/>.</summary>
+    public Macro WithKey(ulong key) => new(Bytes, Bindings, Fixups, key);
+
     public byte[] Bytes { get; } = bytes;
 
     /// <summary>External labels the sequence binds: at which offset of it.</summary>
@@ -62,7 +68,20 @@ internal sealed partial class X64Emitter
     /// <summary>Copies <paramref name="macro"/> here, its external labels being <paramref name="labels"/>; with
     /// <paramref name="knownSlot"/>, branches to that slot go to code offset <paramref name="knownTarget"/>, already
     /// emitted (no label: a stub resuming where its access left off).</summary>
-    public void Emit(Macro macro, ReadOnlySpan<CodeLabel> labels, int knownSlot = -1, int knownTarget = 0)
+    public void Emit(Macro macro, ReadOnlySpan<CodeLabel> labels, int knownSlot = -1, int knownTarget = 0) =>
+        EmitMacro(macro, labels, knownSlot, knownTarget, []);
+
+    /// <summary>Copies <paramref name="macro"/> here with its external labels <paramref name="labels"/>, except that a
+    /// slot whose label is unset is a stub the caller emits later and patches itself (entered by one branch, it needs no
+    /// label): <paramref name="stubBranches"/> gets, per slot, where that branch has its rel32 (-1 when the sequence does
+    /// not branch there).</summary>
+    public void Emit(Macro macro, ReadOnlySpan<CodeLabel> labels, Span<int> stubBranches)
+    {
+        stubBranches.Fill(-1);
+        EmitMacro(macro, labels, knownSlot: -1, knownTarget: 0, stubBranches);
+    }
+
+    private void EmitMacro(Macro macro, ReadOnlySpan<CodeLabel> labels, int knownSlot, int knownTarget, Span<int> stubBranches)
     {
         var start = _position;
         var bytes = macro.Bytes;
@@ -88,6 +107,15 @@ internal sealed partial class X64Emitter
             if (slot == knownSlot)
             {
                 BitConverter.TryWriteBytes(_buffer.AsSpan(start + at, 4), knownTarget - (start + at + 4));
+            }
+            else if (slot < stubBranches.Length && !labels[slot].IsValid)
+            {
+                if (stubBranches[slot] >= 0)
+                {
+                    throw new JitException("a captured sequence branches twice to a stub that has no label");
+                }
+
+                stubBranches[slot] = start + at;
             }
             else
             {
