@@ -243,7 +243,8 @@ internal sealed partial class X64Compiler
             }
 
             InsertNops();
-            if (TryEmitMoveAdd(pc))
+            // The opcode is tested here: a call per instruction to find most are not moves was 3% of compiling.
+            if (_code[pc].Op == Op.Mov64Reg && TryEmitMoveAdd(pc))
             {
                 pc++;
                 continue;
