@@ -101,16 +101,26 @@ internal sealed partial class X64Compiler
         _a.mov(__dword_ptr[Context + JitContext.StatusOffset], (int)JitStatus.Ok);
         _a.jmp(_exit);
 
-        // Error anchors: the stub put the pc in edx.
+        // Error anchors: the stub put the pc in edx, or (entering at the blinded anchor) the pc xor the program's key.
         for (var status = JitStatus.Ok; status <= JitStatus.LddwTailReached; status++)
         {
-            var anchor = _anchors[(int)status];
-            if (!anchor.IsValid)
+            var (anchor, blinded) = (_anchors[(int)status], _blindedAnchors[(int)status]);
+            if (!anchor.IsValid && !blinded.IsValid)
             {
                 continue;
             }
 
-            _a.Bind(anchor);
+            if (blinded.IsValid)
+            {
+                _a.Bind(blinded);
+                _a.xor(edx, _pcKey!.Value);
+            }
+
+            if (anchor.IsValid)
+            {
+                _a.Bind(anchor);
+            }
+
             _a.mov(__dword_ptr[Context + JitContext.PcOffset], edx);
             _a.mov(__dword_ptr[Context + JitContext.StatusOffset], (int)status);
             _a.jmp(_exit);

@@ -58,7 +58,7 @@ internal sealed partial class X64Compiler
         }
 
         EmitCharge(_blocks.EntryCharge[targetPc], covered: true, PastCharge(targetPc));
-        EmitExitStub((int)targetPc, Anchor(JitStatus.BudgetBoundary));
+        EmitExitStub((int)targetPc, JitStatus.BudgetBoundary);
         return true;
     }
 

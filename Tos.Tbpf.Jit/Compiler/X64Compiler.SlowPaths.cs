@@ -105,20 +105,39 @@ internal sealed partial class X64Compiler
                     continue;
             }
 
-            EmitExitStub(path.Pc, Anchor(path.Status));
+            EmitExitStub(path.Pc, path.Status);
         }
     }
 
-    /// <summary><c>edx = pc; jmp anchor</c>, the pc blinded as any constant is (a program's layout chooses its pcs).</summary>
-    private void EmitExitStub(int pc, CodeLabel anchor)
+    /// <summary>
+    /// <c>edx = pc; jmp anchor</c>, the pc blinded as any constant is (a program's layout chooses its pcs): as
+    /// <c>pc ^ key</c> with one random key per program, which the status's blinded anchor xors back before it falls into
+    /// the anchor (<see cref="EmitAnchors"/>). A stub is cold code and the key unpredictable, as a key per stub is; one key
+    /// saves a draw and an instruction in every stub, and large programs have a stub or two per instruction.
+    /// </summary>
+    private void EmitExitStub(int pc, JitStatus status)
     {
         if (!NeedsBlinding(pc))
         {
-            _a.Branching(BranchingForm.MoveEdxThenJump, pc, 0, anchor);
+            _a.Branching(BranchingForm.MoveEdxThenJump, pc, 0, Anchor(status));
             return;
         }
 
-        var key = Key32(pc);
-        _a.Branching(BranchingForm.MoveXorEdxThenJump, pc ^ key, key, anchor);
+        // The key has bit 30 set: it is never a pc, nor zero (so pc ^ key is never pc).
+        _pcKey ??= (int)_random.NextBits() | 1 << 30;
+        ref var anchor = ref _blindedAnchors[(int)status];
+        if (!anchor.IsValid)
+        {
+            anchor = _a.CreateLabel();
+        }
+
+        _a.Branching(BranchingForm.MoveEdxThenJump, pc ^ _pcKey.Value, 0, anchor);
     }
+
+    /// <summary>The program's key for the pcs its exit stubs leave with (see <see cref="EmitExitStub"/>); drawn at the first
+    /// stub that needs it.</summary>
+    private int? _pcKey;
+
+    /// <summary>By status, the entry that xors <see cref="_pcKey"/> out of edx and falls into the status's anchor.</summary>
+    private readonly CodeLabel[] _blindedAnchors = new CodeLabel[(int)JitStatus.LddwTailReached + 1];
 }

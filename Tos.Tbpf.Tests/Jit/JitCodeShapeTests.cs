@@ -322,6 +322,33 @@ public sealed class JitCodeShapeTests
         }
     }
 
+    [TestCase("ldxdw r0, [r1-8]", "AccessViolation")]
+    [TestCase("div r0, r2", "DivideByZero")]
+    [TestCase("ldxdw r0, [r7+0]", "AccessViolation")]
+    public void A_stubs_pc_is_blinded_and_still_reported(string failing, string kind)
+    {
+        // The failing instruction at pc 0x4142 (two chosen bytes): its stub leaves with that pc, which without blinding
+        // is `mov edx, 0x4142` in the code; with blinding only pc ^ the program's key is, and the blinded anchor undoes it.
+        // Every engine must report the pc (AllEngines compares the whole error).
+        const int pc = 0x4142;
+        var source = "mov r7, 0x12\nlsh r7, 28\nmov r2, 0\n" + string.Concat(Enumerable.Repeat("add r0, 1\n", pc - 3)) + failing + "\nexit";
+        var program = Vm.Load(Executable.FromAssembly(source, Profile.Tbpf));
+        var pattern = BitConverter.GetBytes(pc);
+        using (var plain = JitProgram.Compile(program, new JitOptions(BlindConstants: false, NopInsertion: false)))
+        {
+            Assert.That(plain.Code.ToArray().AsSpan().IndexOf(pattern) >= 0, Is.True, "without blinding the pc is there");
+        }
+
+        foreach (var seed in new[] { 1, 2, 3 })
+        {
+            using var blinded = JitProgram.Compile(program, new JitOptions(NopInsertion: false, Seed: seed));
+            Assert.That(blinded.Code.ToArray().AsSpan().IndexOf(pattern), Is.EqualTo(-1), "with blinding it is not");
+        }
+
+        var result = Support.AllEngines.Run(Executable.FromAssembly(source, Profile.Tbpf), [], 1_000_000).Result;
+        Assert.That(result.Describe(), Does.StartWith($"{kind} at pc {pc},"));
+    }
+
     [Test]
     public void Every_syscall_calls_the_programs_one_shim_routine()
     {

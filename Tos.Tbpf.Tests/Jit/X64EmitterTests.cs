@@ -159,7 +159,6 @@ public sealed class X64EmitterTests
         var forms = new (BranchingForm Form, Code[] Codes, long[] Values)[]
         {
             (BranchingForm.MoveEdxThenJump, [Code.Mov_r32_imm32, Code.Jmp_rel32_64], [first]),
-            (BranchingForm.MoveXorEdxThenJump, [Code.Mov_r32_imm32, Code.Xor_rm32_imm32, Code.Jmp_rel32_64], [first, second]),
             (BranchingForm.AddMeterThenJump, [Code.Add_rm64_imm32, Code.Jmp_rel32_64], [first]),
             (BranchingForm.ChargeByteThenJumpIfShort, [Code.Sub_rm64_imm8, Code.Jl_rel32_64], [small]),
             (BranchingForm.ChargeThenJumpIfShort, [Code.Sub_rm64_imm32, Code.Jl_rel32_64], [first]),

@@ -14,8 +14,6 @@ internal enum BranchingForm
 {
     /// <summary><c>mov edx, imm32; jmp rel32</c>: an exit with the pc.</summary>
     MoveEdxThenJump,
-    /// <summary><c>mov edx, imm32; xor edx, imm32; jmp rel32</c>: the same with the pc blinded.</summary>
-    MoveXorEdxThenJump,
     /// <summary><c>add r11, imm32; jmp rel32</c>: a refund to the meter, then on to the jump's target.</summary>
     AddMeterThenJump,
     /// <summary><c>sub r11, imm8; jl rel32</c>: a block's charge of at most 127 units, and its hand-over when the budget
@@ -56,8 +54,6 @@ internal static class BranchingPatterns
         return form switch
         {
             BranchingForm.MoveEdxThenJump => Encode(Code.Jmp_rel32_64, Instruction.Create(Code.Mov_r32_imm32, Register.EDX, 0)),
-            BranchingForm.MoveXorEdxThenJump => Encode(Code.Jmp_rel32_64,
-                Instruction.Create(Code.Mov_r32_imm32, Register.EDX, 0), Instruction.Create(Code.Xor_rm32_imm32, Register.EDX, 0)),
             BranchingForm.AddMeterThenJump => Encode(Code.Jmp_rel32_64, Instruction.Create(Code.Add_rm64_imm32, meter, 0)),
             BranchingForm.ChargeByteThenJumpIfShort => Encode(Code.Jl_rel32_64, Instruction.Create(Code.Sub_rm64_imm8, meter, 0)),
             BranchingForm.ChargeThenJumpIfShort => Encode(Code.Jl_rel32_64, Instruction.Create(Code.Sub_rm64_imm32, meter, 0)),
