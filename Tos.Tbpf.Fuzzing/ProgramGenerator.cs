@@ -44,6 +44,17 @@ public sealed class ProgramGenerator(Profile profile)
             }
         }
 
+        // Sometimes a long run first, so that the body's pcs take two bytes: the JIT blinds such a pc in the stubs that
+        // leave with it (and charges the run as one block), which short programs never reach.
+        if (random.Next(16) == 0)
+        {
+            var run = random.Next(250, 600);
+            for (var i = 0; i < run; i++)
+            {
+                items.Add(Item.Of(Encoder.Make(Op.Add64Imm, dst: 0, imm: 1)));
+            }
+        }
+
         var recursive = -1;
         var plain = -1;
         var body = random.Next(6, 40);
