@@ -206,6 +206,54 @@ public sealed class X64EmitterTests
     }
 
     [Test]
+    public void Branches_left_to_patch_land_where_their_stub_is_emitted()
+    {
+        // A captured sequence with two stub slots (one it branches to, one it does not) and a labelled target, then a
+        // branch form and a plain branch left to patch: each stub patches its branch when it is emitted.
+        var macro = X64Emitter.Capture(3, (e, labels) =>
+        {
+            e.cmp(rax, 7);
+            e.je(labels[0]);
+            e.jmp(labels[2]);
+        });
+        using var emitter = new X64Emitter(64);
+        var target = emitter.CreateLabel();
+        Span<int> stubs = stackalloc int[2];
+        emitter.Emit(macro, [default, default, target], stubs);
+        Assert.That(stubs[1], Is.EqualTo(-1), "no branch to the second slot");
+        var formBranch = emitter.BranchingToPatch(BranchingForm.MoveEdxThenJump, 42, 0);
+        var plainBranch = emitter.BranchToPatch(BranchForm.Jne);
+        emitter.Bind(target);
+        emitter.ret();
+        var (first, second, third) = (emitter.Position, emitter.Position + 1, emitter.Position + 2);
+        emitter.PatchBranchHere(stubs[0]);
+        emitter.nop();
+        emitter.PatchBranchHere(formBranch);
+        emitter.nop();
+        emitter.PatchBranchHere(plainBranch);
+        emitter.ret();
+        var code = emitter.Finish().ToArray();
+
+        Assert.That(Branches(code).Select(b => b.NearBranchTarget), Is.EqualTo(new[]
+        {
+            (ulong)first, (ulong)emitter.OffsetOf(target), (ulong)second, (ulong)third,
+        }));
+    }
+
+    [Test]
+    public void A_captured_sequence_may_not_branch_twice_to_a_stub_without_a_label()
+    {
+        var macro = X64Emitter.Capture(1, (e, labels) =>
+        {
+            e.je(labels[0]);
+            e.jne(labels[0]);
+        });
+        using var emitter = new X64Emitter(64);
+        var stubs = new int[1];
+        Assert.That(() => emitter.Emit(macro, [default], stubs), Throws.InstanceOf<Tos.Tbpf.Jit.JitException>());
+    }
+
+    [Test]
     public void A_branch_to_a_label_never_bound_is_a_compile_error()
     {
         using var emitter = new X64Emitter(64);
