@@ -161,8 +161,8 @@ internal sealed partial class X64Compiler
     /// whether the profile traps a zero divisor and signed overflow.</summary>
     private readonly record struct DivisionKey(Op Op, byte Dst, byte Src, bool ZeroTraps, bool OverflowTraps)
     {
-        /// <summary>The key as one word, for the table (a struct key's hash and equality per division were a tenth of
-        /// compiling a program of divisions).</summary>
+        /// <summary>The key as one word, for the table: one probe per division instead of a concurrent dictionary's
+        /// struct hash and equality.</summary>
         public ulong Packed => (ulong)Op | (ulong)(Dst & 15) << 8 | (ulong)(Src & 15) << 12
             | (ZeroTraps ? 1UL << 16 : 0) | (OverflowTraps ? 1UL << 17 : 0) | 1UL << 63;
     }
