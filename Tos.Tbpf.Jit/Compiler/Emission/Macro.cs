@@ -54,7 +54,7 @@ internal sealed partial class X64Emitter
             }
             else if (bound >= 0)
             {
-                BitConverter.TryWriteBytes(scratch._buffer.AsSpan(at, 4), bound - (at + 4));
+                WriteRelative(scratch._buffer, at, bound);
             }
             else
             {
@@ -106,7 +106,7 @@ internal sealed partial class X64Emitter
         {
             if (slot == knownSlot)
             {
-                BitConverter.TryWriteBytes(_buffer.AsSpan(start + at, 4), knownTarget - (start + at + 4));
+                WriteRelative(_buffer, start + at, knownTarget);
             }
             else if (slot < stubBranches.Length && !labels[slot].IsValid)
             {

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 
 namespace Tos.Tbpf.Jit.Compiler.Emission;
@@ -172,7 +171,7 @@ internal sealed partial class X64Emitter
     }
 
     /// <summary>Points the rel32 field at <paramref name="at"/> (a branch emitted earlier without a label) here.</summary>
-    public void PatchBranchHere(int at) => BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(at), _position - (at + 4));
+    public void PatchBranchHere(int at) => WriteRelative(_buffer, at, _position);
 
     /// <summary>Copies <paramref name="template"/> here with <paramref name="immediate"/> and <paramref name="offset"/> in
     /// its fields.</summary>

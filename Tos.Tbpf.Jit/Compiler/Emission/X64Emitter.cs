@@ -97,11 +97,16 @@ internal sealed partial class X64Emitter : IDisposable
                 throw new JitException($"a branch at code offset {at} targets label {label}, which was never bound");
             }
 
-            BinaryPrimitives.WriteInt32LittleEndian(code[at..], target - (at + 4));
+            WriteRelative(code, at, target);
         }
 
         return _buffer.AsSpan(0, _position);
     }
+
+    /// <summary>Points the rel32 field at <paramref name="at"/> of <paramref name="code"/> at <paramref name="target"/>
+    /// (relative to the field's end, as every rel32 branch is).</summary>
+    private static void WriteRelative(Span<byte> code, int at, int target) =>
+        BinaryPrimitives.WriteInt32LittleEndian(code[at..], target - (at + 4));
 
     public void Dispose()
     {
